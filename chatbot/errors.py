@@ -1,0 +1,10 @@
+"""The one exception type a user ever sees.
+
+Anything the user can cause (a missing file, a bad encoding, a corrupt model) raises
+``ChatbotError`` with a message that fits on one line and says what to do; the CLI
+prints it without a traceback. Everything else is a bug and keeps its traceback.
+"""
+
+
+class ChatbotError(Exception):
+    """A problem with the user's input or files, explained in one line."""

@@ -1,0 +1,118 @@
+"""Atomic file writes, so a crash or bad input never leaves a half-written artifact.
+
+Every artifact is written to a temporary file in the same directory and moved into
+place with ``os.replace``, which is atomic on POSIX and Windows: readers see the old
+file or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from chatbot.errors import ChatbotError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
+
+    For writers that want a file name rather than a handle (gensim, safetensors).
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise ChatbotError(f"cannot write in {path.parent}: {e.strerror}") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"
+) -> Iterator[IO]:
+    """Open a temporary file for writing; it replaces ``path`` when the block succeeds."""
+    if "b" in mode:
+        encoding = None
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=None) as f:
+        yield f
+
+
+def ensure_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and parents) or fail with a one-line error if it is not writable."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ChatbotError(f"cannot create directory {path}: {e.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ChatbotError(f"directory {path} is not writable")
+    return path
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, read in chunks so large files cost no memory."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Transaction:
+    """A set of files that appear together on commit, or not at all.
+
+    Used where one run rewrites several artifacts that must agree with each other: a
+    failure half-way leaves every earlier file as it was.
+    """
+
+    def __init__(self) -> None:
+        self._staged: dict[Path, Path] = {}
+
+    def path(self, final: str | os.PathLike[str]) -> Path:
+        """A fresh temporary path that becomes ``final`` on commit."""
+        final = Path(final)
+        old = self._staged.pop(final, None)
+        if old is not None:
+            old.unlink(missing_ok=True)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+        except OSError as e:
+            raise ChatbotError(f"cannot write in {final.parent}: {e.strerror}") from None
+        os.close(fd)
+        self._staged[final] = Path(tmp)
+        return Path(tmp)
+
+    def current(self, final: str | os.PathLike[str]) -> Path:
+        """Where ``final``'s newest content is: its staged file, or itself."""
+        return self._staged.get(Path(final), Path(final))
+
+    def commit(self) -> None:
+        for final, tmp in self._staged.items():
+            os.replace(tmp, final)
+        self._staged.clear()
+
+    def rollback(self) -> None:
+        for tmp in self._staged.values():
+            tmp.unlink(missing_ok=True)
+        self._staged.clear()
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()

@@ -1,0 +1,53 @@
+"""The one place that knows the file names inside a corpus directory.
+
+A corpus directory holds everything made from one novel; each later stage (model,
+evaluation) adds its own subdirectory here, so ``rm -r corpus/<book>`` forgets a book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CorpusLayout:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> CorpusLayout:
+        return cls(Path(root))
+
+    @property
+    def text(self) -> Path:
+        """One normalised sentence per line."""
+        return self.root / "text.txt"
+
+    @property
+    def segmented(self) -> Path:
+        """The sentences as space-separated jieba tokens (word2vec's input format)."""
+        return self.root / "segmented.txt"
+
+    @property
+    def pairs(self) -> Path:
+        """Dialogue query->reply pairs, raw and segmented, in book order."""
+        return self.root / "pairs.tsv"
+
+    @property
+    def vectors(self) -> Path:
+        """word2vec vectors in the C binary format."""
+        return self.root / "vectors.bin"
+
+    @property
+    def manifest(self) -> Path:
+        """What was made from which input with which config, and how long it took."""
+        return self.root / "manifest.json"
+
+    @property
+    def userdict(self) -> Path:
+        """Optional jieba user dictionary, picked up automatically when present."""
+        return self.root / "userdict.txt"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.root / "model"

@@ -1,0 +1,102 @@
+from chatbot.dialogue import extract_dialogue, extract_utterances, is_speech, make_turns
+from chatbot.segment import tokenize
+from chatbot.textio import normalise, split_sentences
+
+
+def utterances(text: str):
+    return extract_utterances(normalise(text), tokenize)
+
+
+def test_speaker_before_and_after_the_quote():
+    text = "张三笑道：“你来了。”\n“来了，”李四道。\n张三道：“坐。”\n“好。”李四说。"
+    us = utterances(text)
+    assert [(u.text, u.speaker) for u in us] == [
+        ("你来了。", "张三"),
+        ("来了，", "李四"),
+        ("坐。", "张三"),
+        ("好。", "李四"),
+    ]
+
+
+def test_split_quotation_is_one_turn():
+    text = "“你去不去，”张三道，“我可要走了。”\n李四道：“不去。”\n张三道：“好。”"
+    turns = make_turns(utterances(text))
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("张三", "你去不去，我可要走了。"),
+        ("李四", "不去。"),
+        ("张三", "好。"),
+    ]
+
+
+def test_same_known_speaker_twice_is_one_turn_and_unknown_speakers_alternate():
+    text = "张三道：“一。”\n张三又道：“二。”\n“三？”\n“四。”"
+    turns = make_turns(utterances(text))
+    assert [t.text for t in turns] == ["一。二。", "三？", "四。"]
+
+
+def test_narration_and_tags_are_not_part_of_utterances():
+    text = "他笑道：“好。”说着便走了。"
+    (u,) = utterances(text)
+    assert u.text == "好。"
+
+
+def test_quoted_terms_are_not_speech():
+    par = "这就是所谓“通天塔”的由来。"
+    a, b = par.index("“"), par.index("”")
+    assert not is_speech(par, a, b)
+    assert utterances(par) == []
+
+
+def test_nested_quotes_stay_inside_the_utterance():
+    (u,) = utterances("张三道：“他说‘明天再来’，可是没来。”")
+    assert u.text == "他说‘明天再来’，可是没来。"
+
+
+def test_heading_and_narration_gap_break_conversations():
+    text = "\n".join(
+        [
+            "张三道：“甲。”",
+            "李四道：“乙。”",
+            "第二回 新的一天",
+            "王五道：“丙。”",
+            "一段很长的叙述，没有人说话。",
+            "赵六道：“丁。”",
+            "王五道：“戊。”",
+        ]
+    )
+    paragraphs = normalise(text)
+    result = extract_dialogue(paragraphs, tokenize, n_sentences=10, min_pairs=1)
+    assert [(p.query, p.reply) for p in result.pairs] == [("甲。", "乙。"), ("丁。", "戊。")]
+    assert [(p.query_speaker, p.reply_speaker) for p in result.pairs] == [
+        ("张三", "李四"),
+        ("赵六", "王五"),
+    ]
+
+
+def test_english_dialogue_and_speakers():
+    text = (
+        '"Where are you going?" asked Alice.\n'
+        '"To the river," said Bob. "Come with me."\n'
+        'Alice said, "Not today."\n'
+        '"Then tomorrow," Bob replied.'
+    )
+    turns = make_turns(utterances(text))
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("Alice", "Where are you going?"),
+        ("Bob", "To the river, Come with me."),
+        ("Alice", "Not today."),
+        ("Bob", "Then tomorrow,"),
+    ]
+
+
+def test_text_without_dialogue_falls_back_to_sentences():
+    text = "天亮了。鸡叫了。他起床了。\n他走到院子里。太阳出来了。"
+    paragraphs = normalise(text)
+    n = sum(len(split_sentences(p)) for p in paragraphs)
+    result = extract_dialogue(paragraphs, tokenize, n_sentences=n)
+    assert result.fallback
+    assert [(p.query, p.reply) for p in result.pairs][:2] == [
+        ("天亮了。", "鸡叫了。"),
+        ("鸡叫了。", "他起床了。"),
+    ]
+    assert len(result.pairs) == 4

@@ -1,0 +1,208 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from chatbot.errors import ChatbotError
+from chatbot.layout import CorpusLayout
+from chatbot.prepare import PrepareConfig, prepare, read_pairs
+from chatbot.vectors import Word2VecConfig, load_vectors
+
+SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
+
+
+def snapshot(root):
+    return {p.name: p.read_bytes() for p in sorted(root.iterdir()) if p.is_file()}
+
+
+def test_prepare_writes_every_artifact(story_file, tmp_path):
+    out = tmp_path / "out"
+    result = prepare(story_file, out, SMALL)
+    lay = CorpusLayout.at(out)
+    for path in (lay.text, lay.segmented, lay.pairs, lay.vectors, lay.manifest):
+        assert path.is_file() and path.stat().st_size > 0
+    m = json.loads(lay.manifest.read_text(encoding="utf-8"))
+    assert m["source"]["encoding"] == "gb18030"
+    assert len(m["source"]["sha256"]) == 64
+    assert m["counts"]["pairs"] == len(read_pairs(lay.pairs)) > 50
+    assert m["counts"]["sentences"] == len(lay.text.read_text(encoding="utf-8").splitlines())
+    assert m["config"]["word2vec"]["vector_size"] == 16
+    assert set(m["steps"]) == {"text", "segmented", "pairs", "vectors"}
+    assert not any(r.skipped for r in result.steps)
+    for line in lay.segmented.read_text(encoding="utf-8").splitlines():
+        assert line == " ".join(line.split())  # single spaces, no empty tokens
+    kv = KeyedVectors.load_word2vec_format(str(lay.vectors), binary=True)
+    assert kv.vector_size == 16 and "张三" in kv.key_to_index
+
+
+def test_pairs_have_speakers_and_tokens(story_file, tmp_path):
+    prepare(story_file, tmp_path, SMALL)
+    pairs = read_pairs(CorpusLayout.at(tmp_path).pairs)
+    assert all(p.query_tokens and p.reply_tokens for p in pairs)
+    assert sum(p.reply_speaker is not None for p in pairs) > len(pairs) // 2
+    positions = [p.position for p in pairs]
+    assert positions == sorted(positions)
+    # A quotation split by its tag is one turn: its halves never form a pair.
+    assert not any(p.query_speaker and p.query_speaker == p.reply_speaker for p in pairs)
+
+
+def test_rerun_skips_finished_steps_and_force_redoes_them(story_file, tmp_path):
+    prepare(story_file, tmp_path, SMALL)
+    again = prepare(story_file, tmp_path, SMALL)
+    assert all(r.skipped for r in again.steps)
+    changed = PrepareConfig(word2vec=Word2VecConfig(vector_size=8, epochs=1, min_count=1))
+    partly = prepare(story_file, tmp_path, changed)
+    assert {r.name: r.skipped for r in partly.steps} == {
+        "text": True,
+        "segmented": True,
+        "pairs": True,
+        "vectors": False,
+    }
+    assert load_vectors(CorpusLayout.at(tmp_path).vectors).vector_size == 8
+    forced = prepare(story_file, tmp_path, changed, force=True)
+    assert not any(r.skipped for r in forced.steps)
+
+
+def test_deleted_artifact_is_rebuilt(story_file, tmp_path):
+    prepare(story_file, tmp_path, SMALL)
+    CorpusLayout.at(tmp_path).pairs.unlink()
+    result = prepare(story_file, tmp_path, SMALL)
+    assert [r.name for r in result.steps if not r.skipped] == ["pairs"]
+
+
+def test_bad_input_leaves_earlier_results_untouched(story_file, tmp_path):
+    out = tmp_path / "out"
+    prepare(story_file, out, SMALL)
+    before = snapshot(out)
+    for bad, match in [
+        (b"", "empty"),
+        (b"\x00\x01\x02\x03\xff\xfe\x00" * 500, "binary|encoding"),
+        ("。。。！！！".encode(), "no sentences|no word"),
+    ]:
+        f = tmp_path / "bad.txt"
+        f.write_bytes(bad)
+        with pytest.raises(ChatbotError, match=match):
+            prepare(f, out, SMALL, force=True)
+        assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_unwritable_out_dir(story_file, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ChatbotError, match="cannot create directory"):
+        prepare(story_file, blocker / "out", SMALL)
+
+
+def test_english_novel(tmp_path):
+    lines = []
+    for i in range(40):
+        lines += [
+            f"Chapter {i + 1}",
+            "The rain fell on the old house by the river.",
+            '"Where are you going, Tom?" asked Mary. "It is late."',
+            f'"To the mill," said Tom. "I promised to help {i}."',
+            'Mary said, "Then take the lamp with you."',
+        ]
+    f = tmp_path / "english.txt"
+    f.write_text("\n".join(lines), encoding="utf-8")
+    result = prepare(f, tmp_path / "en", SMALL)
+    assert result.manifest["counts"]["pairs"] >= 80
+    assert not result.manifest["counts"]["pairs_from_sentences"]
+    seg = (tmp_path / "en" / "segmented.txt").read_text(encoding="utf-8")
+    assert "the rain fell on the old house by the river ." in seg
+    pairs = read_pairs(tmp_path / "en" / "pairs.tsv")
+    assert pairs[0].query_tokens[:4] == ["where", "are", "you", "going"]
+    assert {p.reply_speaker for p in pairs} >= {"Tom", "Mary"}
+
+
+def test_traditional_big5_novel_is_converted(tmp_path):
+    from chatbot.textio import _opencc
+    from tests.conftest import make_story
+
+    traditional = _opencc("s2t").convert(make_story(3))
+    f = tmp_path / "big5.txt"
+    f.write_bytes(traditional.encode("big5hkscs"))
+    result = prepare(f, tmp_path / "t", SMALL)
+    assert result.manifest["source"]["converted_t2s"]
+    assert result.manifest["source"]["encoding"].startswith("big5")
+    text = (tmp_path / "t" / "text.txt").read_text(encoding="utf-8")
+    assert "们" in text and "們" not in text
+
+
+def test_text_without_dialogue_pairs_sentences(tmp_path):
+    from tests.conftest import NARRATION
+
+    f = tmp_path / "plain.txt"
+    f.write_text("\n".join(NARRATION * 30), encoding="utf-8")
+    result = prepare(f, tmp_path / "p", SMALL)
+    assert result.manifest["counts"]["pairs_from_sentences"] is True
+    assert result.manifest["counts"]["pairs"] > 100
+
+
+def test_userdict_in_out_dir_is_used(story_file, tmp_path):
+    out = tmp_path / "u"
+    out.mkdir()
+    (out / "userdict.txt").write_text("赵大娘 100 nr\n王小妹 100 nr\n", encoding="utf-8")
+    prepare(story_file, out, SMALL)
+    seg = (out / "segmented.txt").read_text(encoding="utf-8").split()
+    assert "赵大娘" in seg and "王小妹" in seg
+
+
+def test_loads_vectors_written_by_the_c_tool(tmp_path):
+    # The original word2vec C tool writes "V D\n" then "word <D float32>\n" per word,
+    # with "</s>" first.
+    words = ["</s>", "天气", "hello"]
+    vecs = np.arange(12, dtype=np.float32).reshape(3, 4)
+    blob = b"3 4\n" + b"".join(w.encode() + b" " + v.tobytes() + b"\n" for w, v in zip(words, vecs))
+    p = tmp_path / "vectors.bin"
+    p.write_bytes(blob)
+    kv = load_vectors(p)
+    assert kv.index_to_key == words
+    np.testing.assert_array_equal(kv["天气"], vecs[1])
+
+
+def test_corrupt_vectors_fail_cleanly(tmp_path):
+    p = tmp_path / "vectors.bin"
+    p.write_bytes(b"5 4\n" + b"\x00" * 10)
+    with pytest.raises(ChatbotError, match="not a valid word2vec"):
+        load_vectors(p)
+    with pytest.raises(ChatbotError, match="no vectors file"):
+        load_vectors(tmp_path / "none.bin")
+
+
+def run_cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "chatbot", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_errors_are_one_line_with_nonzero_exit(tmp_path):
+    binary = tmp_path / "img.bin"
+    binary.write_bytes(bytes(range(256)) * 50)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    for args, word in [
+        ((str(tmp_path / "missing.txt"),), "no such file"),
+        ((str(binary),), "binary"),
+        ((str(empty),), "empty"),
+    ]:
+        r = run_cli("prepare", *args, str(tmp_path / "out"))
+        assert r.returncode == 2
+        assert "Traceback" not in r.stderr
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and word in lines[0] and lines[0].startswith("error:")
+
+
+def test_cli_help_and_summary(story_file, tmp_path):
+    r = run_cli("prepare", "--help")
+    assert r.returncode == 0 and "--userdict" in r.stdout and "--t2s" in r.stdout
+    r = run_cli(
+        "prepare", str(story_file), str(tmp_path / "o"), "--epochs", "1", "--min-count", "1",
+        "--vector-size", "8",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "pairs" in r.stdout and "gb18030" in r.stdout
