@@ -161,6 +161,15 @@ def _print_prepare_summary(result) -> None:
         )
 
 
+def _add_scratch(sub: argparse._SubParsersAction) -> None:
+    from chatbot.scratch.__main__ import build_parser as scratch_parser
+    from chatbot.scratch.__main__ import run
+
+    p = sub.add_parser("scratch", help="the from-scratch NumPy LSTM/RNN demos (learning path)")
+    scratch_parser(p)
+    p.set_defaults(func=lambda args: run(args.demo, args.seed))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chatbot",
@@ -169,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_prepare(sub)
+    _add_scratch(sub)
     return parser
 
 
