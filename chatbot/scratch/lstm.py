@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chatbot.scratch.rnn import init_params
+
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # numerically stable for large |x|
@@ -45,16 +47,8 @@ class LSTM:
         rng: np.random.Generator | None = None,
         dtype: type = np.float64,
     ):
-        rng = rng or np.random.default_rng(0)
-        k = 1.0 / np.sqrt(hidden_size)  # the same uniform init as PyTorch
-        H, D = hidden_size, input_size
-        self.hidden_size = H
-        self.params = {
-            "w_ih": rng.uniform(-k, k, (4 * H, D)).astype(dtype),
-            "w_hh": rng.uniform(-k, k, (4 * H, H)).astype(dtype),
-            "b_ih": rng.uniform(-k, k, 4 * H).astype(dtype),
-            "b_hh": rng.uniform(-k, k, 4 * H).astype(dtype),
-        }
+        self.hidden_size = hidden_size
+        self.params = init_params(input_size, hidden_size, 4, rng, dtype)
 
     def forward(
         self, xs: np.ndarray, h0: np.ndarray | None = None, s0: np.ndarray | None = None

@@ -14,6 +14,26 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def init_params(
+    input_size: int,
+    hidden_size: int,
+    gates: int,
+    rng: np.random.Generator | None = None,
+    dtype: type = np.float64,
+) -> dict[str, np.ndarray]:
+    """Weights in PyTorch's layout and with its init, U(-1/sqrt(H), 1/sqrt(H)); ``gates``
+    blocks of rows (4 for an LSTM)."""
+    rng = rng or np.random.default_rng(0)
+    k = 1.0 / np.sqrt(hidden_size)
+    n = gates * hidden_size
+    return {
+        "w_ih": rng.uniform(-k, k, (n, input_size)).astype(dtype),
+        "w_hh": rng.uniform(-k, k, (n, hidden_size)).astype(dtype),
+        "b_ih": rng.uniform(-k, k, n).astype(dtype),
+        "b_hh": rng.uniform(-k, k, n).astype(dtype),
+    }
+
+
 @dataclass
 class RNNCache:
     xs: np.ndarray  # (T, B, D)
@@ -28,16 +48,8 @@ class RNN:
         rng: np.random.Generator | None = None,
         dtype: type = np.float64,
     ):
-        rng = rng or np.random.default_rng(0)
-        k = 1.0 / np.sqrt(hidden_size)
-        H, D = hidden_size, input_size
-        self.hidden_size = H
-        self.params = {
-            "w_ih": rng.uniform(-k, k, (H, D)).astype(dtype),
-            "w_hh": rng.uniform(-k, k, (H, H)).astype(dtype),
-            "b_ih": rng.uniform(-k, k, H).astype(dtype),
-            "b_hh": rng.uniform(-k, k, H).astype(dtype),
-        }
+        self.hidden_size = hidden_size
+        self.params = init_params(input_size, hidden_size, 1, rng, dtype)
 
     def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> tuple[np.ndarray, RNNCache]:
         T, B, _ = xs.shape
