@@ -86,7 +86,7 @@ def _progress() -> Progress:
         TextColumn("eta"),
         TimeRemainingColumn(),
         console=err_console,
-        transient=False,
+        transient=True,
     )
 
 
