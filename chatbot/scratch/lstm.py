@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chatbot.scratch.rnn import init_params
+from chatbot.scratch.rnn import Recurrent
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -37,18 +37,10 @@ class LSTMCache:
     gates: np.ndarray  # (T, 4, B, H) activations i, f, g, o
 
 
-class LSTM:
+class LSTM(Recurrent):
     """One LSTM layer; parameters in ``self.params`` (a dict of arrays)."""
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        rng: np.random.Generator | None = None,
-        dtype: type = np.float64,
-    ):
-        self.hidden_size = hidden_size
-        self.params = init_params(input_size, hidden_size, 4, rng, dtype)
+    GATES = 4
 
     def forward(
         self, xs: np.ndarray, h0: np.ndarray | None = None, s0: np.ndarray | None = None

@@ -14,24 +14,29 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def init_params(
-    input_size: int,
-    hidden_size: int,
-    gates: int,
-    rng: np.random.Generator | None = None,
-    dtype: type = np.float64,
-) -> dict[str, np.ndarray]:
-    """Weights in PyTorch's layout and with its init, U(-1/sqrt(H), 1/sqrt(H)); ``gates``
-    blocks of rows (4 for an LSTM)."""
-    rng = rng or np.random.default_rng(0)
-    k = 1.0 / np.sqrt(hidden_size)
-    n = gates * hidden_size
-    return {
-        "w_ih": rng.uniform(-k, k, (n, input_size)).astype(dtype),
-        "w_hh": rng.uniform(-k, k, (n, hidden_size)).astype(dtype),
-        "b_ih": rng.uniform(-k, k, n).astype(dtype),
-        "b_hh": rng.uniform(-k, k, n).astype(dtype),
-    }
+class Recurrent:
+    """Parameters shared by both layers: PyTorch's layout and init, U(-1/sqrt(H), 1/sqrt(H)),
+    with ``GATES`` blocks of rows (4 for an LSTM), so weights copy 1:1 into torch."""
+
+    GATES = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        rng: np.random.Generator | None = None,
+        dtype: type = np.float64,
+    ):
+        rng = rng or np.random.default_rng(0)
+        k = 1.0 / np.sqrt(hidden_size)
+        n = self.GATES * hidden_size
+        self.hidden_size = hidden_size
+        self.params = {
+            "w_ih": rng.uniform(-k, k, (n, input_size)).astype(dtype),
+            "w_hh": rng.uniform(-k, k, (n, hidden_size)).astype(dtype),
+            "b_ih": rng.uniform(-k, k, n).astype(dtype),
+            "b_hh": rng.uniform(-k, k, n).astype(dtype),
+        }
 
 
 @dataclass
@@ -40,16 +45,8 @@ class RNNCache:
     hs: np.ndarray  # (T + 1, B, H), hs[0] = h0
 
 
-class RNN:
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        rng: np.random.Generator | None = None,
-        dtype: type = np.float64,
-    ):
-        self.hidden_size = hidden_size
-        self.params = init_params(input_size, hidden_size, 1, rng, dtype)
+class RNN(Recurrent):
+    GATES = 1
 
     def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> tuple[np.ndarray, RNNCache]:
         T, B, _ = xs.shape
