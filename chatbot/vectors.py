@@ -67,7 +67,6 @@ def train_word2vec(
     workers = config.workers or os.cpu_count() or 1
     callbacks = [_EpochCallback(on_epoch)] if on_epoch else []
     model = Word2Vec(
-        corpus_file=str(segmented),
         vector_size=config.vector_size,
         window=config.window,
         sg=config.sg,
@@ -78,12 +77,19 @@ def train_word2vec(
         min_count=config.min_count,
         seed=config.seed,
         workers=workers,
-        callbacks=callbacks,
     )
-    if len(model.wv) == 0:
+    model.build_vocab(corpus_file=str(segmented))
+    if len(model.wv) == 0:  # gensim would raise a RuntimeError deep inside train()
         raise ChatbotError(
             f"no word occurs {config.min_count}+ times; the text is too small for word2vec"
         )
+    model.train(
+        corpus_file=str(segmented),
+        total_examples=model.corpus_count,
+        total_words=model.corpus_total_words,
+        epochs=config.epochs,
+        callbacks=callbacks,
+    )
     with atomic_path(out) as tmp:
         model.wv.save_word2vec_format(str(tmp), binary=True)
     return model.wv

@@ -206,3 +206,16 @@ def test_cli_help_and_summary(story_file, tmp_path):
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "pairs" in r.stdout and "gb18030" in r.stdout
+
+
+def test_failure_in_a_late_step_rolls_back_the_earlier_ones(story_file, tmp_path):
+    out = tmp_path / "out"
+    prepare(story_file, out, SMALL)
+    before = snapshot(out)
+    other = tmp_path / "other.txt"
+    other.write_text("张三道：“今天下雨了。”\n李四道：“那就别出门。”", encoding="utf-8")
+    impossible = PrepareConfig(word2vec=Word2VecConfig(min_count=10_000, epochs=1))
+    with pytest.raises(ChatbotError, match="no word occurs"):
+        prepare(other, out, impossible)
+    assert snapshot(out) == before  # text, tokens and pairs of the first novel still agree
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
