@@ -186,13 +186,24 @@ def extract_utterances(paragraphs: Sequence[str], tokenize: Tokenize) -> list[Ut
             out.append(u)
             prev_tail_is_tag = owns_after and not rest.strip()
             prev_speaker = u.speaker
-    if len(out) < MIN_UTTERANCES_FOR_SPEAKER_COUNT:
-        return out
-    counts = Counter(u.speaker for u in out)
-    for u in out:
+    if len(out) >= MIN_UTTERANCES_FOR_SPEAKER_COUNT:
+        _clean_speakers(out)
+    return out
+
+
+def _clean_speakers(utterances: list[Utterance]) -> None:
+    """Undo the segmenter gluing a name to the next character (宝玉因 for 宝玉 + 因): a
+    speaker that is a more frequent speaker plus one character is that speaker. Then drop
+    names seen only once."""
+    counts = Counter(u.speaker for u in utterances if u.speaker)
+    for u in utterances:
+        name = u.speaker
+        if name and len(name) > 2 and counts[name[:-1]] > counts[name]:
+            u.speaker = name[:-1]
+    counts = Counter(u.speaker for u in utterances if u.speaker)
+    for u in utterances:
         if u.speaker is not None and counts[u.speaker] < MIN_SPEAKER_COUNT:
             u.speaker = None
-    return out
 
 
 def make_turns(utterances: Sequence[Utterance]) -> list[Turn]:

@@ -100,3 +100,12 @@ def test_text_without_dialogue_falls_back_to_sentences():
         ("鸡叫了。", "他起床了。"),
     ]
     assert len(result.pairs) == 4
+
+
+def test_name_glued_to_the_next_character_is_the_name():
+    lines = ["张小三道：“好。”", "李四道：“是。”"] * 60 + [
+        "张小三因道：“走。”",
+        "张小三因道：“来。”",
+    ]
+    speakers = {u.speaker for u in utterances("\n".join(lines))}
+    assert speakers == {"张小三", "李四"}
