@@ -13,9 +13,20 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 from chatbot.errors import ChatbotError
+
+
+def temp_beside(final: str | os.PathLike[str]) -> Path:
+    """A new empty temporary file in ``final``'s directory, so ``os.replace`` onto
+    ``final`` stays on one file system and is atomic."""
+    final = Path(final)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    except OSError as e:
+        raise ChatbotError(f"cannot write in {final.parent}: {e.strerror}") from None
+    os.close(fd)
+    return Path(tmp)
 
 
 @contextlib.contextmanager
@@ -24,29 +35,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     For writers that want a file name rather than a handle (gensim, safetensors).
     """
-    path = Path(path)
+    tmp = temp_beside(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise ChatbotError(f"cannot write in {path.parent}: {e.strerror}") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
+        yield tmp
+        os.replace(tmp, path)
     finally:
-        tmp_path.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def atomic_write(
-    path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8"
-) -> Iterator[IO]:
-    """Open a temporary file for writing; it replaces ``path`` when the block succeeds."""
-    if "b" in mode:
-        encoding = None
-    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding, newline=None) as f:
-        yield f
+        tmp.unlink(missing_ok=True)
 
 
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
@@ -86,13 +80,8 @@ class Transaction:
         old = self._staged.pop(final, None)
         if old is not None:
             old.unlink(missing_ok=True)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        except OSError as e:
-            raise ChatbotError(f"cannot write in {final.parent}: {e.strerror}") from None
-        os.close(fd)
-        self._staged[final] = Path(tmp)
-        return Path(tmp)
+        self._staged[final] = temp_beside(final)
+        return self._staged[final]
 
     def current(self, final: str | os.PathLike[str]) -> Path:
         """Where ``final``'s newest content is: its staged file, or itself."""
