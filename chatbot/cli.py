@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -24,6 +25,9 @@ from rich.table import Table
 
 from chatbot import __version__
 from chatbot.errors import ChatbotError
+
+if TYPE_CHECKING:
+    from chatbot.prepare import PrepareResult
 
 err_console = Console(stderr=True)
 
@@ -128,7 +132,7 @@ def _run_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_prepare_summary(result) -> None:
+def _print_prepare_summary(result: PrepareResult) -> None:
     console = Console()
     m = result.manifest
     steps = Table(title=f"prepared {result.layout.root}")
