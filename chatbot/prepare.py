@@ -204,7 +204,7 @@ def prepare(
                     tx.current(layout.segmented),
                     tx.path(layout.vectors),
                     w2v,
-                    on_epoch=lambda _e: advance(1),
+                    on_epoch=advance,
                 )
                 manifest["counts"].update(vocabulary=len(kv), vector_size=kv.vector_size)
 

@@ -11,12 +11,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from gensim.models import KeyedVectors, Word2Vec
-from gensim.models.callbacks import CallbackAny2Vec
+from typing import TYPE_CHECKING
 
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path
+
+if TYPE_CHECKING:  # gensim takes ~0.75 s to import; `chatbot --help` should not pay it
+    from gensim.models import KeyedVectors
 
 
 @dataclass(frozen=True)
@@ -47,25 +48,22 @@ class Word2VecConfig:
         return asdict(self)
 
 
-class _EpochCallback(CallbackAny2Vec):
-    def __init__(self, on_epoch: Callable[[int], None]):
-        self.on_epoch = on_epoch
-        self.epoch = 0
-
-    def on_epoch_end(self, model: Word2Vec) -> None:
-        self.epoch += 1
-        self.on_epoch(self.epoch)
-
-
 def train_word2vec(
     segmented: str | Path,
     out: str | Path,
     config: Word2VecConfig = Word2VecConfig(),
-    on_epoch: Callable[[int], None] | None = None,
+    on_epoch: Callable[[int], None] | None = None,  # called with 1 after each epoch
 ) -> KeyedVectors:
     """Train on a file of space-separated tokens, one sentence per line; write ``out``."""
+    from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class EpochCallback(CallbackAny2Vec):
+        def on_epoch_end(self, model: Word2Vec) -> None:
+            if on_epoch:
+                on_epoch(1)
+
     workers = config.workers or os.cpu_count() or 1
-    callbacks = [_EpochCallback(on_epoch)] if on_epoch else []
     model = Word2Vec(
         vector_size=config.vector_size,
         window=config.window,
@@ -88,7 +86,7 @@ def train_word2vec(
         total_examples=model.corpus_count,
         total_words=model.corpus_total_words,
         epochs=config.epochs,
-        callbacks=callbacks,
+        callbacks=[EpochCallback()],
     )
     with atomic_path(out) as tmp:
         model.wv.save_word2vec_format(str(tmp), binary=True)
@@ -97,6 +95,8 @@ def train_word2vec(
 
 def load_vectors(path: str | Path) -> KeyedVectors:
     """Load word vectors in the word2vec C binary format, from us or any other tool."""
+    from gensim.models import KeyedVectors
+
     path = Path(path)
     if not path.is_file():
         raise ChatbotError(f"no vectors file at {path}; run `chatbot prepare` first")
