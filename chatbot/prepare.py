@@ -10,6 +10,7 @@ interruption at any step leaves the earlier corpus exactly as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import time
@@ -109,18 +110,17 @@ def prepare(
             if key in old["source"]:
                 manifest["source"][key] = old["source"][key]
     reports: list[StepReport] = []
-    state: dict[str, Any] = {}
     with Transaction() as tx:
 
-        def novel() -> Novel:
-            if "novel" not in state:
-                n = read_novel(novel_path, encoding=config.encoding, t2s=config.t2s)
-                state["novel"] = n
-                state["sentences"] = [s for p in n.paragraphs for s in split_sentences(p)]
-                if not state["sentences"]:
-                    raise ChatbotError(f"{novel_path} contains no sentences")
-                manifest["source"].update(encoding=n.encoding, converted_t2s=n.converted_t2s)
-            return state["novel"]
+        @functools.cache
+        def novel() -> tuple[Novel, list[str]]:
+            """The decoded novel and its sentences, read only if a step needs them."""
+            n = read_novel(novel_path, encoding=config.encoding, t2s=config.t2s)
+            sentences = [s for p in n.paragraphs for s in split_sentences(p)]
+            if not sentences:
+                raise ChatbotError(f"{novel_path} contains no sentences")
+            manifest["source"].update(encoding=n.encoding, converted_t2s=n.converted_t2s)
+            return n, sentences
 
         @contextlib.contextmanager
         def step(name: str, output: Path, depends: list[Any]) -> Iterator[bool]:
@@ -146,8 +146,7 @@ def prepare(
         read_deps = [config.encoding, config.t2s]
         with step("text", layout.text, read_deps) as run:
             if run:
-                n = novel()
-                sentences = state["sentences"]
+                n, sentences = novel()
                 with open(tx.path(layout.text), "w", encoding="utf-8") as f:
                     for s in sentences:
                         f.write(s + "\n")
@@ -161,8 +160,7 @@ def prepare(
 
         with step("segmented", layout.segmented, [text_fp, dict_sha]) as run:
             if run:
-                novel()
-                sentences = state["sentences"]
+                _, sentences = novel()
                 advance = progress("segmenting sentences", len(sentences))
                 tokens = tokenize_many(
                     sentences, userdict, workers=config.workers, on_progress=advance
@@ -177,12 +175,12 @@ def prepare(
 
         with step("pairs", layout.pairs, [text_fp, dict_sha, config.min_pairs]) as run:
             if run:
-                n = novel()
+                n, sentences = novel()
                 advance = progress("finding dialogue", 1)
                 result = extract_dialogue(
                     n.paragraphs,
                     lambda s: tokenize(s, userdict),
-                    n_sentences=len(state["sentences"]),
+                    n_sentences=len(sentences),
                     min_pairs=config.min_pairs,
                 )
                 advance(1)
