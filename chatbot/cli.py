@@ -165,6 +165,156 @@ def _print_prepare_summary(result: PrepareResult) -> None:
         )
 
 
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from chatbot.config import TrainConfig
+
+    d = TrainConfig()
+    p = sub.add_parser(
+        "train",
+        help="train the seq2seq model on a prepared corpus",
+        description=(
+            "Train the seq2seq LSTM on CORPUS_DIR/pairs.tsv with the word table from "
+            "CORPUS_DIR/vectors.bin; the decoder outputs a word vector per step, read out by "
+            "cosine-nearest lookup. Writes CORPUS_DIR/model/ (or --out). Ends early when the "
+            "validation score stops improving or the time budget is spent, then reports the "
+            "test split. Ctrl-C keeps the last finished epoch; --resume continues from it."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("corpus", metavar="CORPUS_DIR", help="a directory made by `chatbot prepare`")
+    p.add_argument("--out", metavar="MODEL_DIR", help="model directory (default CORPUS_DIR/model)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument(
+        "--head",
+        choices=("vector", "softmax"),
+        default=d.head,
+        help="vector: word-vector output + cosine-nearest lookup; softmax: reference",
+    )
+    p.add_argument(
+        "--loss",
+        choices=("cosine-softmax", "mse", "cosine"),
+        default=d.loss,
+        help="objective of the vector head (mse is the classic recipe)",
+    )
+    p.add_argument("--freeze-table", action="store_true", help="keep the word2vec table fixed")
+    for name in (
+        "hidden",
+        "encoder_layers",
+        "decoder_layers",
+        "batch_size",
+        "max_epochs",
+        "patience",
+        "max_query",
+        "max_reply",
+        "sample",
+        "seed",
+    ):
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(d, name))
+    for name in (
+        "dropout",
+        "lr",
+        "clip",
+        "max_minutes",
+        "valid_share",
+        "test_share",
+        "freq_weight",
+    ):
+        p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
+    p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, ...")
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    from chatbot.config import TrainConfig
+    from chatbot.train import train
+
+    values = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
+    values["train_table"] = not args.freeze_table
+    config = TrainConfig(**values)
+    console = Console()
+    epochs = Table(title="epochs")
+    for col in (
+        "epoch",
+        "train loss",
+        "valid loss",
+        "top-1",
+        "top-5",
+        "degenerate",
+        "distinct-2",
+        "length",
+        "lr",
+        "s",
+    ):
+        epochs.add_column(col, justify="right")
+    with _progress() as bar:
+        task = bar.add_task("epoch 1", total=None)
+
+        def on_batch(done: int, total: int, loss: float) -> None:
+            bar.update(task, completed=done, total=total)
+            if done % 10 == 0:
+                bar.update(task, description=f"epoch {epoch[0]} loss {loss:.3f}")
+
+        epoch = [1]
+
+        def on_epoch(row: dict) -> None:
+            epoch[0] = row["epoch"] + 1
+            bar.reset(task, description=f"epoch {epoch[0]}")
+            bar.console.print(
+                f"epoch {row['epoch']:3d}  train {row['train_loss']:.3f}  valid "
+                f"{row['valid_loss']:.3f}  top-1 {row['valid_top1']:.1%}  top-5 "
+                f"{row['valid_top5']:.1%}  degenerate {row['valid_degenerate']:.0%}  "
+                f"distinct-2 {row['valid_distinct2']:.3f}  {row['seconds']:.0f} s"
+            )
+            epochs.add_row(
+                str(row["epoch"]),
+                f"{row['train_loss']:.3f}",
+                f"{row['valid_loss']:.3f}",
+                f"{row['valid_top1']:.1%}",
+                f"{row['valid_top5']:.1%}",
+                f"{row['valid_degenerate']:.0%}",
+                f"{row['valid_distinct2']:.3f}",
+                f"{row['valid_mean_length']:.1f}",
+                f"{row['lr']:.1e}",
+                f"{row['seconds']:.0f}",
+            )
+
+        try:
+            result = train(
+                args.corpus,
+                config,
+                model_dir=args.out,
+                resume=args.resume,
+                on_batch=on_batch,
+                on_epoch=on_epoch,
+            )
+        except KeyboardInterrupt:
+            err_console.print(
+                "interrupted: the last finished epoch is saved; continue with --resume"
+            )
+            return 130
+    console.print(epochs)
+    test = Table(title=f"test split ({result.model_dir})", show_header=False)
+    test.add_column("metric")
+    test.add_column("value", justify="right")
+    t = result.test
+    for name, value in [
+        ("teacher-forced top-1", f"{t['top1']:.1%}"),
+        ("teacher-forced top-5", f"{t['top5']:.1%}"),
+        ("greedy degenerate rate", f"{t['degenerate']:.1%}"),
+        ("greedy distinct-2", f"{t['distinct2']:.3f}"),
+        ("greedy mean length", f"{t['mean_length']:.1f}"),
+        ("trainable parameters", f"{result.trainable_parameters:,}"),
+        ("epochs (best)", f"{result.epochs} ({result.best_epoch})"),
+        ("stopped by", result.stopped),
+        ("seconds", f"{result.seconds:.0f}"),
+    ]:
+        test.add_row(name, value)
+    console.print(test)
+    return 0
+
+
 def _add_scratch(sub: argparse._SubParsersAction) -> None:
     from chatbot.scratch.__main__ import build_parser as scratch_parser
     from chatbot.scratch.__main__ import run
@@ -182,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_prepare(sub)
+    _add_train(sub)
     _add_scratch(sub)
     return parser
 

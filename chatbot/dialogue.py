@@ -15,10 +15,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from chatbot.errors import ChatbotError
 from chatbot.textio import is_heading, quote_spans, split_sentences
 
 Tokenize = Callable[[str], list[str]]
+PAIRS_HEADER = [
+    "position",
+    "query_speaker",
+    "reply_speaker",
+    "query",
+    "reply",
+    "query_tokens",
+    "reply_tokens",
+]
 
 # Chinese speech verbs; a tag is "<who><adverbs><verb>[着/了/道]" right before or after a quote.
 _ZH_VERB = (
@@ -276,3 +287,43 @@ def extract_dialogue(
         with_speaker=sum(u.speaker is not None for u in utterances),
         fallback=fallback,
     )
+
+
+def _clean_field(s: str | None) -> str:
+    return "" if s is None else s.replace("\t", " ").replace("\n", " ")
+
+
+def write_pairs(path: str | Path, pairs: Sequence[Pair]) -> None:
+    """Write ``pairs.tsv``: a header row, then one tab-separated pair per line."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\t".join(PAIRS_HEADER) + "\n")
+        for p in pairs:
+            row = [
+                str(p.position),
+                _clean_field(p.query_speaker),
+                _clean_field(p.reply_speaker),
+                _clean_field(p.query),
+                _clean_field(p.reply),
+                " ".join(p.query_tokens),
+                " ".join(p.reply_tokens),
+            ]
+            f.write("\t".join(row) + "\n")
+
+
+def read_pairs(path: str | Path) -> list[Pair]:
+    """Load ``pairs.tsv`` as written by ``prepare`` (the model stage's input)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ChatbotError(f"no pairs file at {path}; run `chatbot prepare` first")
+    pairs: list[Pair] = []
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        if header != PAIRS_HEADER:
+            raise ChatbotError(f"{path} is not a pairs file written by `chatbot prepare`")
+        for line_no, line in enumerate(f, start=2):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) != len(PAIRS_HEADER):
+                raise ChatbotError(f"{path}:{line_no}: expected {len(PAIRS_HEADER)} columns")
+            pos, qs, rs, q, r, qt, rt = cols
+            pairs.append(Pair(q, r, int(pos), qs or None, rs or None, qt.split(), rt.split()))
+    return pairs

@@ -51,3 +51,44 @@ class CorpusLayout:
     @property
     def model_dir(self) -> Path:
         return self.root / "model"
+
+
+@dataclass(frozen=True)
+class ModelLayout:
+    """Files of a trained model directory (``CORPUS/model``)."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> ModelLayout:
+        return cls(Path(root))
+
+    @property
+    def config(self) -> Path:
+        """Architecture, training config, vocabulary size, hashes, package version."""
+        return self.root / "config.json"
+
+    @property
+    def weights(self) -> Path:
+        """Best weights (safetensors), the word table included."""
+        return self.root / "model.safetensors"
+
+    @property
+    def vocab(self) -> Path:
+        """The table's words, one per line, in row order."""
+        return self.root / "vocab.txt"
+
+    @property
+    def checkpoint(self) -> Path:
+        """Last finished epoch: weights, optimizer and RNG tensors (safetensors)."""
+        return self.root / "checkpoint.safetensors"
+
+    @property
+    def checkpoint_state(self) -> Path:
+        """The checkpoint's non-tensor state: epoch, scheduler, best score (JSON)."""
+        return self.root / "checkpoint.json"
+
+    @property
+    def metrics(self) -> Path:
+        """One JSON line per epoch."""
+        return self.root / "metrics.jsonl"

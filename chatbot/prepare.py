@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot import __version__
-from chatbot.dialogue import Pair, extract_dialogue
+from chatbot.dialogue import Pair, extract_dialogue, write_pairs
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
 from chatbot.layout import CorpusLayout
@@ -30,15 +30,6 @@ from chatbot.vectors import Word2VecConfig, train_word2vec
 
 # Bump when a step's output for the same input and config changes.
 PIPELINE_VERSION = 1
-PAIRS_HEADER = [
-    "position",
-    "query_speaker",
-    "reply_speaker",
-    "query",
-    "reply",
-    "query_tokens",
-    "reply_tokens",
-]
 
 
 @dataclass(frozen=True)
@@ -185,7 +176,7 @@ def prepare(
                 )
                 advance(1)
                 _segment_pairs(result.pairs, userdict, config.workers, progress)
-                _write_pairs(tx.path(layout.pairs), result.pairs)
+                write_pairs(tx.path(layout.pairs), result.pairs)
                 manifest["counts"].update(
                     utterances=result.utterances,
                     utterances_with_speaker=result.with_speaker,
@@ -253,42 +244,3 @@ def _segment_pairs(
     for p in pairs:
         p.query_tokens = tokens[p.query]
         p.reply_tokens = tokens[p.reply]
-
-
-def _clean_field(s: str | None) -> str:
-    return "" if s is None else s.replace("\t", " ").replace("\n", " ")
-
-
-def _write_pairs(path: Path, pairs: list[Pair]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\t".join(PAIRS_HEADER) + "\n")
-        for p in pairs:
-            row = [
-                str(p.position),
-                _clean_field(p.query_speaker),
-                _clean_field(p.reply_speaker),
-                _clean_field(p.query),
-                _clean_field(p.reply),
-                " ".join(p.query_tokens),
-                " ".join(p.reply_tokens),
-            ]
-            f.write("\t".join(row) + "\n")
-
-
-def read_pairs(path: str | Path) -> list[Pair]:
-    """Load ``pairs.tsv`` as written by ``prepare`` (the model stage's input)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ChatbotError(f"no pairs file at {path}; run `chatbot prepare` first")
-    pairs: list[Pair] = []
-    with open(path, encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        if header != PAIRS_HEADER:
-            raise ChatbotError(f"{path} is not a pairs file written by `chatbot prepare`")
-        for line_no, line in enumerate(f, start=2):
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) != len(PAIRS_HEADER):
-                raise ChatbotError(f"{path}:{line_no}: expected {len(PAIRS_HEADER)} columns")
-            pos, qs, rs, q, r, qt, rt = cols
-            pairs.append(Pair(q, r, int(pos), qs or None, rs or None, qt.split(), rt.split()))
-    return pairs

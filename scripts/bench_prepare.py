@@ -20,8 +20,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.dialogue import extract_dialogue
-from chatbot.prepare import prepare, read_pairs
+from chatbot.dialogue import extract_dialogue, read_pairs
+from chatbot.prepare import prepare
 from chatbot.segment import get_tokenizer, tokenize, tokenize_many
 from chatbot.textio import read_novel, split_sentences
 from chatbot.vectors import Word2VecConfig, load_vectors, speaker_neighbour_share, train_word2vec

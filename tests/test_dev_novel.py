@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 from gensim.models import KeyedVectors
 
-from chatbot.prepare import prepare, read_pairs
+from chatbot.dialogue import read_pairs
+from chatbot.prepare import prepare
 from chatbot.vectors import speaker_neighbour_share
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
+from chatbot.dialogue import read_pairs
 from chatbot.errors import ChatbotError
 from chatbot.layout import CorpusLayout
-from chatbot.prepare import PrepareConfig, prepare, read_pairs
+from chatbot.prepare import PrepareConfig, prepare
 from chatbot.vectors import Word2VecConfig, load_vectors
 
 SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))

@@ -1,0 +1,163 @@
+"""Saving and loading models and training checkpoints without pickle.
+
+Tensors go to safetensors, everything else to JSON, so loading a model from anywhere
+never runs code. A truncated or corrupt file, a vocabulary that does not fit the
+weights, or weights trained on other vectors fail with a one-line ``ChatbotError``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from chatbot import __version__
+from chatbot.data import WordTable
+from chatbot.errors import ChatbotError
+from chatbot.fsutil import atomic_path, ensure_dir
+from chatbot.layout import ModelLayout
+from chatbot.model import ModelConfig, Seq2Seq
+
+FORMAT_VERSION = 1
+
+
+def write_json(path: Path, data: Any) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChatbotError(f"no {what} at {path}") from None
+    except (OSError, ValueError) as e:
+        raise ChatbotError(f"{path} is not a valid {what} ({e})") from None
+    if not isinstance(data, dict):
+        raise ChatbotError(f"{path} is not a valid {what}")
+    return data
+
+
+def _save_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    with atomic_path(path) as tmp:
+        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp))
+
+
+def _load_tensors(path: Path, what: str) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise ChatbotError(f"no {what} at {path}")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ChatbotError(f"{path} is corrupt or truncated ({e}); retrain the model") from None
+
+
+def save_model(model: Seq2Seq, table: WordTable, root: Path, extra: dict[str, Any]) -> None:
+    """Write weights, vocabulary and config.json (which names what they need)."""
+    lay = ModelLayout.at(ensure_dir(root))
+    _save_tensors(lay.weights, model.state_dict())
+    with atomic_path(lay.vocab) as tmp:
+        tmp.write_text("\n".join(table.words) + "\n", encoding="utf-8")
+    write_json(
+        lay.config,
+        {
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "model": model.config.to_dict(),
+            **extra,
+        },
+    )
+
+
+@dataclass
+class LoadedModel:
+    model: Seq2Seq
+    table: WordTable
+    config: dict[str, Any]  # the whole config.json
+
+
+def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Load a model directory written by ``save_model``; the word table comes from the
+    weights (the model fine-tunes it), the words from vocab.txt."""
+    lay = ModelLayout.at(root)
+    if not lay.root.is_dir():
+        raise ChatbotError(f"no model directory at {lay.root}; train one with `chatbot train`")
+    config = read_json(lay.config, "model config")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ChatbotError(f"{lay.config}: unsupported model format {config.get('format_version')}")
+    try:
+        mc = ModelConfig(**config["model"])
+    except (KeyError, TypeError) as e:
+        raise ChatbotError(f"{lay.config} is not a valid model config ({e})") from None
+    try:
+        words = lay.vocab.read_text(encoding="utf-8").split("\n")[:-1]
+    except OSError:
+        raise ChatbotError(f"no vocabulary at {lay.vocab}") from None
+    tensors = _load_tensors(lay.weights, "model weights")
+    table = tensors.get("table.weight")
+    if table is None or table.shape != (mc.vocab_size, mc.dim) or len(words) != mc.vocab_size:
+        raise ChatbotError(
+            f"{lay.root}: vocabulary, weights and config disagree "
+            f"({len(words)} words, config says {mc.vocab_size}); retrain the model"
+        )
+    model = Seq2Seq(mc)
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError as e:
+        first = str(e).splitlines()[0]
+        raise ChatbotError(f"{lay.weights} does not fit its config ({first})") from None
+    model.to(device).eval()
+    return LoadedModel(model, WordTable(words, table.float().numpy()), config)
+
+
+def save_checkpoint(
+    root: Path,
+    model: Seq2Seq,
+    optimizer: torch.optim.Optimizer,
+    state: dict[str, Any],
+) -> None:
+    """Everything needed to continue training exactly: weights, Adam moments, RNG state
+    (tensors), then epoch, scheduler and scores (JSON). The JSON is written last and
+    names the tensor file's hash, so a crash between the two is detected."""
+    lay = ModelLayout.at(root)
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    opt = optimizer.state_dict()
+    for i, st in opt["state"].items():
+        for k, v in st.items():
+            tensors[f"optim.{i}.{k}"] = v if torch.is_tensor(v) else torch.tensor(v)
+    tensors["rng.torch"] = torch.get_rng_state()
+    _save_tensors(lay.checkpoint, tensors)
+    write_json(
+        lay.checkpoint_state,
+        {
+            **state,
+            "optimizer_param_groups": opt["param_groups"],
+            "checkpoint_bytes": lay.checkpoint.stat().st_size,
+        },
+    )
+
+
+def load_checkpoint(root: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """Restore what ``save_checkpoint`` wrote into ``model`` and ``optimizer``; return the
+    JSON state. Also restores torch's RNG, so dropout continues as it would have."""
+    lay = ModelLayout.at(root)
+    state = read_json(lay.checkpoint_state, "checkpoint")
+    if not lay.checkpoint.is_file() or lay.checkpoint.stat().st_size != state.get(
+        "checkpoint_bytes"
+    ):
+        raise ChatbotError(f"{lay.checkpoint} is missing or does not match {lay.checkpoint_state}")
+    tensors = _load_tensors(lay.checkpoint, "checkpoint")
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    opt_state: dict[int, dict[str, torch.Tensor]] = {}
+    for k, v in tensors.items():
+        if k.startswith("optim."):
+            _, i, name = k.split(".", 2)
+            opt_state.setdefault(int(i), {})[name] = v
+    optimizer.load_state_dict({"state": opt_state, "param_groups": state["optimizer_param_groups"]})
+    torch.set_rng_state(tensors["rng.torch"])
+    return state

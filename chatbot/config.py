@@ -1,0 +1,78 @@
+"""Configuration of the model and its training: plain dataclasses with no torch import,
+so the CLI can show defaults in ``--help`` without loading torch."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+HEADS = ("vector", "softmax")
+LOSSES = ("cosine-softmax", "mse", "cosine")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    vocab_size: int
+    dim: int  # word-vector dimension (the table's)
+    hidden: int = 256
+    encoder_layers: int = 2
+    decoder_layers: int = 1
+    dropout: float = 0.2
+    head: str = "vector"
+    loss: str = "cosine-softmax"
+    train_table: bool = True  # fine-tune the word2vec table (shared by input and output)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything ``chatbot train`` can be told; saved in the model's config.json."""
+
+    # Architecture (see chatbot.model)
+    hidden: int = 256
+    encoder_layers: int = 2
+    decoder_layers: int = 1
+    dropout: float = 0.2
+    head: str = "vector"  # "vector" (cosine-nearest lookup) or "softmax" (reference)
+    loss: str = "cosine-softmax"  # or "mse" / "cosine" (regression, for comparison)
+    train_table: bool = True
+    # Data
+    max_query: int = 40  # tokens kept from the end of a query
+    max_reply: int = 30  # tokens kept from the start of a reply
+    valid_share: float = 0.05
+    test_share: float = 0.05
+    # Optimisation
+    # Weight each target word by count**-freq_weight (Jiang et al. 2019, "frequency-aware
+    # cross-entropy"): frequent function words stop dominating the gradient, which is what
+    # turns every reply into the same few words.
+    freq_weight: float = 0.0
+    batch_size: int = 64
+    lr: float = 2e-3
+    clip: float = 1.0
+    max_epochs: int = 40
+    patience: int = 3  # epochs without a better validation score before stopping
+    lr_patience: int = 2  # ... before halving the learning rate
+    max_minutes: float = 9.0  # wall-clock budget, counted across resumes
+    sample: int = 200  # validation queries decoded greedily after each epoch
+    seed: int = 1
+    device: str = "auto"  # "auto" = CUDA when present, else CPU
+
+    def model_config(self, vocab_size: int, dim: int) -> ModelConfig:
+        return ModelConfig(
+            vocab_size=vocab_size,
+            dim=dim,
+            hidden=self.hidden,
+            encoder_layers=self.encoder_layers,
+            decoder_layers=self.decoder_layers,
+            dropout=self.dropout,
+            head=self.head,
+            loss=self.loss,
+            train_table=self.train_table,
+        )
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})

@@ -1,0 +1,170 @@
+"""The seq2seq LSTM: a query's word vectors in, one word vector out per step.
+
+Encoder: a bidirectional LSTM over the query's word vectors. Decoder: an LSTM fed the
+previous word's vector, with Luong attention over the encoder states, projected to the
+word-vector dimension. The word at each step is the cosine-nearest row of the model's
+word table (initialised from the corpus word2vec vectors; start and end of reply are
+rows too, so the decoder can stop).
+
+The output vector is trained as a distribution over the table: softmax over scaled
+cosine similarities ("cosine-softmax", the default). Regression losses that push the
+vector toward its target (``mse``, ``cosine``) are kept for comparison: on novel
+dialogue they collapse onto the few hub words nearest the mean direction. ``head
+"softmax"`` swaps the vector output for an ordinary softmax layer over the vocabulary,
+the reference the vector model must beat.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from chatbot.config import HEADS, LOSSES, ModelConfig
+from chatbot.data import BOS, EOS, NEVER_EMITTED, PAD, UNK, Batch
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self, config: ModelConfig, table: torch.Tensor | None = None):
+        super().__init__()
+        if config.head not in HEADS:
+            raise ValueError(f"head must be one of {HEADS}")
+        if config.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}")
+        self.config = c = config
+        self.table = nn.Embedding(c.vocab_size, c.dim, padding_idx=PAD)
+        if table is not None:
+            self.table.weight.data.copy_(table)
+        self.table.weight.requires_grad_(c.train_table)
+        self.drop = nn.Dropout(c.dropout)
+        self.encoder = nn.LSTM(
+            c.dim,
+            c.hidden,
+            num_layers=c.encoder_layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=c.dropout if c.encoder_layers > 1 else 0.0,
+        )
+        self.bridge = nn.Linear(2 * c.hidden, 2 * c.hidden * c.decoder_layers)
+        self.decoder = nn.LSTM(
+            c.dim,
+            c.hidden,
+            num_layers=c.decoder_layers,
+            batch_first=True,
+            dropout=c.dropout if c.decoder_layers > 1 else 0.0,
+        )
+        self.attn_key = nn.Linear(2 * c.hidden, c.hidden, bias=False)
+        self.combine = nn.Linear(3 * c.hidden, c.hidden)
+        if c.head == "vector":
+            self.out = nn.Linear(c.hidden, c.dim)
+            # Learned inverse temperature of the cosine-softmax; cosines live in [-1, 1].
+            self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        else:
+            self.out = nn.Linear(c.hidden, c.vocab_size)
+        mask = torch.zeros(c.vocab_size, dtype=torch.bool)
+        mask[list(NEVER_EMITTED)] = True
+        self.register_buffer("never", mask, persistent=False)
+
+    # ------------------------------------------------------------------ encoder
+    def embed_query(self, batch: Batch) -> torch.Tensor:
+        """Table rows for known words, fallback vectors for the rest."""
+        emb = self.table(batch.src)
+        return torch.where(batch.src_has_oov.unsqueeze(-1), batch.src_oov.to(emb.dtype), emb)
+
+    def encode(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+        """Encoder states (B, S, 2H), their attention keys (B, S, H), decoder start state."""
+        x = self.drop(self.embed_query(batch))
+        lengths = batch.src_mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths, batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.encoder(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.size(1))
+        mask = batch.src_mask.unsqueeze(-1)
+        mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
+        L, H = self.config.decoder_layers, self.config.hidden
+        h0, c0 = torch.tanh(self.bridge(mean)).view(-1, L, 2, H).permute(2, 1, 0, 3)
+        return states, self.attn_key(states), (h0.contiguous(), c0.contiguous())
+
+    # ------------------------------------------------------------------ decoder
+    def decode_steps(
+        self,
+        prev: torch.Tensor,
+        state: tuple,
+        states: torch.Tensor,
+        keys: torch.Tensor,
+        src_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, tuple]:
+        """Decoder features (B, T, H) for the previous words ``prev`` (B, T)."""
+        x = self.drop(self.table(prev))
+        h, state = self.decoder(x, state)
+        scores = torch.bmm(h, keys.transpose(1, 2))  # (B, T, S)
+        scores = scores.masked_fill(~src_mask.unsqueeze(1), float("-inf"))
+        context = torch.bmm(torch.softmax(scores, dim=-1), states)  # (B, T, 2H)
+        feats = torch.tanh(self.combine(torch.cat([h, context], dim=-1)))
+        return self.drop(feats), state
+
+    def output(self, feats: torch.Tensor) -> torch.Tensor:
+        """The head: a word vector (vector head) or vocabulary logits (softmax head)."""
+        return self.out(feats)
+
+    def scores(self, out: torch.Tensor, scaled: bool = False) -> torch.Tensor:
+        """Scores over the table, higher is better; for the vector head the cosine
+        similarity, so argmax is exactly the cosine-nearest word. ``scaled`` multiplies
+        cosines by the learned scale (training logits)."""
+        if self.config.head == "softmax":
+            s = out
+        else:
+            s = F.normalize(out, dim=-1) @ F.normalize(self.table.weight, dim=-1).T
+            if scaled:
+                s = s * self.log_scale.exp()
+        return s.masked_fill(self.never, float("-inf"))
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """Teacher-forced outputs (B, T, D or V)."""
+        states, keys, state = self.encode(batch)
+        feats, _ = self.decode_steps(batch.tgt_in, state, states, keys, batch.src_mask)
+        return self.output(feats)
+
+    def loss(
+        self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Mean loss over the target positions that hold a known word (not padding, not
+        a word outside the table: those cannot be predicted, only guessed). ``weight``
+        (V,) reweights target words in the distribution losses."""
+        keep = (target != PAD) & (target != UNK)
+        pred, target = out[keep], target[keep]  # score only real positions: V is large
+        if self.config.head == "softmax" or self.config.loss == "cosine-softmax":
+            return F.cross_entropy(self.scores(pred, scaled=True), target, weight=weight)
+        gold = self.table.weight[target]
+        if self.config.loss == "mse":
+            return F.mse_loss(pred, gold)
+        return (1 - F.cosine_similarity(pred, gold, dim=-1)).mean()
+
+    @torch.no_grad()
+    def greedy(self, batch: Batch, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Greedy cosine-nearest decoding: ids (B, <=max_len) PAD after EOS, and the
+        score (cosine for the vector head) of each chosen word."""
+        states, keys, state = self.encode(batch)
+        B = batch.src.size(0)
+        prev = torch.full((B, 1), BOS, dtype=torch.long, device=batch.src.device)
+        done = torch.zeros(B, dtype=torch.bool, device=batch.src.device)
+        ids, scores = [], []
+        for _ in range(max_len):
+            feats, state = self.decode_steps(prev, state, states, keys, batch.src_mask)
+            s = self.scores(self.output(feats))[:, -1]
+            best, word = s.max(dim=-1)
+            word = word.masked_fill(done, PAD)
+            ids.append(word)
+            scores.append(best)
+            done |= word == EOS
+            prev = word.unsqueeze(1)
+            if done.all():
+                break
+        return torch.stack(ids, 1), torch.stack(scores, 1)
+
+
+def count_trainable(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

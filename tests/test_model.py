@@ -1,0 +1,281 @@
+"""The seq2seq model and its training, on tiny corpora generated here."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+
+from chatbot.checkpoint import load_model
+from chatbot.config import ModelConfig, TrainConfig
+from chatbot.data import (
+    BOS,
+    EOS,
+    PAD,
+    UNK,
+    WordTable,
+    batches,
+    encode_query,
+    encode_reply,
+    make_examples,
+    split_by_position,
+)
+from chatbot.dialogue import Pair, read_pairs
+from chatbot.errors import ChatbotError
+from chatbot.layout import ModelLayout
+from chatbot.metrics import degenerate_rate, distinct_n, is_degenerate
+from chatbot.model import Seq2Seq
+from chatbot.prepare import PrepareConfig, prepare
+from chatbot.train import train
+from chatbot.vectors import Word2VecConfig
+
+TINY = dict(hidden=32, encoder_layers=1, dropout=0.0, batch_size=8, sample=8, max_minutes=5)
+
+
+@pytest.fixture(scope="module")
+def echo_corpus(tmp_path_factory):
+    """A book in which every question always gets the same answer: learnable exactly."""
+    from tests.conftest import LINES
+
+    root = tmp_path_factory.mktemp("echo")
+    paragraphs = []
+    for _ in range(15):
+        for i in range(6):
+            paragraphs += [f"张三道：“{LINES[i]}”", f"李四道：“{LINES[i + 6]}”", "天黑了。"]
+    (root / "echo.txt").write_text("\n".join(paragraphs), encoding="utf-8")
+    cfg = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=5, min_count=1, workers=1))
+    prepare(root / "echo.txt", root / "c", cfg)
+    return root / "c"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A prepared corpus of a generated story, with small vectors."""
+    from tests.conftest import make_story
+
+    root = tmp_path_factory.mktemp("corpus")
+    novel = root / "story.txt"
+    novel.write_text(make_story(8, seed=3), encoding="utf-8")
+    cfg = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=5, min_count=1, workers=1))
+    prepare(novel, root / "c", cfg)
+    return root / "c"
+
+
+def small_table(words=("甲", "乙", "丙", "甲乙")) -> WordTable:
+    rng = np.random.default_rng(0)
+    return WordTable.from_vectors(list(words), rng.normal(size=(len(words), 6)))
+
+
+def test_table_has_special_rows_and_c_tool_end_marker_is_ours():
+    t = WordTable.from_vectors(["</s>", "好", "的"], np.eye(3, 4))
+    assert t.words[:4] == ["<pad>", "<s>", "</s>", "<unk>"]
+    assert t.words[4:] == ["好", "的"]
+    assert not t.vectors[PAD].any()
+    assert np.linalg.norm(t.vectors[BOS]) == pytest.approx(1.0, rel=1e-5)
+    assert len(t.fingerprint()) == 16
+
+
+def test_unknown_query_words_get_character_fallback_vectors():
+    t = small_table()
+    enc = encode_query(t, ["甲", "乙丙", "丁"], max_len=10)
+    assert enc.ids == [t.index["甲"], UNK, UNK]
+    assert enc.oov_pos == [1, 2]
+    np.testing.assert_allclose(
+        enc.oov[0], (t.vectors[t.index["乙"]] + t.vectors[t.index["丙"]]) / 2
+    )
+    np.testing.assert_allclose(enc.oov[1], t.vectors[UNK])
+    assert encode_query(t, ["甲"] * 5 + ["乙"], max_len=2).ids == [t.index["甲"], t.index["乙"]]
+
+
+def test_long_reply_is_cut_at_a_sentence_end():
+    t = small_table(("好", "。", "，"))
+    ids = encode_reply(t, ["好", "。", "好", "，", "好", "，", "好"], max_len=5)
+    assert ids == [t.index["好"], t.index["。"], EOS]
+    assert encode_reply(t, ["好"] * 9, max_len=4) == [t.index["好"]] * 4 + [EOS]
+
+
+def test_split_is_by_position_with_the_end_held_out():
+    train_, valid, test = split_by_position(list(range(100)), 0.1, 0.05)
+    assert (
+        train_ == list(range(85)) and valid == list(range(85, 95)) and test == list(range(95, 100))
+    )
+    with pytest.raises(ChatbotError, match="too few"):
+        split_by_position([1, 2], 0.5, 0.5)
+
+
+def test_batches_pad_and_shift_targets():
+    t = small_table()
+    pairs = [
+        Pair("q", "r", i, query_tokens=["甲"] * (i + 1), reply_tokens=["乙"] * (i + 1))
+        for i in range(5)
+    ]
+    ex = make_examples(pairs, t, 10, 10)
+    (b,) = list(batches(ex, 8, t.dim))
+    assert b.tgt_in[:, 0].eq(BOS).all()
+    for row, e in zip(range(5), sorted(ex, key=lambda e: len(e.reply))):
+        n = len(e.reply)
+        assert b.tgt_out[row, :n].tolist() == e.reply
+        assert b.tgt_in[row, 1:n].tolist() == e.reply[:-1]
+        assert b.tgt_out[row, n:].eq(PAD).all()
+
+
+def model_and_batch(head="vector", loss="cosine-softmax"):
+    t = small_table()
+    torch.manual_seed(0)
+    mc = ModelConfig(len(t), t.dim, hidden=8, encoder_layers=1, dropout=0.0, head=head, loss=loss)
+    m = Seq2Seq(mc, torch.from_numpy(t.vectors))
+    pairs = [Pair("q", "r", 0, query_tokens=["甲", "乙"], reply_tokens=["丙", "甲", "乙丁"])]
+    (b,) = list(batches(make_examples(pairs, t, 10, 10), 8, t.dim))
+    return m, b
+
+
+def test_cosine_softmax_loss_matches_hand_computation():
+    m, b = model_and_batch()
+    out = m(b)
+    loss = m.loss(out, b.tgt_out)
+    table = m.table.weight.detach().numpy()
+    o = out.detach().numpy()[0]
+    gold = b.tgt_out[0].tolist()  # 丙 甲 <unk> </s>: the unknown word is not scored
+    scale = math.exp(m.log_scale.item())
+    total, n = 0.0, 0
+    for pos, g in enumerate(gold):
+        if g in (PAD, UNK):
+            continue
+        cos = table @ o[pos] / (np.linalg.norm(table, axis=1) * np.linalg.norm(o[pos]) + 1e-12)
+        logits = scale * cos
+        logits[[PAD, BOS, UNK]] = -np.inf
+        total += -(logits[g] - np.log(np.exp(logits - logits.max()).sum()) - logits.max())
+        n += 1
+    assert n == 3
+    assert loss.item() == pytest.approx(total / n, rel=1e-5)
+
+
+@pytest.mark.parametrize("loss_name", ["mse", "cosine"])
+def test_regression_losses_and_their_gradients(loss_name):
+    m, b = model_and_batch(loss=loss_name)
+    out = m(b).detach().requires_grad_(True)
+    loss = m.loss(out, b.tgt_out)
+    keep = (b.tgt_out != PAD) & (b.tgt_out != UNK)
+    pred, gold = out[keep], m.table.weight.detach()[b.tgt_out[keep]]
+    if loss_name == "mse":
+        expected = ((pred - gold) ** 2).mean()
+        grad = 2 * (pred - gold) / pred.numel()
+    else:
+        cos = F.cosine_similarity(pred, gold, dim=-1)
+        expected = (1 - cos).mean()
+        pn, gn = pred.norm(dim=-1, keepdim=True), gold.norm(dim=-1, keepdim=True)
+        grad = -(gold / (pn * gn) - cos[:, None] * pred / pn**2) / len(pred)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    loss.backward()
+    torch.testing.assert_close(out.grad[keep], grad.detach(), rtol=1e-4, atol=1e-6)
+    assert out.grad[~keep].abs().sum() == 0
+
+
+def test_scores_never_pick_special_rows_and_vector_head_is_cosine_nearest():
+    m, b = model_and_batch()
+    out = m(b)
+    s = m.scores(out)
+    assert torch.isinf(s[..., [PAD, BOS, UNK]]).all()
+    nearest = F.cosine_similarity(out.unsqueeze(-2), m.table.weight, dim=-1)
+    nearest[..., [PAD, BOS, UNK]] = -2
+    assert torch.equal(s.argmax(-1), nearest.argmax(-1))
+
+
+def test_vector_head_has_fewer_parameters_than_softmax_head():
+    from chatbot.model import count_trainable
+
+    vec, _ = model_and_batch("vector")
+    soft, _ = model_and_batch("softmax")
+    big = ModelConfig(12000, 200, hidden=256)
+    assert count_trainable(Seq2Seq(big)) < count_trainable(
+        Seq2Seq(ModelConfig(**{**big.to_dict(), "head": "softmax"}))
+    )
+    assert count_trainable(vec) > 0 and count_trainable(soft) > 0
+
+
+def test_config_round_trip():
+    c = TrainConfig(hidden=64, head="softmax", lr=1e-3)
+    assert TrainConfig.from_dict(json.loads(json.dumps(c.__dict__))) == c
+    mc = c.model_config(100, 16)
+    assert ModelConfig(**json.loads(json.dumps(mc.to_dict()))) == mc
+
+
+def test_tiny_model_learns_its_pairs(echo_corpus, tmp_path):
+    cfg = TrainConfig(
+        **{**TINY, "hidden": 64, "lr": 1e-2, "max_epochs": 40, "patience": 100, "lr_patience": 100}
+    )
+    result = train(echo_corpus, cfg, model_dir=tmp_path / "m")
+    # Valid and test pairs are the same six exchanges: a model that learned them scores high.
+    assert result.test["top1"] > 0.9
+    assert result.test["degenerate"] == 0
+    loaded = load_model(tmp_path / "m")
+    ex = make_examples(read_pairs(echo_corpus / "pairs.tsv"), loaded.table, 40, 30)
+    (b,) = list(batches(ex[:6], 8, loaded.table.dim))
+    ids, scores = loaded.model.greedy(b, 31)
+    got = [[loaded.table.words[i] for i in row if i not in (PAD, EOS)] for row in ids.tolist()]
+    want = [
+        [loaded.table.words[i] for i in e.reply[:-1]]
+        for e in sorted(ex[:6], key=lambda e: (len(e.reply), len(e.query.ids)))
+    ]
+    assert sum(g == w for g, w in zip(got, want)) >= 4  # greedy replies are the learned ones
+    assert (scores[ids != PAD] <= 1.0 + 1e-6).all()  # cosine similarities
+    rows = [json.loads(x) for x in ModelLayout.at(tmp_path / "m").metrics.read_text().splitlines()]
+    assert len(rows) == result.epochs
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"] / 5
+
+
+def test_resume_reaches_the_same_weights(corpus, tmp_path):
+    cfg = TrainConfig(**{**TINY, "dropout": 0.3, "max_epochs": 3, "patience": 100})
+    train(corpus, cfg, model_dir=tmp_path / "straight")
+    train(corpus, TrainConfig(**{**cfg.__dict__, "max_epochs": 1}), model_dir=tmp_path / "split")
+    train(corpus, cfg, model_dir=tmp_path / "split", resume=True)
+    a = load_file(str(ModelLayout.at(tmp_path / "straight").checkpoint))
+    b = load_file(str(ModelLayout.at(tmp_path / "split").checkpoint))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_resume_refuses_other_vectors_and_missing_checkpoint(corpus, tmp_path):
+    with pytest.raises(ChatbotError, match="nothing to resume"):
+        train(corpus, TrainConfig(**TINY, max_epochs=1), model_dir=tmp_path / "none", resume=True)
+    cfg = TrainConfig(**TINY, max_epochs=1)
+    train(corpus, cfg, model_dir=tmp_path / "m")
+    state = json.loads(ModelLayout.at(tmp_path / "m").checkpoint_state.read_text())
+    state["vectors_sha256"] = "0" * 64
+    ModelLayout.at(tmp_path / "m").checkpoint_state.write_text(json.dumps(state))
+    with pytest.raises(ChatbotError, match="other vectors"):
+        train(corpus, TrainConfig(**TINY, max_epochs=2), model_dir=tmp_path / "m", resume=True)
+
+
+def test_corrupt_or_mismatched_model_fails_clearly(corpus, tmp_path):
+    train(corpus, TrainConfig(**TINY, max_epochs=1), model_dir=tmp_path / "m")
+    lay = ModelLayout.at(tmp_path / "m")
+    assert load_model(lay.root).table.words[:3] == ["<pad>", "<s>", "</s>"]
+    with pytest.raises(ChatbotError, match="no model directory"):
+        load_model(tmp_path / "missing")
+    words = lay.vocab.read_text(encoding="utf-8")
+    lay.vocab.write_text(words + "多余\n", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="disagree"):
+        load_model(lay.root)
+    lay.vocab.write_text(words, encoding="utf-8")
+    data = lay.weights.read_bytes()
+    lay.weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ChatbotError, match="corrupt or truncated"):
+        load_model(lay.root)
+    lay.config.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="not a valid model config"):
+        load_model(lay.root)
+
+
+def test_reply_metrics_on_hand_made_examples():
+    assert is_degenerate([])
+    assert is_degenerate(["好", "好", "好"])
+    assert is_degenerate(["我", "说", "我", "说"])
+    assert not is_degenerate(["我", "说", "你", "说"])
+    assert degenerate_rate([["a"], [], ["b", "b", "b"], ["c", "d"]]) == 0.5
+    assert distinct_n([["a", "b", "c"], ["a", "b", "d"]], 2) == pytest.approx(3 / 4)
+    assert distinct_n([["a", "b"]], 1) == 1.0
