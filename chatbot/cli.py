@@ -197,6 +197,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="objective of the vector head (mse is the classic recipe)",
     )
     p.add_argument("--freeze-table", action="store_true", help="keep the word2vec table fixed")
+    p.add_argument(
+        "--copy",
+        action=argparse.BooleanOptionalAction,
+        default=d.copy,
+        help="let the vector output point at query words",
+    )
     for name in (
         "hidden",
         "encoder_layers",

@@ -21,6 +21,7 @@ class ModelConfig:
     head: str = "vector"
     loss: str = "cosine-softmax"
     train_table: bool = True  # fine-tune the word2vec table (shared by input and output)
+    copy: bool = True  # vector head: let the output point at query word vectors
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,6 +39,7 @@ class TrainConfig:
     head: str = "vector"  # "vector" (cosine-nearest lookup) or "softmax" (reference)
     loss: str = "cosine-softmax"  # or "mse" / "cosine" (regression, for comparison)
     train_table: bool = True
+    copy: bool = True  # vector head only; see ModelConfig
     # Data
     max_query: int = 40  # tokens kept from the end of a query
     max_reply: int = 30  # tokens kept from the start of a reply
@@ -47,7 +49,7 @@ class TrainConfig:
     # Weight each target word by count**-freq_weight (Jiang et al. 2019, "frequency-aware
     # cross-entropy"): frequent function words stop dominating the gradient, which is what
     # turns every reply into the same few words.
-    freq_weight: float = 0.0
+    freq_weight: float = 0.3
     batch_size: int = 64
     lr: float = 2e-3
     clip: float = 1.0
@@ -70,6 +72,7 @@ class TrainConfig:
             head=self.head,
             loss=self.loss,
             train_table=self.train_table,
+            copy=self.copy,
         )
 
     @classmethod

@@ -17,6 +17,7 @@ the reference the vector model must beat.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +25,16 @@ from torch import nn
 
 from chatbot.config import HEADS, LOSSES, ModelConfig
 from chatbot.data import BOS, EOS, NEVER_EMITTED, PAD, UNK, Batch
+
+
+@dataclass
+class Memory:
+    """The encoded query, as the decoder sees it at every step."""
+
+    states: torch.Tensor  # (B, S, 2H) encoder states
+    keys: torch.Tensor  # (B, S, H) their attention keys
+    src_emb: torch.Tensor  # (B, S, D) the query's word vectors
+    mask: torch.Tensor  # (B, S) True on real tokens
 
 
 class Seq2Seq(nn.Module):
@@ -61,6 +72,7 @@ class Seq2Seq(nn.Module):
             self.out = nn.Linear(c.hidden, c.dim)
             # Learned inverse temperature of the cosine-softmax; cosines live in [-1, 1].
             self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+            self.copy_gate = nn.Linear(c.hidden, 1) if c.copy else None
         else:
             self.out = nn.Linear(c.hidden, c.vocab_size)
         mask = torch.zeros(c.vocab_size, dtype=torch.bool)
@@ -73,9 +85,10 @@ class Seq2Seq(nn.Module):
         emb = self.table(batch.src)
         return torch.where(batch.src_has_oov.unsqueeze(-1), batch.src_oov.to(emb.dtype), emb)
 
-    def encode(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, tuple]:
-        """Encoder states (B, S, 2H), their attention keys (B, S, H), decoder start state."""
-        x = self.drop(self.embed_query(batch))
+    def encode(self, batch: Batch) -> tuple[Memory, tuple]:
+        """What the decoder attends to, and its start state (from the mean encoder state)."""
+        emb = self.embed_query(batch)
+        x = self.drop(emb)
         lengths = batch.src_mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(
             x, lengths, batch_first=True, enforce_sorted=False
@@ -86,29 +99,32 @@ class Seq2Seq(nn.Module):
         mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
         L, H = self.config.decoder_layers, self.config.hidden
         h0, c0 = torch.tanh(self.bridge(mean)).view(-1, L, 2, H).permute(2, 1, 0, 3)
-        return states, self.attn_key(states), (h0.contiguous(), c0.contiguous())
+        memory = Memory(states, self.attn_key(states), emb, batch.src_mask)
+        return memory, (h0.contiguous(), c0.contiguous())
 
     # ------------------------------------------------------------------ decoder
     def decode_steps(
-        self,
-        prev: torch.Tensor,
-        state: tuple,
-        states: torch.Tensor,
-        keys: torch.Tensor,
-        src_mask: torch.Tensor,
+        self, prev: torch.Tensor, state: tuple, memory: Memory
     ) -> tuple[torch.Tensor, tuple]:
-        """Decoder features (B, T, H) for the previous words ``prev`` (B, T)."""
+        """Outputs (B, T, D or V) for the previous words ``prev`` (B, T), and the state.
+
+        With ``copy``, the output vector mixes in the attention-weighted query word
+        vectors through a learned gate: a reply can echo a query word (a name, a thing)
+        by pointing at it, which a vector output does naturally.
+        """
         x = self.drop(self.table(prev))
         h, state = self.decoder(x, state)
-        scores = torch.bmm(h, keys.transpose(1, 2))  # (B, T, S)
-        scores = scores.masked_fill(~src_mask.unsqueeze(1), float("-inf"))
-        context = torch.bmm(torch.softmax(scores, dim=-1), states)  # (B, T, 2H)
-        feats = torch.tanh(self.combine(torch.cat([h, context], dim=-1)))
-        return self.drop(feats), state
-
-    def output(self, feats: torch.Tensor) -> torch.Tensor:
-        """The head: a word vector (vector head) or vocabulary logits (softmax head)."""
-        return self.out(feats)
+        scores = torch.bmm(h, memory.keys.transpose(1, 2))  # (B, T, S)
+        scores = scores.masked_fill(~memory.mask.unsqueeze(1), float("-inf"))
+        attn = torch.softmax(scores, dim=-1)
+        context = torch.bmm(attn, memory.states)  # (B, T, 2H)
+        feats = self.drop(torch.tanh(self.combine(torch.cat([h, context], dim=-1))))
+        out = self.out(feats)
+        if self.config.copy and self.config.head == "vector":
+            gate = torch.sigmoid(self.copy_gate(feats))
+            pointed = torch.bmm(attn, memory.src_emb)  # (B, T, D)
+            out = (1 - gate) * F.normalize(out, dim=-1) + gate * F.normalize(pointed, dim=-1)
+        return out, state
 
     def scores(self, out: torch.Tensor, scaled: bool = False) -> torch.Tensor:
         """Scores over the table, higher is better; for the vector head the cosine
@@ -124,9 +140,9 @@ class Seq2Seq(nn.Module):
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """Teacher-forced outputs (B, T, D or V)."""
-        states, keys, state = self.encode(batch)
-        feats, _ = self.decode_steps(batch.tgt_in, state, states, keys, batch.src_mask)
-        return self.output(feats)
+        memory, state = self.encode(batch)
+        out, _ = self.decode_steps(batch.tgt_in, state, memory)
+        return out
 
     def loss(
         self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None
@@ -147,14 +163,14 @@ class Seq2Seq(nn.Module):
     def greedy(self, batch: Batch, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Greedy cosine-nearest decoding: ids (B, <=max_len) PAD after EOS, and the
         score (cosine for the vector head) of each chosen word."""
-        states, keys, state = self.encode(batch)
+        memory, state = self.encode(batch)
         B = batch.src.size(0)
         prev = torch.full((B, 1), BOS, dtype=torch.long, device=batch.src.device)
         done = torch.zeros(B, dtype=torch.bool, device=batch.src.device)
         ids, scores = [], []
         for _ in range(max_len):
-            feats, state = self.decode_steps(prev, state, states, keys, batch.src_mask)
-            s = self.scores(self.output(feats))[:, -1]
+            out, state = self.decode_steps(prev, state, memory)
+            s = self.scores(out)[:, -1]
             best, word = s.max(dim=-1)
             word = word.masked_fill(done, PAD)
             ids.append(word)

@@ -191,9 +191,10 @@ def train(
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, config.clip)
             optimizer.step()
-            total += loss.item()
+            value = loss.item()
+            total += value
             if on_batch:
-                on_batch(k, n_batches, float(loss))
+                on_batch(k, n_batches, value)
         metrics = evaluate(
             model,
             valid_ex,
@@ -319,6 +320,8 @@ def _arch(c: TrainConfig) -> tuple:
         c.head,
         c.loss,
         c.train_table,
+        c.copy,
+        c.freq_weight,
         c.max_query,
         c.max_reply,
         c.valid_share,

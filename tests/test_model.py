@@ -279,3 +279,39 @@ def test_reply_metrics_on_hand_made_examples():
     assert degenerate_rate([["a"], [], ["b", "b", "b"], ["c", "d"]]) == 0.5
     assert distinct_n([["a", "b", "c"], ["a", "b", "d"]], 2) == pytest.approx(3 / 4)
     assert distinct_n([["a", "b"]], 1) == 1.0
+
+
+def test_train_cli_reports_the_test_split_and_errors_cleanly(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "chatbot", "train", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    r = cli(
+        str(corpus),
+        "--out",
+        str(tmp_path / "m"),
+        "--hidden",
+        "16",
+        "--encoder-layers",
+        "1",
+        "--max-epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--sample",
+        "4",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "teacher-forced top-5" in r.stdout and "greedy distinct-2" in r.stdout
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert {"model", "train", "vectors_sha256", "package_version", "test"} <= config.keys()
+    r = cli(str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "run `chatbot prepare` first" in r.stderr
