@@ -321,6 +321,144 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_decode_options(p: argparse.ArgumentParser) -> None:
+    from chatbot.bot import STRATEGIES, DecodeOptions
+
+    d = DecodeOptions()
+    g = p.add_argument_group("decoding")
+    g.add_argument("--strategy", choices=STRATEGIES, default=d.strategy)
+    g.add_argument("--temperature", type=float, default=d.temperature)
+    g.add_argument(
+        "--top-k", type=int, default=d.top_k, help="sample among this many nearest words"
+    )
+    g.add_argument("--beam", type=int, default=d.beam, help="beam width (strategy beam)")
+    g.add_argument("--repetition-penalty", type=float, default=d.repetition_penalty)
+    g.add_argument("--no-repeat-ngram", type=int, default=d.no_repeat_ngram)
+    g.add_argument("--min-length", type=int, default=d.min_length)
+    g.add_argument("--max-length", type=int, default=d.max_length)
+    g.add_argument("--seed", type=int, default=d.seed, help="same seed, same reply")
+
+
+def _decode_options(args: argparse.Namespace):
+    from dataclasses import fields
+
+    from chatbot.bot import DecodeOptions
+
+    return DecodeOptions(**{f.name: getattr(args, f.name) for f in fields(DecodeOptions)})
+
+
+def _add_reply(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "reply",
+        help="answer one message, or one per line of standard input",
+        description="Reply to TEXT with the model in MODEL_DIR. Without TEXT, reply to each "
+        "line of standard input.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL_DIR")
+    p.add_argument("text", nargs="?", metavar="TEXT")
+    p.add_argument("--json", action="store_true", help="print words, scores and timings as JSON")
+    _add_decode_options(p)
+    p.set_defaults(func=_run_reply)
+
+
+def _run_reply(args: argparse.Namespace) -> int:
+    import json
+
+    from chatbot.bot import Chatbot
+
+    options = _decode_options(args)
+    bot = Chatbot.load(args.model)
+    lines = [args.text] if args.text is not None else (ln.rstrip("\n") for ln in sys.stdin)
+    status = 0
+    for line in lines:
+        try:
+            r = bot.reply(line, options)
+        except ChatbotError as e:
+            if args.text is not None:
+                raise
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            status = 2
+            continue
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "query": line,
+                        "reply": r.text,
+                        "words": r.words,
+                        "scores": [round(s, 4) for s in r.scores],
+                        "stop": r.stop,
+                        "log_prob": round(r.log_prob, 4),
+                        "ms": round(r.seconds * 1000, 2),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            print(r.text, flush=True)
+    return status
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score a model on its test split, next to retrieval and softmax references",
+        description="Evaluate MODEL_DIR on the test split of its corpus: teacher-forced "
+        "top-1/top-5, BLEU-2, distinct-1/2, degenerate rate, length, Hits@1 ranking and "
+        "latency; the same for a retrieval baseline and, with --softmax, a softmax-head "
+        "model. Prints a table and writes MODEL_DIR/eval.json.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL_DIR")
+    p.add_argument("--corpus", help="corpus directory (default: the one the model was trained on)")
+    p.add_argument("--softmax", metavar="DIR", help="a --head softmax model to compare")
+    p.add_argument("--limit", type=int, help="evaluate only the first N test pairs")
+    _add_decode_options(p)
+    p.set_defaults(func=_run_eval)
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from chatbot.evaluate import evaluate_model
+    from chatbot.fsutil import atomic_path
+
+    report = evaluate_model(
+        args.model,
+        corpus_dir=args.corpus,
+        options=_decode_options(args),
+        softmax_dir=args.softmax,
+        limit=args.limit,
+    )
+    systems = [k for k in ("model", "softmax", "retrieval") if k in report]
+    table = Table(title=f"test split: {report['test_pairs']} pairs ({report['corpus']})")
+    table.add_column("metric")
+    for name in systems:
+        table.add_column(name, justify="right")
+    rows = [
+        ("teacher-forced top-1", "top1", "{:.1%}"),
+        ("teacher-forced top-5", "top5", "{:.1%}"),
+        ("BLEU-2", "bleu2", "{:.3f}"),
+        ("distinct-1", "distinct1", "{:.3f}"),
+        ("distinct-2", "distinct2", "{:.3f}"),
+        ("degenerate", "degenerate", "{:.1%}"),
+        ("mean length", "mean_length", "{:.1f}"),
+        ("gold mean length", "gold_mean_length", "{:.1f}"),
+        ("Hits@1 (of 10)", "hits_at_1", "{:.1%}"),
+        ("median latency ms", "median_latency_ms", "{:.1f}"),
+    ]
+    for label, key, fmt in rows:
+        table.add_row(
+            label, *(fmt.format(report[s][key]) if key in report[s] else "-" for s in systems)
+        )
+    Console().print(table)
+    with atomic_path(Path(args.model) / "eval.json") as tmp:
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def _add_scratch(sub: argparse._SubParsersAction) -> None:
     from chatbot.scratch.__main__ import build_parser as scratch_parser
     from chatbot.scratch.__main__ import run
@@ -339,6 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_prepare(sub)
     _add_train(sub)
+    _add_reply(sub)
+    _add_eval(sub)
     _add_scratch(sub)
     return parser
 

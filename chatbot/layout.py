@@ -79,6 +79,11 @@ class ModelLayout:
         return self.root / "vocab.txt"
 
     @property
+    def userdict(self) -> Path:
+        """The corpus's jieba user dictionary, copied so queries segment like the corpus."""
+        return self.root / "userdict.txt"
+
+    @property
     def checkpoint(self) -> Path:
         """Last finished epoch: weights, optimizer and RNG tensors (safetensors)."""
         return self.root / "checkpoint.safetensors"

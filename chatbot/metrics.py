@@ -29,3 +29,29 @@ def distinct_n(replies: Sequence[Sequence[str]], n: int) -> float:
     """Distinct n-grams over all n-grams, pooled across replies (Li et al., 2016)."""
     grams = [tuple(r[i : i + n]) for r in replies for i in range(len(r) - n + 1)]
     return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def bleu(
+    hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]], n: int = 2
+) -> float:
+    """Corpus BLEU-n (Papineni et al., 2002): geometric mean of clipped 1..n-gram
+    precisions over all replies, times the brevity penalty; one reference per reply."""
+    import math
+    from collections import Counter
+
+    matches = [0] * n
+    totals = [0] * n
+    hyp_len = ref_len = 0
+    for hyp, ref in zip(hypotheses, references):
+        hyp_len += len(hyp)
+        ref_len += len(ref)
+        for k in range(1, n + 1):
+            h = Counter(tuple(hyp[i : i + k]) for i in range(len(hyp) - k + 1))
+            r = Counter(tuple(ref[i : i + k]) for i in range(len(ref) - k + 1))
+            matches[k - 1] += sum(min(c, r[g]) for g, c in h.items())
+            totals[k - 1] += max(len(hyp) - k + 1, 0)
+    if hyp_len == 0 or min(matches) == 0:
+        return 0.0
+    log_p = sum(math.log(m / t) for m, t in zip(matches, totals)) / n
+    brevity = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
+    return brevity * math.exp(log_p)

@@ -75,6 +75,7 @@ class Seq2Seq(nn.Module):
             self.copy_gate = nn.Linear(c.hidden, 1) if c.copy else None
         else:
             self.out = nn.Linear(c.hidden, c.vocab_size)
+        self._unit: torch.Tensor | None = None
         mask = torch.zeros(c.vocab_size, dtype=torch.bool)
         mask[list(NEVER_EMITTED)] = True
         self.register_buffer("never", mask, persistent=False)
@@ -133,10 +134,38 @@ class Seq2Seq(nn.Module):
         if self.config.head == "softmax":
             s = out
         else:
-            s = F.normalize(out, dim=-1) @ F.normalize(self.table.weight, dim=-1).T
+            s = F.normalize(out, dim=-1) @ self.unit_table().T
             if scaled:
                 s = s * self.log_scale.exp()
         return s.masked_fill(self.never, float("-inf"))
+
+    def unit_table(self) -> torch.Tensor:
+        """The L2-normalised table. Cached outside training: the one matrix every lookup
+        multiplies by, so decoding a word costs a single matrix product."""
+        if self.training or (self.table.weight.requires_grad and torch.is_grad_enabled()):
+            self._unit = None
+            return F.normalize(self.table.weight, dim=-1)
+        if self._unit is None or self._unit.device != self.table.weight.device:
+            self._unit = F.normalize(self.table.weight.detach(), dim=-1)
+        return self._unit
+
+    def train(self, mode: bool = True) -> Seq2Seq:
+        self._unit = None  # the table may change
+        return super().train(mode)
+
+    def start(self, batch: Batch) -> tuple[Memory, tuple]:
+        """Begin decoding ``batch``: the encoded query and the decoder's first state."""
+        return self.encode(batch)
+
+    def step(
+        self, prev: torch.Tensor, state: tuple, memory: Memory
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+        """One decoding step for previous words ``prev`` (B,): the output vectors (B, D)
+        (logits for the softmax head), their scores over the table (B, V; cosine for the
+        vector head) and the new state."""
+        out, state = self.decode_steps(prev.unsqueeze(1), state, memory)
+        out = out[:, 0]
+        return out, self.scores(out), state
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """Teacher-forced outputs (B, T, D or V)."""
@@ -163,23 +192,34 @@ class Seq2Seq(nn.Module):
     def greedy(self, batch: Batch, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Greedy cosine-nearest decoding: ids (B, <=max_len) PAD after EOS, and the
         score (cosine for the vector head) of each chosen word."""
-        memory, state = self.encode(batch)
+        memory, state = self.start(batch)
         B = batch.src.size(0)
-        prev = torch.full((B, 1), BOS, dtype=torch.long, device=batch.src.device)
+        prev = torch.full((B,), BOS, dtype=torch.long, device=batch.src.device)
         done = torch.zeros(B, dtype=torch.bool, device=batch.src.device)
         ids, scores = [], []
         for _ in range(max_len):
-            out, state = self.decode_steps(prev, state, memory)
-            s = self.scores(out)[:, -1]
+            _, s, state = self.step(prev, state, memory)
             best, word = s.max(dim=-1)
             word = word.masked_fill(done, PAD)
             ids.append(word)
             scores.append(best)
             done |= word == EOS
-            prev = word.unsqueeze(1)
+            prev = word
             if done.all():
                 break
         return torch.stack(ids, 1), torch.stack(scores, 1)
+
+    def log_probs_from_scores(self, scores: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities from ``scores`` (cosines for the vector head)."""
+        if self.config.head == "vector":
+            scores = scores * self.log_scale.exp()
+        return torch.log_softmax(scores.float(), dim=-1)
+
+    def log_probs(self, out: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities over the table, as trained (scaled cosine-softmax for the
+        vector head). Regression-trained heads get the same form with their learned
+        scale, which only ranks."""
+        return torch.log_softmax(self.scores(out, scaled=True).float(), dim=-1)
 
 
 def count_trainable(model: nn.Module) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -159,6 +160,8 @@ def train(
         "lr": config.lr,
     }
     ensure_dir(out.root)
+    if corpus.userdict.is_file():
+        shutil.copyfile(corpus.userdict, out.userdict)
     if resume:
         state = _resume(out, model, optimizer, config, vectors_sha)
         for group in optimizer.param_groups:

@@ -1,0 +1,280 @@
+"""The Chatbot API: text in, a reply out, word by word. Used by the CLI and the TUI.
+
+Each decoding step is one matrix product of the output vector(s) with the cached,
+L2-normalised word table (``Seq2Seq.scores``), batched across beams; the reply's words
+are the cosine-nearest rows. Decoding strategies (greedy, sampling among the top-k
+neighbours, beam search) and their guards (repetition penalty, no-repeat n-grams,
+length limits) only re-rank those cosine scores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from chatbot.checkpoint import load_model
+from chatbot.data import BOS, EOS, PAD, UNK, WordTable, collate, encode_query
+from chatbot.errors import ChatbotError
+from chatbot.layout import ModelLayout
+from chatbot.model import Seq2Seq
+
+STRATEGIES = ("greedy", "sample", "beam")
+MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to turn the model's output vectors into words."""
+
+    strategy: str = "sample"  # greedy | sample | beam
+    temperature: float = 0.7  # sample: lower = closer to greedy
+    top_k: int = 8  # sample: choose among this many cosine-nearest words
+    beam: int = 4  # beam: hypotheses kept
+    repetition_penalty: float = 1.5  # a word already said is this many times less likely
+    no_repeat_ngram: int = 2  # never repeat an n-gram of this size (0 = off)
+    min_length: int = 2  # words before the reply may end
+    max_length: int = 30
+    seed: int | None = None  # same seed + same query = same reply
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
+        if self.temperature <= 0 or self.top_k < 1 or self.beam < 1:
+            raise ChatbotError("temperature must be > 0, top-k and beam at least 1")
+        if self.repetition_penalty < 1:
+            raise ChatbotError("repetition penalty must be at least 1")
+        if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
+            raise ChatbotError("need 0 <= min length <= max length and max length >= 1")
+
+
+@dataclass
+class Reply:
+    words: list[str]
+    scores: list[float]  # cosine similarity of each word's output vector to the word
+    stop: str  # "end" (the model ended it) or "max_length"
+    seconds: float = 0.0
+    log_prob: float = 0.0  # model log-probability of the words (and the end)
+    query_tokens: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return join_words(self.words)
+
+
+def join_words(words: list[str]) -> str:
+    """Chinese words join without spaces; Latin words get one between them."""
+    out = ""
+    for w in words:
+        if out and out[-1].isascii() and out[-1].isalnum() and w[:1].isascii() and w[:1].isalnum():
+            out += " "
+        out += w
+    return out
+
+
+class Chatbot:
+    """A loaded model, ready to reply. ``Chatbot.load(model_dir)`` once, then ``reply``."""
+
+    def __init__(
+        self,
+        model: Seq2Seq,
+        table: WordTable,
+        config: dict,
+        root: Path,
+        userdict: Path | None = None,
+    ):
+        self.model = model.eval()
+        self.table = table
+        self.config = config
+        self.root = root
+        self.userdict = userdict
+        self.max_query = int(config.get("train", {}).get("max_query", 40))
+        self.device = next(model.parameters()).device
+
+    @classmethod
+    def load(cls, model_dir: str | Path, device: str = "cpu") -> Chatbot:
+        loaded = load_model(model_dir, device)
+        lay = ModelLayout.at(model_dir)
+        userdict = lay.userdict if lay.userdict.is_file() else None
+        from chatbot.segment import get_tokenizer
+
+        get_tokenizer(userdict)  # load jieba's dictionary now, not on the first message
+        return cls(loaded.model, loaded.table, loaded.config, lay.root, userdict)
+
+    # ----------------------------------------------------------------- input
+    def tokenize(self, text: str) -> list[str]:
+        """The query's words, segmented exactly like the corpus was."""
+        from chatbot.segment import tokenize
+        from chatbot.textio import normalise
+
+        if not isinstance(text, str) or not text.strip():
+            raise ChatbotError("say something: the message is empty")
+        paragraphs = normalise(text[-MAX_INPUT_CHARS:])
+        tokens = [t for p in paragraphs for t in tokenize(p, self.userdict)]
+        if not tokens:
+            raise ChatbotError("say something: the message has no words")
+        return tokens
+
+    def _batch(self, tokens: list[str], copies: int = 1):
+        from chatbot.data import Example
+
+        enc = encode_query(self.table, tokens, self.max_query)
+        ex = Example(enc, [EOS], pair=None)  # type: ignore[arg-type]
+        return collate([ex] * copies, self.table.dim).to(self.device)
+
+    # ---------------------------------------------------------------- output
+    def reply(self, text: str, options: DecodeOptions | None = None, **kw) -> Reply:
+        """The whole reply at once."""
+        start = time.perf_counter()
+        options = replace(options or DecodeOptions(), **kw)
+        tokens = self.tokenize(text)
+        if options.strategy == "beam":
+            r = self._beam(tokens, options)
+        else:
+            words, scores, logp, stop = [], [], 0.0, "max_length"
+            for word, score, lp, end in self._sample(tokens, options):
+                if end:
+                    stop = "end"
+                    logp += lp
+                    break
+                words.append(word)
+                scores.append(score)
+                logp += lp
+            r = Reply(words, scores, stop, log_prob=logp)
+        r.seconds = time.perf_counter() - start
+        r.query_tokens = tokens
+        return r
+
+    def stream(
+        self, text: str, options: DecodeOptions | None = None, **kw
+    ) -> Iterator[tuple[str, float]]:
+        """Yield (word, cosine score) as soon as each word is decoded. Beam search can
+        only know its words at the end, so it yields them then."""
+        options = replace(options or DecodeOptions(), **kw)
+        tokens = self.tokenize(text)
+        if options.strategy == "beam":
+            r = self._beam(tokens, options)
+            yield from zip(r.words, r.scores)
+            return
+        for word, score, _lp, end in self._sample(tokens, options):
+            if end:
+                return
+            yield word, score
+
+    @torch.no_grad()
+    def _sample(
+        self, tokens: list[str], o: DecodeOptions
+    ) -> Iterator[tuple[str, float, float, bool]]:
+        """Greedy (strategy greedy) or top-k sampling, one word per step:
+        yields (word, cosine, log-prob, is_end)."""
+        gen = torch.Generator(device="cpu")
+        if o.seed is not None:
+            gen.manual_seed(o.seed)
+        else:
+            gen.seed()
+        memory, state = self.model.start(self._batch(tokens))
+        prev = torch.tensor([BOS], device=self.device)
+        said: list[int] = []
+        for t in range(o.max_length):
+            _, cos, state = self.model.step(prev, state, memory)
+            logp = self.model.log_probs_from_scores(cos)[0]
+            adjusted = self._guard(logp.clone(), said, o, t)
+            if o.strategy == "greedy":
+                word = int(adjusted.argmax())
+            else:
+                top = adjusted.topk(min(o.top_k, adjusted.numel()))
+                probs = torch.softmax(top.values / o.temperature, dim=-1).cpu()
+                word = int(top.indices[torch.multinomial(probs, 1, generator=gen)])
+            if word == EOS:
+                yield "", float(cos[0, word]), float(logp[word]), True
+                return
+            said.append(word)
+            yield self.table.words[word], float(cos[0, word]), float(logp[word]), False
+            prev = torch.tensor([word], device=self.device)
+
+    def _guard(self, logp: torch.Tensor, said: list[int], o: DecodeOptions, t: int) -> torch.Tensor:
+        """Apply the repetition penalty, the no-repeat-n-gram ban and the length limits to
+        one step's log-probabilities (V,)."""
+        if said and o.repetition_penalty > 1:
+            idx = torch.tensor(sorted(set(said)), device=logp.device)
+            logp[idx] -= torch.log(torch.tensor(o.repetition_penalty))
+        n = o.no_repeat_ngram
+        if n > 0 and len(said) >= n - 1:
+            prefix = tuple(said[len(said) - n + 1 :]) if n > 1 else ()
+            banned = [
+                said[i + n - 1]
+                for i in range(len(said) - n + 1)
+                if tuple(said[i : i + n - 1]) == prefix
+            ]
+            if banned:
+                logp[torch.tensor(banned, device=logp.device)] = float("-inf")
+        if t < o.min_length:
+            logp[EOS] = float("-inf")
+        if torch.isinf(logp).all():  # everything banned: end the reply
+            logp[EOS] = 0.0
+        return logp
+
+    @torch.no_grad()
+    def _beam(self, tokens: list[str], o: DecodeOptions) -> Reply:
+        """Beam search over the (guarded) log-probabilities; all beams are scored with
+        one matrix product per step. Returns the best finished hypothesis by total
+        log-probability."""
+        k = o.beam
+        memory, state = self.model.start(self._batch(tokens, copies=k))
+        prev = torch.full((k,), BOS, device=self.device)
+        beams: list[tuple[list[int], list[float], float]] = [([], [], 0.0)]
+        finished: list[tuple[list[int], list[float], float, str]] = []
+        for t in range(o.max_length):
+            _, cos, state = self.model.step(prev, state, memory)
+            logp = self.model.log_probs_from_scores(cos)
+            candidates = []
+            for b, (ids, _scores, total) in enumerate(beams):
+                guarded = self._guard(logp[b].clone(), ids, o, t)
+                top = guarded.topk(min(k, guarded.numel()))
+                for lp, w in zip(top.values.tolist(), top.indices.tolist()):
+                    if lp == float("-inf"):
+                        continue
+                    candidates.append((total + lp, b, w, float(cos[b, w])))
+            candidates.sort(key=lambda c: -c[0])
+            new_beams, keep = [], []
+            for total, b, w, c in candidates:
+                ids, scores, _ = beams[b]
+                if w == EOS:
+                    finished.append((ids, scores, total, "end"))
+                else:
+                    new_beams.append(([*ids, w], [*scores, c], total))
+                    keep.append((b, w))
+                if len(new_beams) == k:
+                    break
+            if not new_beams or len(finished) >= k:
+                break
+            beams = new_beams
+            rows = torch.tensor([b for b, _ in keep], device=self.device)
+            rows = torch.cat([rows, rows[-1:].expand(k - len(rows))]) if len(rows) < k else rows
+            state = tuple(s[:, rows] for s in state)
+            prev = torch.tensor(
+                [w for _, w in keep] + [keep[-1][1]] * (k - len(keep)), device=self.device
+            )
+        if not finished:  # nothing ended within max_length: the best cut-off hypothesis
+            finished = [(ids, scores, total, "max_length") for ids, scores, total in beams]
+        ids, scores, total, stop = max(finished, key=lambda f: f[2])
+        return Reply([self.table.words[i] for i in ids], scores, stop, log_prob=total)
+
+    @torch.no_grad()
+    def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:
+        """Mean log-probability per word of each candidate reply (and its end) given the
+        query, all candidates in one batch: how the model ranks replies."""
+        from chatbot.data import Example, encode_reply
+
+        enc = encode_query(self.table, query_tokens, self.max_query)
+        examples = [Example(enc, encode_reply(self.table, r, 10_000), None) for r in replies]  # type: ignore[arg-type]
+        batch = collate(examples, self.table.dim).to(self.device)
+        logp = self.model.log_probs(self.model(batch))  # (N, T, V)
+        target = batch.tgt_out
+        known = (target != PAD) & (target != UNK)  # unknown words have no probability
+        picked = logp.gather(2, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        picked = picked.masked_fill(~known, 0.0)
+        return (picked.sum(1) / known.sum(1).clamp(min=1)).tolist()
