@@ -75,6 +75,16 @@ def join_words(words: list[str]) -> str:
     return out
 
 
+@dataclass
+class _Hyp:
+    """A beam hypothesis: word ids, their cosines, guarded and raw log-probabilities."""
+
+    ids: list[int]
+    cos: list[float]
+    score: float
+    raw: float
+
+
 class Chatbot:
     """A loaded model, ready to reply. ``Chatbot.load(model_dir)`` once, then ``reply``."""
 
@@ -219,49 +229,50 @@ class Chatbot:
 
     @torch.no_grad()
     def _beam(self, tokens: list[str], o: DecodeOptions) -> Reply:
-        """Beam search over the (guarded) log-probabilities; all beams are scored with
-        one matrix product per step. Returns the best finished hypothesis by total
-        log-probability."""
+        """Beam search, ranked by the guarded log-probabilities; all beams are scored
+        with one matrix product per step. Returns the best finished hypothesis."""
         k = o.beam
         memory, state = self.model.start(self._batch(tokens, copies=k))
         prev = torch.full((k,), BOS, device=self.device)
-        beams: list[tuple[list[int], list[float], float]] = [([], [], 0.0)]
-        finished: list[tuple[list[int], list[float], float, str]] = []
+        beams = [_Hyp([], [], 0.0, 0.0)]
+        finished: list[tuple[_Hyp, str]] = []
         for t in range(o.max_length):
             _, cos, state = self.model.step(prev, state, memory)
             logp = self.model.log_probs_from_scores(cos)
             candidates = []
-            for b, (ids, _scores, total) in enumerate(beams):
-                guarded = self._guard(logp[b].clone(), ids, o, t)
+            for b, h in enumerate(beams):
+                guarded = self._guard(logp[b].clone(), h.ids, o, t)
                 top = guarded.topk(min(k, guarded.numel()))
                 for lp, w in zip(top.values.tolist(), top.indices.tolist()):
-                    if lp == float("-inf"):
-                        continue
-                    candidates.append((total + lp, b, w, float(cos[b, w])))
+                    if lp != float("-inf"):
+                        candidates.append((h.score + lp, b, w))
             candidates.sort(key=lambda c: -c[0])
-            new_beams, keep = [], []
-            for total, b, w, c in candidates:
-                ids, scores, _ = beams[b]
+            new_beams, rows = [], []
+            for score, b, w in candidates:
+                h = beams[b]
+                nxt = _Hyp(
+                    [*h.ids, w], [*h.cos, float(cos[b, w])], score, h.raw + float(logp[b, w])
+                )
                 if w == EOS:
-                    finished.append((ids, scores, total, "end"))
+                    finished.append((_Hyp(h.ids, h.cos, score, nxt.raw), "end"))
                 else:
-                    new_beams.append(([*ids, w], [*scores, c], total))
-                    keep.append((b, w))
+                    new_beams.append(nxt)
+                    rows.append(b)
                 if len(new_beams) == k:
                     break
             if not new_beams or len(finished) >= k:
                 break
             beams = new_beams
-            rows = torch.tensor([b for b, _ in keep], device=self.device)
-            rows = torch.cat([rows, rows[-1:].expand(k - len(rows))]) if len(rows) < k else rows
-            state = tuple(s[:, rows] for s in state)
+            pad = k - len(rows)  # fewer live beams than k: repeat the last one
+            rows_t = torch.tensor(rows + rows[-1:] * pad, device=self.device)
+            state = tuple(s[:, rows_t] for s in state)
             prev = torch.tensor(
-                [w for _, w in keep] + [keep[-1][1]] * (k - len(keep)), device=self.device
+                [h.ids[-1] for h in beams] + [beams[-1].ids[-1]] * pad, device=self.device
             )
         if not finished:  # nothing ended within max_length: the best cut-off hypothesis
-            finished = [(ids, scores, total, "max_length") for ids, scores, total in beams]
-        ids, scores, total, stop = max(finished, key=lambda f: f[2])
-        return Reply([self.table.words[i] for i in ids], scores, stop, log_prob=total)
+            finished = [(h, "max_length") for h in beams]
+        best, stop = max(finished, key=lambda f: f[0].score)
+        return Reply([self.table.words[i] for i in best.ids], best.cos, stop, log_prob=best.raw)
 
     @torch.no_grad()
     def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:

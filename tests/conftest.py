@@ -71,3 +71,42 @@ def dev_novel() -> Path:
     if not DEV_NOVEL.is_file():
         pytest.skip(f"development novel not found at {DEV_NOVEL} (it lives in ../shared)")
     return DEV_NOVEL
+
+
+@pytest.fixture(scope="session")
+def echo_corpus(tmp_path_factory):
+    """A book in which every question always gets the same answer: learnable exactly."""
+    root = tmp_path_factory.mktemp("echo")
+    paragraphs = []
+    for _ in range(15):
+        for i in range(6):
+            paragraphs += [f"张三道：“{LINES[i]}”", f"李四道：“{LINES[i + 6]}”", "天黑了。"]
+    (root / "echo.txt").write_text("\n".join(paragraphs), encoding="utf-8")
+    from chatbot.prepare import PrepareConfig, prepare
+    from chatbot.vectors import Word2VecConfig
+
+    cfg = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=5, min_count=1, workers=1))
+    prepare(root / "echo.txt", root / "c", cfg)
+    return root / "c"
+
+
+@pytest.fixture(scope="session")
+def echo_model(echo_corpus, tmp_path_factory):
+    """A tiny model that has learned the echo book's six exchanges."""
+    from chatbot.config import TrainConfig
+    from chatbot.train import train
+
+    out = tmp_path_factory.mktemp("echo-model")
+    cfg = TrainConfig(
+        hidden=32,
+        encoder_layers=1,
+        dropout=0.0,
+        batch_size=8,
+        sample=8,
+        lr=1e-2,
+        max_epochs=25,
+        patience=100,
+        lr_patience=100,
+    )
+    train(echo_corpus, cfg, model_dir=out)
+    return out

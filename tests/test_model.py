@@ -36,22 +36,6 @@ TINY = dict(hidden=32, encoder_layers=1, dropout=0.0, batch_size=8, sample=8, ma
 
 
 @pytest.fixture(scope="module")
-def echo_corpus(tmp_path_factory):
-    """A book in which every question always gets the same answer: learnable exactly."""
-    from tests.conftest import LINES
-
-    root = tmp_path_factory.mktemp("echo")
-    paragraphs = []
-    for _ in range(15):
-        for i in range(6):
-            paragraphs += [f"张三道：“{LINES[i]}”", f"李四道：“{LINES[i + 6]}”", "天黑了。"]
-    (root / "echo.txt").write_text("\n".join(paragraphs), encoding="utf-8")
-    cfg = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=5, min_count=1, workers=1))
-    prepare(root / "echo.txt", root / "c", cfg)
-    return root / "c"
-
-
-@pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """A prepared corpus of a generated story, with small vectors."""
     from tests.conftest import make_story

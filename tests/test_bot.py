@@ -1,0 +1,167 @@
+"""The Chatbot API and the reply/eval commands, on a tiny model trained in the session."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chatbot.bot import Chatbot, DecodeOptions, join_words
+from chatbot.errors import ChatbotError
+from chatbot.metrics import bleu
+from tests.conftest import LINES
+
+PLAIN = dict(repetition_penalty=1.0, no_repeat_ngram=0, min_length=0)
+
+
+@pytest.fixture(scope="module")
+def bot(echo_model):
+    return Chatbot.load(echo_model)
+
+
+def test_greedy_reply_is_the_learned_answer(bot):
+    r = bot.reply(LINES[0], strategy="greedy", **PLAIN)
+    assert r.text == LINES[6]
+    assert r.stop == "end"
+    assert len(r.scores) == len(r.words) and all(-1 <= s <= 1.0001 for s in r.scores)
+
+
+def test_stream_yields_the_same_words_one_by_one(bot):
+    opts = DecodeOptions(strategy="sample", seed=5)
+    streamed = list(bot.stream(LINES[1], opts))
+    assert [w for w, _ in streamed] == bot.reply(LINES[1], opts).words
+
+
+def test_seeded_sampling_is_reproducible_and_seeds_differ(bot):
+    opts = dict(strategy="sample", temperature=3.0, top_k=50)
+    a = [bot.reply(LINES[2], seed=s, **opts).words for s in range(6)]
+    b = [bot.reply(LINES[2], seed=s, **opts).words for s in range(6)]
+    assert a == b
+    assert len({tuple(x) for x in a}) > 1  # a hot temperature really samples
+
+
+def test_top_k_one_is_greedy(bot):
+    greedy = bot.reply(LINES[3], strategy="greedy").words
+    assert bot.reply(LINES[3], strategy="sample", top_k=1, seed=9).words == greedy
+
+
+def test_beam_scores_at_least_as_well_as_greedy(bot):
+    for q in [*LINES[:6], "完全没见过的一句话。"]:
+        g = bot.reply(q, strategy="greedy", **PLAIN)
+        b = bot.reply(q, strategy="beam", beam=4, **PLAIN)
+        assert b.log_prob >= g.log_prob - 1e-5
+
+
+def test_no_repeat_ngram_and_length_limits(bot):
+    for seed in range(20):
+        r = bot.reply(
+            LINES[seed % 12],
+            strategy="sample",
+            temperature=5.0,
+            top_k=30,
+            seed=seed,
+            no_repeat_ngram=1,
+            repetition_penalty=1.0,
+            max_length=12,
+        )
+        assert len(set(r.words)) == len(r.words)  # no word (1-gram) twice
+        assert len(r.words) <= 12
+        r2 = bot.reply(LINES[seed % 12], strategy="sample", seed=seed, no_repeat_ngram=2)
+        bigrams = list(zip(r2.words, r2.words[1:]))
+        assert len(set(bigrams)) == len(bigrams)
+    long = bot.reply(
+        LINES[0],
+        strategy="greedy",
+        min_length=20,
+        max_length=25,
+        **{k: v for k, v in PLAIN.items() if k != "min_length"},
+    )
+    assert len(long.words) >= 20
+    assert bot.reply(LINES[0], strategy="greedy", max_length=2).stop == "max_length"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "😀" * 30,
+        "\x00\x07\u202e控制字符\ufeff",
+        "x" * 200_000,
+        "中" * 200_000,
+        "Hello there, 你好！",
+    ],
+)
+def test_hostile_inputs_never_raise(bot, text):
+    r = bot.reply(text, seed=1)
+    assert isinstance(r.words, list)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "\x00\x01"])
+def test_empty_input_is_a_clear_error(bot, text):
+    with pytest.raises(ChatbotError, match="say something"):
+        bot.reply(text)
+
+
+def test_bad_options_are_clear_errors():
+    for bad in (
+        dict(strategy="magic"),
+        dict(temperature=0),
+        dict(top_k=0),
+        dict(repetition_penalty=0.5),
+        dict(min_length=5, max_length=2),
+    ):
+        with pytest.raises(ChatbotError):
+            DecodeOptions(**bad)
+
+
+def test_gold_reply_ranks_first(bot):
+    scores = bot.score_replies(
+        list(bot.tokenize(LINES[0])), [bot.tokenize(x) for x in (LINES[6], LINES[7], LINES[8])]
+    )
+    assert scores[0] == max(scores)
+
+
+def test_join_words():
+    assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "hello world，我好ok"
+
+
+def test_bleu_on_hand_made_examples():
+    assert bleu([["a", "b", "c"]], [["a", "b", "c"]]) == pytest.approx(1.0)
+    assert bleu([["x", "y"]], [["a", "b"]]) == 0.0
+    # 1-gram precision 2/3, 2-gram 1/2, no brevity penalty (hyp longer than ref).
+    assert bleu([["a", "b", "d"]], [["a", "b"]]) == pytest.approx((2 / 3 * 1 / 2) ** 0.5)
+    # Brevity penalty exp(1 - 4/2) when the hypothesis is half the reference.
+    assert bleu([["a", "b"]], [["a", "b", "c", "d"]]) == pytest.approx(2.718281828**-1)
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "chatbot", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input="",
+    )
+
+
+def test_reply_cli(echo_model):
+    r = run("reply", str(echo_model), LINES[0], "--strategy", "greedy", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["reply"] == LINES[6] and len(out["scores"]) == len(out["words"])
+    r = subprocess.run(
+        [sys.executable, "-m", "chatbot", "reply", str(echo_model)],
+        input=f"{LINES[0]}\n\n{LINES[1]}\n",
+        capture_output=True,
+        text=True,
+    )
+    assert len(r.stdout.splitlines()) == 2 and "empty" in r.stderr and r.returncode == 2
+
+
+def test_eval_cli_writes_a_report(echo_model):
+    r = run("eval", str(echo_model), "--strategy", "greedy")
+    assert r.returncode == 0, r.stderr
+    report = json.loads((echo_model / "eval.json").read_text(encoding="utf-8"))
+    m = report["model"]
+    assert m["hits_at_1"] > 0.5 and m["top1"] > 0.8 and m["bleu2"] > 0.5
+    assert {"bleu2", "distinct2", "degenerate"} <= report["retrieval"].keys()
+    assert "Hits@1" in r.stdout
