@@ -459,6 +459,28 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_chat(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "chat",
+        help="open the chat app",
+        description="Chat with a trained model in the terminal. Without MODEL_DIR, the most "
+        "recent model under corpus/. Transcripts are kept in SQLite under the user data "
+        "directory (--data-dir or $NOVEL_CHATBOT_DATA_DIR to change it).",
+    )
+    p.add_argument("model", nargs="?", metavar="MODEL_DIR")
+    p.add_argument("--data-dir", help="where chats are stored")
+    p.add_argument("--pace", type=float, default=30.0, help="milliseconds between streamed words")
+    p.set_defaults(func=_run_chat)
+
+
+def _run_chat(args: argparse.Namespace) -> int:
+    from chatbot.tui.app import ChatApp
+
+    app = ChatApp(args.model, data_dir=args.data_dir, pace_ms=args.pace)
+    app.run()
+    return app.return_code or 0
+
+
 def _add_scratch(sub: argparse._SubParsersAction) -> None:
     from chatbot.scratch.__main__ import build_parser as scratch_parser
     from chatbot.scratch.__main__ import run
@@ -479,6 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_reply(sub)
     _add_eval(sub)
+    _add_chat(sub)
     _add_scratch(sub)
     return parser
 

@@ -1,0 +1,1 @@
+"""The Textual chat app (``chatbot chat``). UI only: replies come from ``chatbot.bot``."""

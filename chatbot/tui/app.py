@@ -1,0 +1,415 @@
+"""The chat app: a Textual TUI over the Chatbot API.
+
+The first screen paints at once; the model loads in a worker thread. Replies stream
+word by word from another worker; words are buffered and flushed to the screen on a
+timer so typing stays responsive. No model logic lives here: it calls ``Chatbot``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, get_current_worker
+
+from chatbot.bot import Chatbot, DecodeOptions, join_words
+from chatbot.errors import ChatbotError
+from chatbot.tui.screens import ErrorScreen, HelpScreen, InfoScreen, ModelPicker, SettingsScreen
+from chatbot.tui.store import Message, Store, default_data_dir
+
+
+def find_models(search: Path = Path("corpus")) -> list[Path]:
+    """Model directories under ``corpus/``, newest first."""
+    found = [p.parent for p in search.glob("*/model/config.json")]
+    return sorted(found, key=lambda p: (p / "config.json").stat().st_mtime, reverse=True)
+
+
+def default_model() -> Path | None:
+    models = find_models()
+    return models[0] if models else None
+
+
+def score_style(score: float) -> str:
+    """Green for confident words, red for doubtful ones (cosine to the chosen word)."""
+    if score >= 0.6:
+        return "green"
+    if score >= 0.4:
+        return "yellow"
+    return "red"
+
+
+class Bubble(Static):
+    """One message. A bot bubble can grow word by word and colour words by score."""
+
+    def __init__(self, role: str, text: str = "", scores: list[float] | None = None):
+        super().__init__(classes=role)
+        self.role = role
+        self.words: list[str] = []
+        self.scores: list[float] = list(scores or [])
+        self.plain = text
+        self.show_scores = False
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def add_words(self, words: list[tuple[str, float]]) -> None:
+        for w, s in words:
+            self.words.append(w)
+            self.scores.append(s)
+        self.plain = join_words(self.words)
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        if self.role == "bot" and self.show_scores and self.words:
+            t = Text()
+            for i, (w, s) in enumerate(zip(self.words, self.scores)):
+                if i and join_words([self.words[i - 1], w]) != self.words[i - 1] + w:
+                    t.append(" ")
+                t.append(w, style=score_style(s))
+            self.update(t)
+            self.tooltip = " ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores))
+        else:
+            self.update(Text(self.plain or "…"))
+
+
+class HistoryInput(Input):
+    """The message box: ↑/↓ walk through earlier messages; a multi-line paste becomes
+    one message (lines joined by spaces)."""
+
+    BINDINGS = [Binding("up", "history(-1)", show=False), Binding("down", "history(1)", show=False)]
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.history: list[str] = []
+        self.cursor_in_history = 0
+
+    def remember(self, text: str) -> None:
+        if text and (not self.history or self.history[-1] != text):
+            self.history.append(text)
+        self.cursor_in_history = len(self.history)
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        self.cursor_in_history = max(0, min(len(self.history), self.cursor_in_history + step))
+        self.value = (
+            self.history[self.cursor_in_history]
+            if self.cursor_in_history < len(self.history)
+            else ""
+        )
+        self.cursor_position = len(self.value)
+
+    def _on_paste(self, event) -> None:
+        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
+        self.insert_text_at_cursor(text)
+        event.stop()
+        event.prevent_default()
+
+
+class ChatApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "novel chatbot"
+    BINDINGS = [
+        Binding("escape", "cancel", "stop reply"),
+        Binding("ctrl+n", "new_chat", "new chat"),
+        Binding("ctrl+r", "regenerate", "regenerate"),
+        Binding("ctrl+s", "settings", "settings"),
+        Binding("ctrl+e", "export", "export"),
+        Binding("f1", "help", "help"),
+        Binding("ctrl+q", "quit", "quit"),
+    ]
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        pace_ms: float = 30.0,
+    ):
+        super().__init__()
+        self.model_dir = Path(model_dir) if model_dir else None
+        self.store = Store(data_dir or default_data_dir())
+        self.bot: Chatbot | None = None
+        self.options = DecodeOptions()
+        self.pace_ms = pace_ms
+        self.show_scores = False
+        self.chat_id: int | None = None
+        self._pending: deque[tuple[str, float]] = deque()  # filled by the reply thread
+        self._live: Bubble | None = None
+        self._reply_worker: Worker | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="log")
+        yield Static("loading the model…", id="status")
+        yield HistoryInput(placeholder="say something (/help for commands)", id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt", Input).focus()
+        self.set_interval(0.05, self._flush)
+        self.load_model(self.model_dir)
+
+    # ------------------------------------------------------------- model load
+    @work(thread=True, exclusive=True, group="load")
+    def load_model(self, model_dir: Path | None) -> None:
+        start = time.perf_counter()
+        try:
+            if model_dir is None:
+                model_dir = default_model()
+            if model_dir is None:
+                raise ChatbotError("no trained model found under corpus/")
+            bot = Chatbot.load(model_dir)
+        except ChatbotError as e:
+            self.call_from_thread(self._model_failed, str(e))
+            return
+        self.call_from_thread(self._model_ready, bot, Path(model_dir), time.perf_counter() - start)
+
+    def _model_failed(self, message: str) -> None:
+        self.push_screen(ErrorScreen(message))
+
+    def _model_ready(self, bot: Chatbot, model_dir: Path, seconds: float) -> None:
+        self.bot, self.model_dir = bot, model_dir
+        self.sub_title = str(model_dir)
+        self._status(f"ready: {model_dir} ({len(bot.table):,} words, loaded in {seconds:.1f} s)")
+        if self.chat_id is None:
+            chats = self.store.chats()
+            self.open_chat(chats[0].id if chats else self.store.new_chat(str(model_dir)))
+
+    def _status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # ------------------------------------------------------------------ chats
+    def open_chat(self, chat_id: int) -> None:
+        self.chat_id = chat_id
+        log = self.query_one("#log", VerticalScroll)
+        log.remove_children()
+        for m in self.store.messages(chat_id):
+            bubble = Bubble(m.role, m.text, m.scores)
+            log.mount(bubble)
+        log.scroll_end(animate=False)
+
+    def action_new_chat(self) -> None:
+        self.action_cancel()
+        self.open_chat(self.store.new_chat(str(self.model_dir)))
+        self._status("new chat")
+
+    # ------------------------------------------------------------ messages
+    @on(Input.Submitted, "#prompt")
+    def submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        prompt = self.query_one("#prompt", HistoryInput)
+        prompt.value = ""
+        if not text:
+            return
+        prompt.remember(text)
+        if text.startswith("/"):
+            self.run_command(text)
+            return
+        self.send(text)
+
+    def send(self, text: str) -> None:
+        if self.bot is None:
+            self._status("the model is still loading…")
+            return
+        if self.chat_id is None:
+            self.chat_id = self.store.new_chat(str(self.model_dir))
+        self.action_cancel()
+        self.store.add(self.chat_id, Message("user", text))
+        log = self.query_one("#log", VerticalScroll)
+        log.mount(Bubble("user", text))
+        self._live = Bubble("bot")
+        self._live.show_scores = self.show_scores
+        log.mount(self._live)
+        log.scroll_end(animate=False)
+        self._reply_worker = self.generate(text, self._live)
+
+    @work(thread=True, exclusive=True, group="reply")
+    def generate(self, text: str, bubble: Bubble) -> None:
+        worker = get_current_worker()
+        assert self.bot is not None
+        words: list[tuple[str, float]] = []
+        try:
+            for word, score in self.bot.stream(text, self.options):
+                if worker.is_cancelled:
+                    break
+                words.append((word, score))
+                self._pending.append((word, score))
+                if self.pace_ms:
+                    time.sleep(self.pace_ms / 1000)
+        except ChatbotError as e:
+            self.call_from_thread(self._status, f"error: {e}")
+            return
+        cancelled = worker.is_cancelled
+        self.call_from_thread(self._reply_done, bubble, words, cancelled)
+
+    def _flush(self) -> None:
+        if self._pending and self._live is not None:
+            batch = []
+            while self._pending:
+                batch.append(self._pending.popleft())
+            self._live.add_words(batch)
+            self.query_one("#log", VerticalScroll).scroll_end(animate=False)
+
+    def _reply_done(self, bubble: Bubble, words: list[tuple[str, float]], cancelled: bool) -> None:
+        self._flush()
+        if bubble is self._live:
+            self._live = None
+        if not words:
+            bubble.plain = "(no reply)" if not cancelled else "(stopped)"
+            bubble.refresh_text()
+        if self.chat_id is not None and words:
+            self.store.add(
+                self.chat_id,
+                Message("bot", join_words([w for w, _ in words]), [s for _, s in words]),
+            )
+        self._status("stopped" if cancelled else "ready")
+
+    def action_cancel(self) -> None:
+        if self._reply_worker is not None and self._reply_worker.is_running:
+            self._reply_worker.cancel()
+
+    def action_regenerate(self) -> None:
+        if self.chat_id is None:
+            return
+        messages = self.store.messages(self.chat_id)
+        users = [m for m in messages if m.role == "user"]
+        if not users:
+            return
+        self.action_cancel()
+        if messages[-1].role == "bot":
+            self.store.delete_last_bot_message(self.chat_id)
+        bubbles = list(self.query(Bubble))
+        if bubbles and bubbles[-1].role == "bot":
+            bubbles[-1].remove()
+        self._live = Bubble("bot")
+        self._live.show_scores = self.show_scores
+        self.query_one("#log", VerticalScroll).mount(self._live)
+        self._reply_worker = self.generate(users[-1].text, self._live)
+
+    # -------------------------------------------------------------- commands
+    def run_command(self, line: str) -> None:
+        name, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        simple = {
+            "help": self.action_help,
+            "new": self.action_new_chat,
+            "clear": self.action_clear,
+            "regen": self.action_regenerate,
+            "settings": self.action_settings,
+            "info": self.action_info,
+            "model": self.action_switch_model,
+        }
+        numeric = {
+            "temp": ("temperature", float),
+            "topk": ("top_k", int),
+            "beam": ("beam", int),
+            "max": ("max_length", int),
+            "penalty": ("repetition_penalty", float),
+        }
+        try:
+            if name in simple:
+                simple[name]()
+            elif name == "export":
+                self.action_export(arg or None)
+            elif name in numeric:
+                field, kind = numeric[name]
+                self.set_options(**{field: kind(arg)})
+            elif name == "seed":
+                self.set_options(seed=None if arg in ("", "off") else int(arg))
+            elif name == "strategy":
+                self.set_options(strategy=arg)
+            elif name == "scores":
+                self.set_scores(arg != "off")
+            else:
+                self._status(f"unknown command /{name}; /help lists them")
+        except (ValueError, ChatbotError) as e:
+            self._status(f"/{name}: {e}")
+
+    def set_options(self, **changes) -> None:
+        self.options = replace(self.options, **changes)
+        shown = ", ".join(f"{k}={v}" for k, v in changes.items())
+        self._status(f"settings: {shown}")
+
+    def set_scores(self, on_: bool) -> None:
+        self.show_scores = on_
+        for b in self.query(Bubble):
+            b.show_scores = on_
+            b.refresh_text()
+        self._status("word colours by cosine score: " + ("on" if on_ else "off"))
+
+    def action_clear(self) -> None:
+        self.action_cancel()
+        if self.chat_id is not None:
+            self.store.clear(self.chat_id)
+        self.query_one("#log", VerticalScroll).remove_children()
+
+    def action_export(self, path: str | None = None) -> None:
+        if self.chat_id is None:
+            return
+        target = Path(path or f"chat-{self.chat_id}.md")
+        lines = [f"# Chat {self.chat_id} with {self.model_dir}\n"]
+        for m in self.store.messages(self.chat_id):
+            who = "**you**" if m.role == "user" else "**bot**"
+            lines.append(f"{who}: {m.text}\n")
+        try:
+            target.write_text("\n".join(lines), encoding="utf-8")
+        except OSError as e:
+            self._status(f"export failed: {e.strerror}")
+            return
+        self._status(f"exported to {target}")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_info(self) -> None:
+        if self.bot is not None:
+            self.push_screen(InfoScreen(self.bot))
+
+    def action_settings(self) -> None:
+        def apply(result) -> None:
+            if result is not None:
+                options, scores = result
+                self.options = options
+                self.set_scores(scores)
+
+        self.push_screen(SettingsScreen(self.options, self.show_scores), apply)
+
+    def action_switch_model(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.bot = None
+                self._status(f"loading {path}…")
+                self.load_model(path)
+
+        self.push_screen(ModelPicker(find_models()), chosen)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New chat", "Start an empty conversation", self.action_new_chat)
+        yield SystemCommand("Clear chat", "Delete this conversation's messages", self.action_clear)
+        yield SystemCommand("Regenerate", "Answer the last message again", self.action_regenerate)
+        yield SystemCommand("Export chat", "Write this chat to a Markdown file", self.action_export)
+        yield SystemCommand(
+            "Switch model", "Choose another trained model", self.action_switch_model
+        )
+        yield SystemCommand("Model info", "Novel, vocabulary, training metrics", self.action_info)
+        yield SystemCommand(
+            "Settings", "Temperature, top-k, beam, length, seed", self.action_settings
+        )
+        yield SystemCommand("Help", "Keys and slash commands", self.action_help)
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+
+def options_summary(options: DecodeOptions) -> str:
+    return ", ".join(f"{k}={v}" for k, v in asdict(options).items())
