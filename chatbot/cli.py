@@ -198,6 +198,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--freeze-table", action="store_true", help="keep the word2vec table fixed")
     p.add_argument(
+        "--prior",
+        action=argparse.BooleanOptionalAction,
+        default=d.prior,
+        help="learn word frequency in a training-only bias, not in the vectors",
+    )
+    p.add_argument(
         "--copy",
         action=argparse.BooleanOptionalAction,
         default=d.copy,

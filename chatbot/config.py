@@ -22,6 +22,7 @@ class ModelConfig:
     loss: str = "cosine-softmax"
     train_table: bool = True  # fine-tune the word2vec table (shared by input and output)
     copy: bool = True  # vector head: let the output point at query word vectors
+    prior: bool = False  # vector head: a per-word training-only bias absorbs word frequency
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +41,7 @@ class TrainConfig:
     loss: str = "cosine-softmax"  # or "mse" / "cosine" (regression, for comparison)
     train_table: bool = True
     copy: bool = True  # vector head only; see ModelConfig
+    prior: bool = False
     # Data
     max_query: int = 40  # tokens kept from the end of a query
     max_reply: int = 30  # tokens kept from the start of a reply
@@ -73,6 +75,7 @@ class TrainConfig:
             loss=self.loss,
             train_table=self.train_table,
             copy=self.copy,
+            prior=self.prior,
         )
 
     @classmethod

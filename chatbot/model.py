@@ -73,6 +73,9 @@ class Seq2Seq(nn.Module):
             # Learned inverse temperature of the cosine-softmax; cosines live in [-1, 1].
             self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
             self.copy_gate = nn.Linear(c.hidden, 1) if c.copy else None
+            # Training-only log-prior per word: frequency goes here, not into the cosine
+            # geometry, so cosine-nearest decoding is not pulled toward common words.
+            self.prior = nn.Parameter(torch.zeros(c.vocab_size)) if c.prior else None
         else:
             self.out = nn.Linear(c.hidden, c.vocab_size)
         self._unit: torch.Tensor | None = None
@@ -182,7 +185,10 @@ class Seq2Seq(nn.Module):
         keep = (target != PAD) & (target != UNK)
         pred, target = out[keep], target[keep]  # score only real positions: V is large
         if self.config.head == "softmax" or self.config.loss == "cosine-softmax":
-            return F.cross_entropy(self.scores(pred, scaled=True), target, weight=weight)
+            logits = self.scores(pred, scaled=True)
+            if self.config.head == "vector" and self.config.prior:
+                logits = logits + self.prior
+            return F.cross_entropy(logits, target, weight=weight)
         gold = self.table.weight[target]
         if self.config.loss == "mse":
             return F.mse_loss(pred, gold)

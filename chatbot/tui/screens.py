@@ -9,7 +9,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, Label, Markdown, OptionList, Select, Static, Switch
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    Markdown,
+    OptionList,
+    Select,
+    Static,
+)
 
 from chatbot.bot import STRATEGIES, DecodeOptions
 from chatbot.errors import ChatbotError
@@ -115,15 +124,20 @@ class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
                     ("repetition_penalty", "repetition penalty"),
                 ]:
                     yield Label(label)
-                    yield Input(str(getattr(o, field)), id=field)
+                    yield Input(str(getattr(o, field)), id=field, compact=True)
                 yield Label("seed")
-                yield Input("" if o.seed is None else str(o.seed), placeholder="random", id="seed")
+                yield Input(
+                    "" if o.seed is None else str(o.seed),
+                    placeholder="random",
+                    id="seed",
+                    compact=True,
+                )
                 yield Label("colour words by score")
-                yield Switch(self.show_scores, id="scores")
+                yield Checkbox("", self.show_scores, id="scores", compact=True)
             yield Static("", id="error")
             with Horizontal(id="buttons"):
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
@@ -144,7 +158,7 @@ class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
         except (ValueError, ChatbotError) as e:
             self.query_one("#error", Static).update(f"not saved: {e}")
             return
-        self.dismiss((options, self.query_one("#scores", Switch).value))
+        self.dismiss((options, self.query_one("#scores", Checkbox).value))
 
 
 class ModelPicker(ModalScreen[Path | None]):

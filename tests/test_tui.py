@@ -1,0 +1,168 @@
+"""The chat app driven by Textual's Pilot, with a tiny model trained in the session and
+an isolated data directory."""
+
+import asyncio
+import time
+
+import pytest
+
+from chatbot.tui.app import Bubble, ChatApp
+from chatbot.tui.screens import ErrorScreen, HelpScreen, SettingsScreen
+from tests.conftest import LINES
+
+
+async def wait_for(pilot, condition, timeout=30.0):
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.05)
+
+
+def bubbles(app, role):
+    return [b for b in app.query(Bubble) if b.role == role]
+
+
+async def say(pilot, app, text):
+    """Type a message (set directly: Pilot cannot press every CJK punctuation key)."""
+    app.query_one("#prompt").value = text
+    await pilot.press("enter")
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+def test_chat_streams_a_reply_word_by_word(echo_model, data_dir):
+    async def main():
+        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=60)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None)
+            await pilot.press(*"你好")
+            await pilot.press("enter")
+            await wait_for(
+                pilot, lambda: len(bubbles(app, "bot")) == 1 and bubbles(app, "bot")[0].words
+            )
+            seen = [len(bubbles(app, "bot")[0].words)]
+            await wait_for(pilot, lambda: app._live is None, timeout=60)
+            seen.append(len(bubbles(app, "bot")[0].words))
+            assert seen[0] < seen[1]  # words arrived over time, not all at once
+            assert bubbles(app, "user")[0].plain == "你好"
+
+    run(main())
+
+
+def test_settings_change_the_next_reply(echo_model, data_dir):
+    async def main():
+        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None)
+            for command in ("/strategy greedy", "/max 3"):
+                await pilot.press(*command)
+                await pilot.press("enter")
+            assert app.options.strategy == "greedy" and app.options.max_length == 3
+            await say(pilot, app, LINES[0])
+            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+            assert len(bubbles(app, "bot")[-1].words) == 3
+            await pilot.press(*"/temp zero")
+            await pilot.press("enter")
+            assert "temp" in str(app.query_one("#status").render())
+
+    run(main())
+
+
+def test_settings_dialog_and_help(echo_model, data_dir):
+    async def main():
+        app = ChatApp(echo_model, data_dir=data_dir)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+            app.screen.query_one("#temperature").value = "1.3"
+            await pilot.click("#save")
+            await wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+            assert app.options.temperature == 1.3
+            await pilot.press("f1")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.press("escape")
+
+    run(main())
+
+
+def test_commands_export_clear_new_and_history_survives_restart(echo_model, data_dir, tmp_path):
+    async def first():
+        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None)
+            await say(pilot, app, LINES[1])
+            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+            out = tmp_path / "chat.md"
+            await pilot.press(*f"/export {out}")
+            await pilot.press("enter")
+            text = out.read_text(encoding="utf-8")
+            assert LINES[1] in text and "**bot**" in text
+            await pilot.press("up")  # input history
+            assert app.query_one("#prompt").value == f"/export {out}"
+            return bubbles(app, "bot")[0].plain
+
+    reply = run(first())
+
+    async def second():
+        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None and bubbles(app, "user"))
+            assert bubbles(app, "user")[0].plain == LINES[1]
+            assert bubbles(app, "bot")[0].plain == reply
+            await pilot.press(*"/clear")
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert not list(app.query(Bubble))
+            await pilot.press("ctrl+n")
+            await pilot.pause(0.1)
+            assert len(app.store.chats()) == 2
+
+    run(second())
+
+
+def test_escape_cancels_a_reply(echo_model, data_dir):
+    async def main():
+        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=300)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None)
+            await say(pilot, app, LINES[2])
+            await wait_for(pilot, lambda: bubbles(app, "bot") and bubbles(app, "bot")[0].words)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app._live is None)
+            assert "stopped" in str(app.query_one("#status").render())
+            assert len(bubbles(app, "bot")[0].words) < 5
+
+    run(main())
+
+
+@pytest.mark.parametrize("broken", ["missing", "corrupt"])
+def test_error_screen_for_a_missing_or_corrupt_model(echo_model, data_dir, tmp_path, broken):
+    import shutil
+
+    target = tmp_path / "model"
+    if broken == "corrupt":
+        shutil.copytree(echo_model, target)
+        (target / "model.safetensors").write_bytes(b"garbage")
+
+    async def main():
+        app = ChatApp(target, data_dir=data_dir)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#message")
+            )
+            text = str(app.screen.query_one("#message").render())
+            assert ("no model directory" in text) if broken == "missing" else ("corrupt" in text)
+            app.screen.query_one("#quit").press()
+            await pilot.pause(0.2)
+        assert app.return_code == 2
+
+    run(main())
