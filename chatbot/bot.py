@@ -31,12 +31,12 @@ class DecodeOptions:
     """How to turn the model's output vectors into words."""
 
     strategy: str = "sample"  # greedy | sample | beam
-    temperature: float = 0.7  # sample: lower = closer to greedy
-    top_k: int = 8  # sample: choose among this many cosine-nearest words
+    temperature: float = 1.0  # sample: lower = closer to greedy
+    top_k: int = 20  # sample: choose among this many cosine-nearest words
     beam: int = 4  # beam: hypotheses kept
     repetition_penalty: float = 1.5  # a word already said is this many times less likely
     no_repeat_ngram: int = 2  # never repeat an n-gram of this size (0 = off)
-    min_length: int = 2  # words before the reply may end
+    min_length: int = 6  # words before the reply may end (replies are ~15 words in novels)
     max_length: int = 30
     seed: int | None = None  # same seed + same query = same reply
 
@@ -260,7 +260,10 @@ class Chatbot:
                     rows.append(b)
                 if len(new_beams) == k:
                     break
-            if not new_beams or len(finished) >= k:
+            # Log-probabilities only fall: once a finished reply beats every live beam,
+            # no live beam can catch up.
+            best_done = max((f.score for f, _ in finished), default=float("-inf"))
+            if not new_beams or best_done >= new_beams[0].score:
                 break
             beams = new_beams
             pad = k - len(rows)  # fewer live beams than k: repeat the last one
@@ -276,8 +279,8 @@ class Chatbot:
 
     @torch.no_grad()
     def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:
-        """Mean log-probability per word of each candidate reply (and its end) given the
-        query, all candidates in one batch: how the model ranks replies."""
+        """Mean log-probability per word of each reply (and its end) given the query, all
+        replies in one batch: how the model ranks replies."""
         from chatbot.data import Example, encode_reply
 
         enc = encode_query(self.table, query_tokens, self.max_query)

@@ -22,7 +22,7 @@ class ModelConfig:
     loss: str = "cosine-softmax"
     train_table: bool = True  # fine-tune the word2vec table (shared by input and output)
     copy: bool = True  # vector head: let the output point at query word vectors
-    prior: bool = False  # vector head: a per-word training-only bias absorbs word frequency
+    prior: bool = True  # vector head: a per-word training-only bias absorbs word frequency
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,7 +41,7 @@ class TrainConfig:
     loss: str = "cosine-softmax"  # or "mse" / "cosine" (regression, for comparison)
     train_table: bool = True
     copy: bool = True  # vector head only; see ModelConfig
-    prior: bool = False
+    prior: bool = True
     # Data
     max_query: int = 40  # tokens kept from the end of a query
     max_reply: int = 30  # tokens kept from the start of a reply
@@ -51,7 +51,7 @@ class TrainConfig:
     # Weight each target word by count**-freq_weight (Jiang et al. 2019, "frequency-aware
     # cross-entropy"): frequent function words stop dominating the gradient, which is what
     # turns every reply into the same few words.
-    freq_weight: float = 0.3
+    freq_weight: float = 0.15
     batch_size: int = 64
     lr: float = 2e-3
     clip: float = 1.0

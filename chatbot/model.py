@@ -82,6 +82,7 @@ class Seq2Seq(nn.Module):
         mask = torch.zeros(c.vocab_size, dtype=torch.bool)
         mask[list(NEVER_EMITTED)] = True
         self.register_buffer("never", mask, persistent=False)
+        self.register_buffer("never_idx", mask.nonzero().flatten(), persistent=False)
 
     # ------------------------------------------------------------------ encoder
     def embed_query(self, batch: Batch) -> torch.Tensor:
@@ -135,12 +136,14 @@ class Seq2Seq(nn.Module):
         similarity, so argmax is exactly the cosine-nearest word. ``scaled`` multiplies
         cosines by the learned scale (training logits)."""
         if self.config.head == "softmax":
-            s = out
+            s = out if out.requires_grad else out.clone()  # the fill below is in place
         else:
             s = F.normalize(out, dim=-1) @ self.unit_table().T
             if scaled:
                 s = s * self.log_scale.exp()
-        return s.masked_fill(self.never, float("-inf"))
+        if s.requires_grad:
+            return s.masked_fill(self.never, float("-inf"))
+        return s.index_fill_(-1, self.never_idx, float("-inf"))  # decoding: no copy
 
     def unit_table(self) -> torch.Tensor:
         """The L2-normalised table. Cached outside training: the one matrix every lookup

@@ -324,6 +324,7 @@ def _arch(c: TrainConfig) -> tuple:
         c.loss,
         c.train_table,
         c.copy,
+        c.prior,
         c.freq_weight,
         c.max_query,
         c.max_reply,

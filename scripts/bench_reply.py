@@ -44,11 +44,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("model", nargs="?", default=str(DEFAULT))
     ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (this machine: 2)")
     args = ap.parse_args()
     if not Path(args.model, "config.json").is_file():
         print(f"skip: no model at {args.model} (train one with `chatbot train`)")
         return 0
-    torch.set_num_threads(1)  # a chat answers one message at a time; measure one core
+    torch.set_num_threads(args.threads)
     bot = Chatbot.load(args.model)
     corpus = CorpusLayout.at(bot.config["corpus"])
     pairs = read_pairs(corpus.pairs)[-args.queries :] if corpus.pairs.is_file() else []
@@ -81,7 +82,9 @@ def main() -> int:
         python_loop_nearest(vec, rows)
     loop_us = (time.perf_counter() - t) / reps * 1e6
 
-    table = Table(title=f"reply speed ({args.model}, vocabulary {len(bot.table):,}, 1 thread)")
+    table = Table(
+        title=f"reply speed ({args.model}, vocabulary {len(bot.table):,}, {args.threads} threads)"
+    )
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("20-word reply, median", f"{statistics.median(times) * 1000:.1f} ms")

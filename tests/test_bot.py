@@ -77,7 +77,7 @@ def test_no_repeat_ngram_and_length_limits(bot):
         **{k: v for k, v in PLAIN.items() if k != "min_length"},
     )
     assert len(long.words) >= 20
-    assert bot.reply(LINES[0], strategy="greedy", max_length=2).stop == "max_length"
+    assert bot.reply(LINES[0], strategy="greedy", min_length=0, max_length=2).stop == "max_length"
 
 
 @pytest.mark.parametrize(

@@ -335,6 +335,8 @@ class ChatApp(App):
             self._status(f"/{name}: {e}")
 
     def set_options(self, **changes) -> None:
+        if changes.get("max_length", self.options.min_length) < self.options.min_length:
+            changes["min_length"] = changes["max_length"]  # a shorter limit wins
         self.options = replace(self.options, **changes)
         shown = ", ".join(f"{k}={v}" for k, v in changes.items())
         self._status(f"settings: {shown}")
