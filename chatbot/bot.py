@@ -17,38 +17,14 @@ from pathlib import Path
 import torch
 
 from chatbot.checkpoint import load_model
+from chatbot.config import DecodeOptions
 from chatbot.data import BOS, EOS, PAD, UNK, WordTable, collate, encode_query
 from chatbot.errors import ChatbotError
 from chatbot.layout import ModelLayout
 from chatbot.model import Seq2Seq
+from chatbot.textio import join_words
 
-STRATEGIES = ("greedy", "sample", "beam")
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    """How to turn the model's output vectors into words."""
-
-    strategy: str = "sample"  # greedy | sample | beam
-    temperature: float = 1.0  # sample: lower = closer to greedy
-    top_k: int = 20  # sample: choose among this many cosine-nearest words
-    beam: int = 4  # beam: hypotheses kept
-    repetition_penalty: float = 1.5  # a word already said is this many times less likely
-    no_repeat_ngram: int = 2  # never repeat an n-gram of this size (0 = off)
-    min_length: int = 6  # words before the reply may end (replies are ~15 words in novels)
-    max_length: int = 30
-    seed: int | None = None  # same seed + same query = same reply
-
-    def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
-        if self.temperature <= 0 or self.top_k < 1 or self.beam < 1:
-            raise ChatbotError("temperature must be > 0, top-k and beam at least 1")
-        if self.repetition_penalty < 1:
-            raise ChatbotError("repetition penalty must be at least 1")
-        if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
-            raise ChatbotError("need 0 <= min length <= max length and max length >= 1")
 
 
 @dataclass
@@ -63,16 +39,6 @@ class Reply:
     @property
     def text(self) -> str:
         return join_words(self.words)
-
-
-def join_words(words: list[str]) -> str:
-    """Chinese words join without spaces; Latin words get one between them."""
-    out = ""
-    for w in words:
-        if out and out[-1].isascii() and out[-1].isalnum() and w[:1].isascii() and w[:1].isalnum():
-            out += " "
-        out += w
-    return out
 
 
 @dataclass
@@ -105,13 +71,16 @@ class Chatbot:
         self.device = next(model.parameters()).device
 
     @classmethod
-    def load(cls, model_dir: str | Path, device: str = "cpu") -> Chatbot:
+    def load(cls, model_dir: str | Path, device: str = "cpu", warm: bool = True) -> Chatbot:
+        """Load the model; ``warm`` also loads jieba's dictionary now rather than on the
+        first message (the TUI warms it in the background after showing "ready")."""
         loaded = load_model(model_dir, device)
         lay = ModelLayout.at(model_dir)
         userdict = lay.userdict if lay.userdict.is_file() else None
         from chatbot.segment import get_tokenizer
 
-        get_tokenizer(userdict)  # load jieba's dictionary now, not on the first message
+        if warm:
+            get_tokenizer(userdict)
         return cls(loaded.model, loaded.table, loaded.config, lay.root, userdict)
 
     # ----------------------------------------------------------------- input

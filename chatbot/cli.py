@@ -328,7 +328,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _add_decode_options(p: argparse.ArgumentParser) -> None:
-    from chatbot.bot import STRATEGIES, DecodeOptions
+    from chatbot.config import STRATEGIES, DecodeOptions
 
     d = DecodeOptions()
     g = p.add_argument_group("decoding")
@@ -348,7 +348,7 @@ def _add_decode_options(p: argparse.ArgumentParser) -> None:
 def _decode_options(args: argparse.Namespace):
     from dataclasses import fields
 
-    from chatbot.bot import DecodeOptions
+    from chatbot.config import DecodeOptions
 
     return DecodeOptions(**{f.name: getattr(args, f.name) for f in fields(DecodeOptions)})
 

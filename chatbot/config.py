@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from chatbot.errors import ChatbotError
+
 HEADS = ("vector", "softmax")
 LOSSES = ("cosine-softmax", "mse", "cosine")
 
@@ -82,3 +84,31 @@ class TrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+
+STRATEGIES = ("greedy", "sample", "beam")
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to turn the model's output vectors into words."""
+
+    strategy: str = "sample"  # greedy | sample | beam
+    temperature: float = 1.0  # sample: lower = closer to greedy
+    top_k: int = 20  # sample: choose among this many cosine-nearest words
+    beam: int = 4  # beam: hypotheses kept
+    repetition_penalty: float = 1.5  # a word already said is this many times less likely
+    no_repeat_ngram: int = 2  # never repeat an n-gram of this size (0 = off)
+    min_length: int = 6  # words before the reply may end (replies are ~15 words in novels)
+    max_length: int = 30
+    seed: int | None = None  # same seed + same query = same reply
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
+        if self.temperature <= 0 or self.top_k < 1 or self.beam < 1:
+            raise ChatbotError("temperature must be > 0, top-k and beam at least 1")
+        if self.repetition_penalty < 1:
+            raise ChatbotError("repetition penalty must be at least 1")
+        if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
+            raise ChatbotError("need 0 <= min length <= max length and max length >= 1")

@@ -327,3 +327,13 @@ def _latin_full_stop(text: str, i: int) -> bool:
         return False
     m = re.search(r"([A-Za-z]+)$", text[max(0, i - 12) : i])
     return not (m and (m.group(1).lower() in _ABBREVIATIONS or len(m.group(1)) == 1))
+
+
+def join_words(words: list[str]) -> str:
+    """Chinese words join without spaces; Latin words get one between them."""
+    out = ""
+    for w in words:
+        if out and out[-1].isascii() and out[-1].isalnum() and w[:1].isascii() and w[:1].isalnum():
+            out += " "
+        out += w
+    return out

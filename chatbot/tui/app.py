@@ -20,8 +20,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
-from chatbot.bot import Chatbot, DecodeOptions, join_words
+from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
+from chatbot.textio import join_words
 from chatbot.tui.screens import ErrorScreen, HelpScreen, InfoScreen, ModelPicker, SettingsScreen
 from chatbot.tui.store import Message, Store, default_data_dir
 
@@ -136,7 +137,7 @@ class ChatApp(App):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir else None
         self.store = Store(data_dir or default_data_dir())
-        self.bot: Chatbot | None = None
+        self.bot = None  # a chatbot.bot.Chatbot once the worker has loaded it
         self.options = DecodeOptions()
         self.pace_ms = pace_ms
         self.show_scores = False
@@ -162,21 +163,24 @@ class ChatApp(App):
     @work(thread=True, exclusive=True, group="load")
     def load_model(self, model_dir: Path | None) -> None:
         start = time.perf_counter()
+        from chatbot.bot import Chatbot  # torch loads here, after the first paint
+
         try:
             if model_dir is None:
                 model_dir = default_model()
             if model_dir is None:
                 raise ChatbotError("no trained model found under corpus/")
-            bot = Chatbot.load(model_dir)
+            bot = Chatbot.load(model_dir, warm=False)
         except ChatbotError as e:
             self.call_from_thread(self._model_failed, str(e))
             return
         self.call_from_thread(self._model_ready, bot, Path(model_dir), time.perf_counter() - start)
+        bot.tokenize("你好")  # warm jieba after "ready"; a message sent meanwhile just waits
 
     def _model_failed(self, message: str) -> None:
         self.push_screen(ErrorScreen(message))
 
-    def _model_ready(self, bot: Chatbot, model_dir: Path, seconds: float) -> None:
+    def _model_ready(self, bot, model_dir: Path, seconds: float) -> None:
         self.bot, self.model_dir = bot, model_dir
         self.sub_title = str(model_dir)
         self._status(f"ready: {model_dir} ({len(bot.table):,} words, loaded in {seconds:.1f} s)")

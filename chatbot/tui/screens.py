@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
@@ -20,7 +20,7 @@ from textual.widgets import (
     Static,
 )
 
-from chatbot.bot import STRATEGIES, DecodeOptions
+from chatbot.config import STRATEGIES, DecodeOptions
 from chatbot.errors import ChatbotError
 
 HELP = """\
@@ -111,20 +111,26 @@ class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
         o = self.options
         with Vertical(id="dialog"):
             yield Label("Settings", id="title")
-            with Grid(id="settings"):
+            with Horizontal(classes="row"):
                 yield Label("strategy")
                 yield Select(
-                    [(s, s) for s in STRATEGIES], value=o.strategy, allow_blank=False, id="strategy"
+                    [(s, s) for s in STRATEGIES],
+                    value=o.strategy,
+                    allow_blank=False,
+                    id="strategy",
+                    compact=True,
                 )
-                for field, label in [
-                    ("temperature", "temperature"),
-                    ("top_k", "top-k"),
-                    ("beam", "beam width"),
-                    ("max_length", "max length"),
-                    ("repetition_penalty", "repetition penalty"),
-                ]:
+            for field, label in [
+                ("temperature", "temperature"),
+                ("top_k", "top-k"),
+                ("beam", "beam width"),
+                ("max_length", "max length"),
+                ("repetition_penalty", "repetition penalty"),
+            ]:
+                with Horizontal(classes="row"):
                     yield Label(label)
                     yield Input(str(getattr(o, field)), id=field, compact=True)
+            with Horizontal(classes="row"):
                 yield Label("seed")
                 yield Input(
                     "" if o.seed is None else str(o.seed),
@@ -132,6 +138,7 @@ class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
                     id="seed",
                     compact=True,
                 )
+            with Horizontal(classes="row"):
                 yield Label("colour words by score")
                 yield Checkbox("", self.show_scores, id="scores", compact=True)
             yield Static("", id="error")
