@@ -1,4 +1,4 @@
-"""The one place that knows the file names inside a corpus directory.
+"""The one place that knows the file names inside corpus and model directories.
 
 A corpus directory holds everything made from one novel; each later stage (model,
 evaluation) adds its own subdirectory here, so ``rm -r corpus/<book>`` forgets a book.
@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+L = TypeVar("L", bound="_Layout")
 
 
 @dataclass(frozen=True)
-class CorpusLayout:
+class _Layout:
     root: Path
 
     @classmethod
-    def at(cls, root: str | Path) -> CorpusLayout:
+    def at(cls: type[L], root: str | Path) -> L:
         return cls(Path(root))
+
+
+@dataclass(frozen=True)
+class CorpusLayout(_Layout):
+    """Files made from one novel by ``chatbot prepare``."""
 
     @property
     def text(self) -> Path:
@@ -54,14 +62,8 @@ class CorpusLayout:
 
 
 @dataclass(frozen=True)
-class ModelLayout:
+class ModelLayout(_Layout):
     """Files of a trained model directory (``CORPUS/model``)."""
-
-    root: Path
-
-    @classmethod
-    def at(cls, root: str | Path) -> ModelLayout:
-        return cls(Path(root))
 
     @property
     def config(self) -> Path:

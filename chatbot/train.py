@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from chatbot.checkpoint import load_checkpoint, save_checkpoint, save_model
+from chatbot.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from chatbot.config import TrainConfig
 from chatbot.data import (
     EOS,
@@ -245,8 +245,6 @@ def train(
         if state["elapsed"] + seconds > budget:  # another epoch would overrun
             stopped = "time_budget"
             break
-
-    from chatbot.checkpoint import load_model
 
     best = load_model(out.root, device)
     test = evaluate(
