@@ -166,3 +166,33 @@ def test_error_screen_for_a_missing_or_corrupt_model(echo_model, data_dir, tmp_p
         assert app.return_code == 2
 
     run(main())
+
+
+def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, data_dir):
+    from textual import events
+
+    from chatbot.tui.screens import ChatPicker
+
+    async def main():
+        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.bot is not None)
+            await say(pilot, app, LINES[4])
+            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+            first = app.chat_id
+            await pilot.press("ctrl+n")
+            await pilot.pause(0.1)
+            assert not list(app.query(Bubble)) and app.chat_id != first
+            prompt = app.query_one("#prompt")
+            prompt.post_message(events.Paste("第一行\n第二行\n"))
+            await pilot.pause(0.1)
+            assert prompt.value == "第一行 第二行"
+            prompt.value = "/chats"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChatPicker))
+            titles = [app.store.chats()[i].id for i in range(2)]
+            await pilot.press("down" if titles[0] != first else "up", "enter")
+            await wait_for(pilot, lambda: app.chat_id == first)
+            assert bubbles(app, "user")[0].plain == LINES[4]
+
+    run(main())

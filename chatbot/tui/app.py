@@ -23,7 +23,14 @@ from textual.worker import Worker, get_current_worker
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.textio import join_words
-from chatbot.tui.screens import ErrorScreen, HelpScreen, InfoScreen, ModelPicker, SettingsScreen
+from chatbot.tui.screens import (
+    ChatPicker,
+    ErrorScreen,
+    HelpScreen,
+    InfoScreen,
+    ModelPicker,
+    SettingsScreen,
+)
 from chatbot.tui.store import Message, Store, default_data_dir
 
 
@@ -310,6 +317,7 @@ class ChatApp(App):
             "regen": self.action_regenerate,
             "settings": self.action_settings,
             "info": self.action_info,
+            "chats": self.action_open_chat,
             "model": self.action_switch_model,
         }
         numeric = {
@@ -388,6 +396,15 @@ class ChatApp(App):
                 self.set_scores(scores)
 
         self.push_screen(SettingsScreen(self.options, self.show_scores), apply)
+
+    def action_open_chat(self) -> None:
+        def chosen(chat_id: int | None) -> None:
+            if chat_id is not None:
+                self.action_cancel()
+                self.open_chat(chat_id)
+                self._status(f"chat {chat_id}")
+
+        self.push_screen(ChatPicker(self.store.chats()), chosen)
 
     def action_switch_model(self) -> None:
         def chosen(path: Path | None) -> None:

@@ -44,6 +44,7 @@ Type a message and press **Enter**; the reply streams in word by word.
 | command | does |
 | --- | --- |
 | /new, /clear, /regen | new chat, clear this chat, answer again |
+| /chats | reopen an earlier chat |
 | /export [FILE] | write the chat as Markdown |
 | /model | switch to another trained model |
 | /info | the model's novel, vocabulary and training metrics |
@@ -183,6 +184,36 @@ class ModelPicker(ModalScreen[Path | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.models[event.option_index])
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+
+class ChatPicker(ModalScreen[int | None]):
+    """Reopen an earlier conversation."""
+
+    BINDINGS = [Binding("escape", "dismiss", "cancel")]
+
+    def __init__(self, chats: list) -> None:
+        super().__init__()
+        self.chats = chats
+
+    def compose(self) -> ComposeResult:
+        import time
+
+        with Vertical(id="dialog"):
+            yield Label("Open a chat" if self.chats else "No chats yet", id="title")
+            yield OptionList(
+                *[
+                    f"{time.strftime('%m-%d %H:%M', time.localtime(c.updated))}  {c.title}"
+                    for c in self.chats
+                ],
+                id="chats",
+            )
+            yield Button("Cancel", id="cancel", compact=True)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.chats[event.option_index].id)
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss(None)
