@@ -98,7 +98,11 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         words = lay.vocab.read_text(encoding="utf-8").split("\n")[:-1]
     except OSError:
         raise ChatbotError(f"no vocabulary at {lay.vocab}") from None
-    tensors = _load_tensors(lay.weights, "model weights")
+    # Shipped models store float16 to stay small; compute in float32.
+    tensors = {
+        k: v.float() if v.is_floating_point() else v
+        for k, v in _load_tensors(lay.weights, "model weights").items()
+    }
     table = tensors.get("table.weight")
     if table is None or table.shape != (mc.vocab_size, mc.dim) or len(words) != mc.vocab_size:
         raise ChatbotError(

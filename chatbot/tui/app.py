@@ -40,7 +40,13 @@ def find_models(search: Path = Path("corpus")) -> list[Path]:
     return sorted(found, key=lambda p: (p / "config.json").stat().st_mtime, reverse=True)
 
 
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "default_model"
+
+
 def default_model() -> Path | None:
+    """The model shipped with the package (trained on 红楼梦), else the newest under corpus/."""
+    if (SHIPPED_MODEL / "config.json").is_file():
+        return SHIPPED_MODEL
     models = find_models()
     return models[0] if models else None
 
@@ -413,7 +419,8 @@ class ChatApp(App):
                 self._status(f"loading {path}…")
                 self.load_model(path)
 
-        self.push_screen(ModelPicker(find_models()), chosen)
+        shipped = [SHIPPED_MODEL] if (SHIPPED_MODEL / "config.json").is_file() else []
+        self.push_screen(ModelPicker(shipped + find_models()), chosen)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
