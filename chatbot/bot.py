@@ -18,10 +18,10 @@ import torch
 
 from chatbot.checkpoint import load_model
 from chatbot.config import DecodeOptions
-from chatbot.data import BOS, EOS, PAD, UNK, WordTable, collate, encode_query
+from chatbot.data import BOS, EOS, WordTable, collate, encode_query
 from chatbot.errors import ChatbotError
 from chatbot.layout import ModelLayout
-from chatbot.model import Seq2Seq
+from chatbot.model import Seq2Seq, reply_log_likelihood
 from chatbot.textio import join_words
 
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
@@ -256,8 +256,4 @@ class Chatbot:
         examples = [Example(enc, encode_reply(self.table, r, 10_000), None) for r in replies]  # type: ignore[arg-type]
         batch = collate(examples, self.table.dim).to(self.device)
         logp = self.model.log_probs(self.model(batch))  # (N, T, V)
-        target = batch.tgt_out
-        known = (target != PAD) & (target != UNK)  # unknown words have no probability
-        picked = logp.gather(2, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        picked = picked.masked_fill(~known, 0.0)
-        return (picked.sum(1) / known.sum(1).clamp(min=1)).tolist()
+        return reply_log_likelihood(logp, batch.tgt_out).tolist()

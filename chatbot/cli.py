@@ -209,6 +209,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         default=d.copy,
         help="let the vector output point at query words",
     )
+    p.add_argument(
+        "--reply-vocab",
+        action=argparse.BooleanOptionalAction,
+        default=d.reply_vocab,
+        help="replies use only words seen in training replies (smaller, faster lookup)",
+    )
     for name in (
         "hidden",
         "encoder_layers",
@@ -230,6 +236,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "valid_share",
         "test_share",
         "freq_weight",
+        "contrast",
+        "unlikelihood",
     ):
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, ...")
@@ -256,6 +264,7 @@ def _run_train(args: argparse.Namespace) -> int:
         "degenerate",
         "distinct-2",
         "length",
+        "Hits@1",
         "lr",
         "s",
     ):
@@ -277,7 +286,8 @@ def _run_train(args: argparse.Namespace) -> int:
                 f"epoch {row['epoch']:3d}  train {row['train_loss']:.3f}  valid "
                 f"{row['valid_loss']:.3f}  top-1 {row['valid_top1']:.1%}  top-5 "
                 f"{row['valid_top5']:.1%}  degenerate {row['valid_degenerate']:.0%}  "
-                f"distinct-2 {row['valid_distinct2']:.3f}  {row['seconds']:.0f} s"
+                f"distinct-2 {row['valid_distinct2']:.3f}  "
+                f"Hits@1 {row.get('valid_hits1', float('nan')):.1%}  {row['seconds']:.0f} s"
             )
             epochs.add_row(
                 str(row["epoch"]),
@@ -288,6 +298,7 @@ def _run_train(args: argparse.Namespace) -> int:
                 f"{row['valid_degenerate']:.0%}",
                 f"{row['valid_distinct2']:.3f}",
                 f"{row['valid_mean_length']:.1f}",
+                f"{row.get('valid_hits1', float('nan')):.1%}",
                 f"{row['lr']:.1e}",
                 f"{row['seconds']:.0f}",
             )
@@ -317,6 +328,7 @@ def _run_train(args: argparse.Namespace) -> int:
         ("greedy degenerate rate", f"{t['degenerate']:.1%}"),
         ("greedy distinct-2", f"{t['distinct2']:.3f}"),
         ("greedy mean length", f"{t['mean_length']:.1f}"),
+        ("Hits@1 of 10 (chance 10%)", f"{t.get('hits1', float('nan')):.1%}"),
         ("trainable parameters", f"{result.trainable_parameters:,}"),
         ("epochs (best)", f"{result.epochs} ({result.best_epoch})"),
         ("stopped by", result.stopped),

@@ -25,6 +25,12 @@ class ModelConfig:
     train_table: bool = True  # fine-tune the word2vec table (shared by input and output)
     copy: bool = True  # vector head: let the output point at query word vectors
     prior: bool = True  # vector head: a per-word training-only bias absorbs word frequency
+    # Replies are made of the first ``output_size`` table rows (0 = all of them).
+    output_size: int = 0
+
+    @property
+    def outputs(self) -> int:
+        return self.output_size or self.vocab_size
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,6 +50,9 @@ class TrainConfig:
     train_table: bool = True
     copy: bool = True  # vector head only; see ModelConfig
     prior: bool = True
+    # Replies may use only words that some training reply used: a word never seen in a
+    # reply cannot be learned as one, and lookup gets cheaper with a smaller table.
+    reply_vocab: bool = True
     # Data
     max_query: int = 40  # tokens kept from the end of a query
     max_reply: int = 30  # tokens kept from the start of a reply
@@ -54,6 +63,10 @@ class TrainConfig:
     # cross-entropy"): frequent function words stop dominating the gradient, which is what
     # turns every reply into the same few words.
     freq_weight: float = 0.15
+    # Weight of the loss that makes each reply likelier after its own query than after
+    # another query (see Seq2Seq.objective), and of the unlikelihood of repeating words.
+    contrast: float = 0.0
+    unlikelihood: float = 0.0
     batch_size: int = 64
     lr: float = 2e-3
     clip: float = 1.0
@@ -65,10 +78,11 @@ class TrainConfig:
     seed: int = 1
     device: str = "auto"  # "auto" = CUDA when present, else CPU
 
-    def model_config(self, vocab_size: int, dim: int) -> ModelConfig:
+    def model_config(self, vocab_size: int, dim: int, output_size: int = 0) -> ModelConfig:
         return ModelConfig(
             vocab_size=vocab_size,
             dim=dim,
+            output_size=output_size,
             hidden=self.hidden,
             encoder_layers=self.encoder_layers,
             decoder_layers=self.decoder_layers,

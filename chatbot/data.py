@@ -71,6 +71,17 @@ class WordTable:
         h.update(np.ascontiguousarray(self.vectors, dtype=np.float32).tobytes())
         return h.hexdigest()[:16]
 
+    def outputs_first(self, outputs: set[str]) -> tuple[WordTable, int]:
+        """The same table with the words in ``outputs`` moved just after the special rows
+        (each group keeps its order), and the size of that prefix: the rows a reply may
+        be made of. Lookup then multiplies by a prefix of the table, not all of it."""
+        body = range(len(SPECIALS), len(self.words))
+        first = [i for i in body if self.words[i] in outputs]
+        rest = [i for i in body if self.words[i] not in outputs]
+        order = [*range(len(SPECIALS)), *first, *rest]
+        table = WordTable([self.words[i] for i in order], self.vectors[order])
+        return table, len(SPECIALS) + len(first)
+
     def ids(self, tokens: Sequence[str]) -> list[int]:
         return [self.index.get(t, UNK) for t in tokens]
 

@@ -2,16 +2,15 @@
 
 Teacher-forced next-word top-1/top-5; for replies decoded with the chosen options:
 BLEU-2, distinct-1/2, degenerate rate, mean length against the gold replies; a ranking
-score (Hits@1 of the gold reply among it and 9 random test replies, by the model's
-likelihood relative to the same reply's likelihood after an empty query: 10% is
-chance); median latency. Two reference systems run on the same
+score (Hits@1 of the gold reply among it and 9 random test replies, by how much the
+query raises the model's likelihood of the reply over its likelihood after typical
+training queries: 10% is chance); median latency. Two reference systems run on the same
 pairs: retrieval (the reply of the training query whose mean word vector is closest)
 and, when given, a ``--head softmax`` model.
 """
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
 from dataclasses import asdict
@@ -28,6 +27,7 @@ from chatbot.errors import ChatbotError
 from chatbot.layout import CorpusLayout
 from chatbot.metrics import bleu, degenerate_rate, distinct_n
 from chatbot.train import evaluate as teacher_forced
+from chatbot.train import ranking_hits
 
 
 def _gold(bot: Chatbot, ex: Example, max_reply: int) -> list[str]:
@@ -50,12 +50,14 @@ def reply_metrics(replies: list[list[str]], gold: list[list[str]]) -> dict[str, 
 def model_report(
     bot: Chatbot,
     test: list[Example],
+    train: list[Example],
     options: DecodeOptions,
     max_reply: int,
     hits_candidates: int = 10,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Every metric for one model on the test examples."""
+    """Every metric for one model on the test examples (``train`` supplies the
+    background queries of the ranking score)."""
     tf = teacher_forced(
         bot.model, test, bot.table, batch_size=64, sample=0, max_reply=max_reply, device=bot.device
     )
@@ -69,26 +71,16 @@ def model_report(
         latency.append(time.perf_counter() - start)
         replies.append(r.words)
     gold = [_gold(bot, ex, max_reply) for ex in test]
-    # How likely each reply is with no real query: raw likelihood ranks short, common
-    # replies first whatever was asked (measured: 9% Hits@1, chance level), so the ranking
-    # uses the likelihood gain the query brings (pointwise mutual information).
-    prior = np.array(bot.score_replies(["<unk>"], gold))
-    rng = random.Random(seed)
-    hits = hits_raw = 0
-    for i, ex in enumerate(test):
-        pool = [j for j in range(len(test)) if j != i]
-        others = rng.sample(pool, min(hits_candidates - 1, len(pool)))
-        idx = [i, *others]
-        scores = np.array(bot.score_replies(list(ex.pair.query_tokens), [gold[j] for j in idx]))
-        hits_raw += int(np.argmax(scores) == 0)
-        hits += int(np.argmax(scores - prior[idx]) == 0)
+    ranks = ranking_hits(
+        bot.model, test, train, bot.table, candidates=hits_candidates, seed=seed, device=bot.device
+    )
     return {
         "top1": tf["top1"],
         "top5": tf["top5"],
         **reply_metrics(replies, gold),
-        "hits_at_1": hits / len(test),
+        "hits_at_1": ranks["hits1"],
         "hits_candidates": min(hits_candidates, len(test)),
-        "hits_at_1_raw_likelihood": hits_raw / len(test),
+        "hits_at_1_raw_likelihood": ranks["hits1_raw"],
         "median_latency_ms": 1000 * statistics.median(latency),
         "examples": [
             {"query": ex.pair.query, "gold": "".join(g), "reply": "".join(r)}
@@ -143,12 +135,12 @@ def evaluate_model(
         "corpus": str(corpus.root),
         "test_pairs": len(test),
         "options": asdict(options),
-        "model": model_report(bot, test, options, tc.max_reply),
+        "model": model_report(bot, test, train, options, tc.max_reply),
         "retrieval": retrieval_report(bot, train, test, tc.max_reply),
     }
     if softmax_dir:
         ref = Chatbot.load(softmax_dir)
         if ref.table.words != bot.table.words:
             raise ChatbotError("the softmax model was trained on another vocabulary")
-        report["softmax"] = model_report(ref, test, options, tc.max_reply)
+        report["softmax"] = model_report(ref, test, train, options, tc.max_reply)
     return report

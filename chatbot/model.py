@@ -36,6 +36,10 @@ class Memory:
     src_emb: torch.Tensor  # (B, S, D) the query's word vectors
     mask: torch.Tensor  # (B, S) True on real tokens
 
+    def take(self, index: torch.Tensor) -> Memory:
+        """The memories of other queries, in ``index`` order (for mismatched pairs)."""
+        return Memory(self.states[index], self.keys[index], self.src_emb[index], self.mask[index])
+
 
 class Seq2Seq(nn.Module):
     def __init__(self, config: ModelConfig, table: torch.Tensor | None = None):
@@ -75,11 +79,11 @@ class Seq2Seq(nn.Module):
             self.copy_gate = nn.Linear(c.hidden, 1) if c.copy else None
             # Training-only log-prior per word: frequency goes here, not into the cosine
             # geometry, so cosine-nearest decoding is not pulled toward common words.
-            self.prior = nn.Parameter(torch.zeros(c.vocab_size)) if c.prior else None
+            self.prior = nn.Parameter(torch.zeros(c.outputs)) if c.prior else None
         else:
-            self.out = nn.Linear(c.hidden, c.vocab_size)
+            self.out = nn.Linear(c.hidden, c.outputs)
         self._unit: torch.Tensor | None = None
-        mask = torch.zeros(c.vocab_size, dtype=torch.bool)
+        mask = torch.zeros(c.outputs, dtype=torch.bool)
         mask[list(NEVER_EMITTED)] = True
         self.register_buffer("never", mask, persistent=False)
         self.register_buffer("never_idx", mask.nonzero().flatten(), persistent=False)
@@ -146,13 +150,15 @@ class Seq2Seq(nn.Module):
         return s.index_fill_(-1, self.never_idx, float("-inf"))  # decoding: no copy
 
     def unit_table(self) -> torch.Tensor:
-        """The L2-normalised table. Cached outside training: the one matrix every lookup
-        multiplies by, so decoding a word costs a single matrix product."""
+        """The L2-normalised rows a reply can use (the table's first ``outputs`` rows).
+        Cached outside training: the one matrix every lookup multiplies by, so decoding
+        a word costs a single matrix product."""
+        rows = self.table.weight[: self.config.outputs]
         if self.training or (self.table.weight.requires_grad and torch.is_grad_enabled()):
             self._unit = None
-            return F.normalize(self.table.weight, dim=-1)
+            return F.normalize(rows, dim=-1)
         if self._unit is None or self._unit.device != self.table.weight.device:
-            self._unit = F.normalize(self.table.weight.detach(), dim=-1)
+            self._unit = F.normalize(rows.detach(), dim=-1).contiguous()
         return self._unit
 
     def train(self, mode: bool = True) -> Seq2Seq:
@@ -179,16 +185,25 @@ class Seq2Seq(nn.Module):
         out, _ = self.decode_steps(batch.tgt_in, state, memory)
         return out
 
+    @property
+    def _distribution(self) -> bool:
+        return self.config.head == "softmax" or self.config.loss == "cosine-softmax"
+
     def loss(
-        self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None
+        self,
+        out: torch.Tensor,
+        target: torch.Tensor,
+        weight: torch.Tensor | None = None,
+        logits: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Mean loss over the target positions that hold a known word (not padding, not
-        a word outside the table: those cannot be predicted, only guessed). ``weight``
-        (V,) reweights target words in the distribution losses."""
-        keep = (target != PAD) & (target != UNK)
+        """Mean loss over the target positions that hold a word the model can say (not
+        padding, not a word outside the table or its output rows: those cannot be
+        predicted, only guessed). ``weight`` (V,) reweights target words in the
+        distribution losses; ``logits``, when given, are ``scores(out, scaled=True)``."""
+        keep = (target != PAD) & (target != UNK) & (target < self.config.outputs)
         pred, target = out[keep], target[keep]  # score only real positions: V is large
-        if self.config.head == "softmax" or self.config.loss == "cosine-softmax":
-            logits = self.scores(pred, scaled=True)
+        if self._distribution:
+            logits = self.scores(pred, scaled=True) if logits is None else logits[keep]
             if self.config.head == "vector" and self.config.prior:
                 logits = logits + self.prior
             return F.cross_entropy(logits, target, weight=weight)
@@ -196,6 +211,46 @@ class Seq2Seq(nn.Module):
         if self.config.loss == "mse":
             return F.mse_loss(pred, gold)
         return (1 - F.cosine_similarity(pred, gold, dim=-1)).mean()
+
+    def objective(
+        self,
+        batch: Batch,
+        weight: torch.Tensor | None = None,
+        *,
+        contrast: float = 0.0,
+        unlikelihood: float = 0.0,
+    ) -> torch.Tensor:
+        """The training loss of one batch: ``loss`` on the teacher-forced outputs, plus
+
+        - ``contrast`` x a logistic loss asking each reply to be likelier after its own
+          query than after another query of the batch. Maximum likelihood alone lets the
+          decoder ignore the query (a fluent generic reply is nearly as likely after any
+          query); this term is what makes the likelihood rank replies by their query.
+        - ``unlikelihood`` x token unlikelihood (Welleck et al., 2020) of the words the
+          gold reply already said, except the one due next: greedy decoding of a
+          likelihood-trained decoder loops on its own words, and this pushes those
+          loops' probability down where they start.
+        """
+        memory, state = self.encode(batch)
+        out, _ = self.decode_steps(batch.tgt_in, state, memory)
+        tgt = batch.tgt_out
+        if not (contrast or unlikelihood):
+            return self.loss(out, tgt, weight)
+        logits = self.scores(out, scaled=True)  # computed once for all three terms
+        loss = self.loss(out, tgt, weight, logits if self._distribution else None)
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        if unlikelihood:
+            loss = loss + unlikelihood * repeat_unlikelihood(logp, tgt)
+        B = tgt.size(0)
+        if contrast and B > 1:
+            other = torch.roll(torch.arange(B, device=tgt.device), 1)
+            h, c = state
+            neg, _ = self.decode_steps(batch.tgt_in, (h[:, other], c[:, other]), memory.take(other))
+            gain = reply_log_likelihood(logp, tgt, mean=False) - reply_log_likelihood(
+                self.log_probs(neg), tgt, mean=False
+            )
+            loss = loss + contrast * F.softplus(-gain).mean()
+        return loss
 
     @torch.no_grad()
     def greedy(self, batch: Batch, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -229,6 +284,34 @@ class Seq2Seq(nn.Module):
         vector head). Regression-trained heads get the same form with their learned
         scale, which only ranks."""
         return torch.log_softmax(self.scores(out, scaled=True).float(), dim=-1)
+
+
+def reply_log_likelihood(
+    logp: torch.Tensor, target: torch.Tensor, mean: bool = True
+) -> torch.Tensor:
+    """Log-likelihood (B,) of each target reply under log-probabilities ``logp`` (B, T, V):
+    summed, or per known word with ``mean``. Words the model cannot say (outside the
+    table or its output rows) and padding have no probability and are skipped."""
+    known = (target != PAD) & (target != UNK) & (target < logp.size(-1))
+    picked = logp.gather(2, target.clamp(0, logp.size(-1) - 1).unsqueeze(-1)).squeeze(-1)
+    total = picked.masked_fill(~known, 0.0).sum(1)
+    return total / known.sum(1).clamp(min=1) if mean else total
+
+
+def repeat_unlikelihood(logp: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over reply positions of sum_c -log(1 - p(c)), c ranging over the distinct
+    words the reply said before this position, other than the word due here."""
+    T = target.size(1)
+    earlier = torch.ones(T, T, dtype=torch.bool, device=target.device).tril(-1)  # s < t
+    same = target.unsqueeze(2) == target.unsqueeze(1)  # (B, t, s)
+    first = ~(same & earlier).any(-1)  # the word at s was not said before s
+    real = (target != PAD) & (target != UNK) & (target != EOS) & (target < logp.size(-1))
+    # cand[b, t, s] = target[b, s]
+    cand = target.clamp(max=logp.size(-1) - 1).unsqueeze(1).expand(-1, T, T)
+    use = earlier & ~same & (first & real).unsqueeze(1) & (target != PAD).unsqueeze(-1)
+    p = logp.gather(2, cand.clamp(min=0)).exp().clamp(max=1 - 1e-6)
+    penalty = -torch.log1p(-p).masked_fill(~use, 0.0)
+    return penalty.sum() / (target != PAD).sum().clamp(min=1)
 
 
 def count_trainable(model: nn.Module) -> int:

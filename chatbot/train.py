@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,12 @@ from chatbot.config import TrainConfig
 from chatbot.data import (
     EOS,
     PAD,
+    SPECIALS,
     UNK,
     Example,
     WordTable,
     batches,
+    collate,
     make_examples,
     split_by_position,
 )
@@ -39,7 +42,7 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, sha256_file
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.metrics import degenerate_rate, distinct_n
-from chatbot.model import Seq2Seq, count_trainable
+from chatbot.model import Seq2Seq, count_trainable, reply_log_likelihood
 
 
 @dataclass
@@ -55,6 +58,34 @@ class TrainResult:
 
 EpochCallback = Callable[[dict[str, Any]], None]
 BatchCallback = Callable[[int, int, float], None]  # (done, total, loss)
+
+
+@dataclass
+class TrainData:
+    table: WordTable
+    outputs: int  # replies are made of the table's first ``outputs`` rows
+    train: list[Example]
+    valid: list[Example]
+    test: list[Example]
+
+
+def load_data(corpus: CorpusLayout, config: TrainConfig) -> TrainData:
+    """The word table and the train/valid/test examples of a prepared corpus. With
+    ``reply_vocab`` the table is reordered so the words of training replies come first."""
+    table = WordTable.from_word2vec(corpus.vectors, seed=config.seed)
+    pairs = read_pairs(corpus.pairs)
+
+    def split(table: WordTable) -> tuple[list[Example], list[Example], list[Example]]:
+        examples = make_examples(pairs, table, config.max_query, config.max_reply)
+        return split_by_position(examples, config.valid_share, config.test_share)
+
+    parts = split(table)
+    outputs = len(table)
+    if config.reply_vocab:
+        said = {table.words[i] for e in parts[0] for i in e.reply if i >= len(SPECIALS)}
+        table, outputs = table.outputs_first(said)
+        parts = split(table)
+    return TrainData(table, outputs, *parts)
 
 
 def pick_device(name: str) -> torch.device:
@@ -83,9 +114,11 @@ def evaluate(
     sample: int,
     max_reply: int,
     device: torch.device,
+    background: Sequence[Example] = (),
 ) -> dict[str, float]:
     """Teacher-forced loss and top-1/top-5 on all ``examples``; greedy replies on the
-    first ``sample`` of them: degenerate rate, distinct-2, mean length."""
+    first ``sample`` of them: degenerate rate, distinct-2, mean length; with
+    ``background`` (training examples), the ranking score on those ``sample``."""
     model.eval()
     loss_sum = n_tok = top1 = top5 = 0.0
     for batch in batches(examples, batch_size, table.dim):
@@ -104,13 +137,67 @@ def evaluate(
     for batch in batches(chosen, batch_size, table.dim):
         ids, _ = model.greedy(batch.to(device), max_reply + 1)
         replies.extend(ids_to_words(table, row) for row in ids.tolist())
-    return {
+    metrics = {
         "loss": loss_sum / max(n_tok, 1),
         "top1": top1 / max(n_tok, 1),
         "top5": top5 / max(n_tok, 1),
         "degenerate": degenerate_rate(replies),
         "distinct2": distinct_n(replies, 2),
         "mean_length": sum(map(len, replies)) / max(len(replies), 1),
+    }
+    if len(chosen) >= 2 and background:
+        metrics.update(
+            ranking_hits(model, chosen, background, table, batch_size=batch_size, device=device)
+        )
+    return metrics
+
+
+@torch.no_grad()
+def ranking_hits(
+    model: Seq2Seq,
+    examples: Sequence[Example],
+    background: Sequence[Example],
+    table: WordTable,
+    *,
+    candidates: int = 10,
+    seed: int = 0,
+    batch_size: int = 64,
+    device: torch.device,
+) -> dict[str, float]:
+    """Hits@1 of each example's own reply among it and ``candidates - 1`` replies of
+    other examples (1/candidates is chance).
+
+    ``hits1`` ranks by pointwise mutual information, log p(r|q) - log p(r): how much
+    likelier the query makes the reply. p(r) is the model's likelihood of the reply
+    averaged over ten ``background`` queries (training queries, never the ranked ones).
+    ``hits1_raw`` ranks by log p(r|q) alone, which puts short, common replies first
+    whatever was asked (about chance on novel dialogue)."""
+    model.eval()
+    n = len(examples)
+    rng = random.Random(seed)
+    k = min(candidates, n) - 1
+    groups = torch.tensor(
+        [[i, *(j + (j >= i) for j in rng.sample(range(n - 1), k))] for i in range(n)]
+    )
+    queries = [e.query for e in rng.sample(list(background), min(10, len(background)))]
+
+    def likelihood(items: list[Example]) -> torch.Tensor:
+        out = []
+        for start in range(0, len(items), batch_size):
+            batch = collate(items[start : start + batch_size], table.dim).to(device)
+            logp = model.log_probs(model(batch))
+            out.append(reply_log_likelihood(logp, batch.tgt_out, mean=False).cpu())
+        return torch.cat(out)
+
+    ranked = [(i, j) for i, row in enumerate(groups.tolist()) for j in row]
+    given = likelihood(
+        [Example(examples[i].query, examples[j].reply, examples[j].pair) for i, j in ranked]
+    ).view(n, k + 1)
+    alone = likelihood([Example(q, e.reply, e.pair) for e in examples for q in queries])
+    marginal = torch.logsumexp(alone.view(n, len(queries)), 1) - math.log(len(queries))
+    return {
+        "hits1": float((given - marginal[groups]).argmax(1).eq(0).float().mean()),
+        "hits1_raw": float(given.argmax(1).eq(0).float().mean()),
     }
 
 
@@ -141,14 +228,13 @@ def train(
     if device.type == "cpu":
         torch.set_num_threads(os.cpu_count() or 1)
     vectors_sha = sha256_file(corpus.vectors)
-    table = WordTable.from_word2vec(corpus.vectors, seed=config.seed)
-    examples = make_examples(read_pairs(corpus.pairs), table, config.max_query, config.max_reply)
-    train_ex, valid_ex, test_ex = split_by_position(examples, config.valid_share, config.test_share)
+    data = load_data(corpus, config)
+    table, train_ex, valid_ex, test_ex = data.table, data.train, data.valid, data.test
 
     torch.manual_seed(config.seed)
-    model = Seq2Seq(config.model_config(len(table), table.dim), torch.from_numpy(table.vectors)).to(
-        device
-    )
+    model = Seq2Seq(
+        config.model_config(len(table), table.dim, data.outputs), torch.from_numpy(table.vectors)
+    ).to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.lr)
     state: dict[str, Any] = {
@@ -175,7 +261,7 @@ def train(
         "corpus": str(corpus.root),
         "split": {"train": len(train_ex), "valid": len(valid_ex), "test": len(test_ex)},
     }
-    weight = _word_weights(train_ex, len(table), config.freq_weight, device)
+    weight = _word_weights(train_ex, data.outputs, config.freq_weight, device)
     use_amp = device.type == "cuda"
     budget = config.max_minutes * 60
     stopped = "max_epochs"
@@ -189,7 +275,9 @@ def train(
         for k, batch in enumerate(batches(train_ex, config.batch_size, table.dim, gen), 1):
             batch = batch.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss = model.loss(model(batch), batch.tgt_out, weight)
+                loss = model.objective(
+                    batch, weight, contrast=config.contrast, unlikelihood=config.unlikelihood
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, config.clip)
@@ -206,6 +294,7 @@ def train(
             sample=config.sample,
             max_reply=config.max_reply,
             device=device,
+            background=train_ex,
         )
         s = score(metrics)
         improved = s > state["best_score"]
@@ -255,6 +344,7 @@ def train(
         sample=len(test_ex),
         max_reply=config.max_reply,
         device=device,
+        background=train_ex,
     )
     result = TrainResult(
         model_dir=out.root,
@@ -324,6 +414,9 @@ def _arch(c: TrainConfig) -> tuple:
         c.copy,
         c.prior,
         c.freq_weight,
+        c.contrast,
+        c.unlikelihood,
+        c.reply_vocab,
         c.max_query,
         c.max_reply,
         c.valid_share,

@@ -26,21 +26,20 @@ def measure(corpus: str, head: str, n_batches: int) -> dict:
     import torch
 
     from chatbot.config import TrainConfig
-    from chatbot.data import WordTable, batches, make_examples, split_by_position
-    from chatbot.dialogue import read_pairs
+    from chatbot.data import batches
     from chatbot.layout import CorpusLayout
     from chatbot.model import Seq2Seq, count_trainable
-    from chatbot.train import _word_weights
+    from chatbot.train import _word_weights, load_data
 
-    lay = CorpusLayout.at(corpus)
     cfg = TrainConfig(head=head)
     torch.manual_seed(cfg.seed)
-    table = WordTable.from_word2vec(lay.vectors)
-    ex = make_examples(read_pairs(lay.pairs), table, cfg.max_query, cfg.max_reply)
-    train_ex, _, _ = split_by_position(ex, cfg.valid_share, cfg.test_share)
-    model = Seq2Seq(cfg.model_config(len(table), table.dim), torch.from_numpy(table.vectors))
+    data = load_data(CorpusLayout.at(corpus), cfg)
+    table, train_ex = data.table, data.train
+    model = Seq2Seq(
+        cfg.model_config(len(table), table.dim, data.outputs), torch.from_numpy(table.vectors)
+    )
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    weight = _word_weights(train_ex, len(table), cfg.freq_weight, torch.device("cpu"))
+    weight = _word_weights(train_ex, data.outputs, cfg.freq_weight, torch.device("cpu"))
     gen = torch.Generator().manual_seed(0)
     it = batches(train_ex, cfg.batch_size, table.dim, gen)
     pairs = 0
@@ -48,7 +47,7 @@ def measure(corpus: str, head: str, n_batches: int) -> dict:
         if k == 2:
             start, pairs = time.perf_counter(), 0
         b = next(it)
-        loss = model.loss(model(b), b.tgt_out, weight)
+        loss = model.objective(b, weight, contrast=cfg.contrast, unlikelihood=cfg.unlikelihood)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -299,3 +299,81 @@ def test_train_cli_reports_the_test_split_and_errors_cleanly(corpus, tmp_path):
     r = cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "run `chatbot prepare` first" in r.stderr
+
+
+def test_outputs_first_moves_reply_words_after_the_specials():
+    t = small_table(("甲", "乙", "丙", "丁"))
+    moved, n = t.outputs_first({"丙", "甲"})
+    assert moved.words == ["<pad>", "<s>", "</s>", "<unk>", "甲", "丙", "乙", "丁"]
+    assert n == 6
+    for w in t.words:
+        np.testing.assert_array_equal(moved.vectors[moved.index[w]], t.vectors[t.index[w]])
+
+
+def test_output_rows_limit_what_a_reply_can_say_and_what_the_loss_scores():
+    t = small_table(("甲", "乙", "丙", "丁"))
+    mc = ModelConfig(len(t), t.dim, hidden=8, encoder_layers=1, dropout=0.0, output_size=6)
+    torch.manual_seed(0)
+    m = Seq2Seq(mc, torch.from_numpy(t.vectors))
+    pairs = [Pair("q", "r", 0, query_tokens=["丁"], reply_tokens=["甲", "丁", "乙"])]
+    (b,) = list(batches(make_examples(pairs, t, 10, 10), 8, t.dim))
+    out = m(b)
+    assert m.scores(out).shape[-1] == 6
+    # 丁 (row 7) is outside the output rows: like an unknown word it is not scored.
+    (row,) = b.tgt_out.tolist()
+    assert row == [4, 7, 5, EOS]
+    full = torch.log_softmax(m.scores(out, scaled=True) + m.prior, -1)[0]
+    want = -(full[0, 4] + full[2, 5] + full[3, EOS]) / 3
+    assert m.loss(out, b.tgt_out).item() == pytest.approx(want.item(), rel=1e-5)
+    from chatbot.model import reply_log_likelihood
+
+    logp = m.log_probs(out)[0]
+    (got,) = reply_log_likelihood(m.log_probs(out), b.tgt_out).tolist()
+    assert got == pytest.approx(((logp[0, 4] + logp[2, 5] + logp[3, EOS]) / 3).item(), rel=1e-5)
+
+
+def test_repeat_unlikelihood_matches_hand_computation():
+    from chatbot.model import repeat_unlikelihood
+
+    torch.manual_seed(0)
+    logp = torch.log_softmax(torch.randn(1, 4, 6), -1)
+    target = torch.tensor([[4, 5, 4, EOS]])
+    p = logp[0].exp()
+
+    def u(t, w):
+        return -math.log(1 - p[t, w].item())
+
+    # t=0: nothing said yet; t=1: 甲 (4); t=2: 5 only (4 is due); t=3: 4 and 5, once each.
+    want = (u(1, 4) + u(2, 5) + u(3, 4) + u(3, 5)) / 4
+    assert repeat_unlikelihood(logp, target).item() == pytest.approx(want, rel=1e-5)
+
+
+def test_objective_adds_contrast_and_unlikelihood_terms():
+    from chatbot.model import reply_log_likelihood
+
+    t = small_table()
+    torch.manual_seed(0)
+    mc = ModelConfig(len(t), t.dim, hidden=8, encoder_layers=1, dropout=0.0)
+    m = Seq2Seq(mc, torch.from_numpy(t.vectors))
+    pairs = [
+        Pair("q", "r", 0, query_tokens=["甲", "乙"], reply_tokens=["丙", "甲"]),
+        Pair("q", "r", 1, query_tokens=["丙"], reply_tokens=["乙", "乙"]),
+    ]
+    ex = make_examples(pairs, t, 10, 10)
+    (b,) = list(batches(ex, 8, t.dim))
+    (swapped,) = list(
+        batches([type(e)(o.query, e.reply, e.pair) for e, o in zip(ex, ex[::-1])], 8, t.dim)
+    )
+    own = reply_log_likelihood(m.log_probs(m(b)), b.tgt_out, mean=False)
+    other = reply_log_likelihood(m.log_probs(m(swapped)), swapped.tgt_out, mean=False)
+    # Both batches are sorted by query length, so row i of ``other`` holds the reply of
+    # row 1 - i of ``b``.
+    want = m.loss(m(b), b.tgt_out) + 0.5 * F.softplus(other.flip(0) - own).mean()
+    assert m.objective(b, contrast=0.5).item() == pytest.approx(want.item(), rel=1e-5)
+    from chatbot.model import repeat_unlikelihood
+
+    want = want + 0.25 * repeat_unlikelihood(m.log_probs(m(b)), b.tgt_out)
+    got = m.objective(b, contrast=0.5, unlikelihood=0.25)
+    assert got.item() == pytest.approx(want.item(), rel=1e-5)
+    got.backward()
+    assert m.encoder.weight_ih_l0.grad.abs().sum() > 0
