@@ -238,10 +238,25 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "freq_weight",
         "contrast",
         "unlikelihood",
+        "rollout",
     ):
-        p.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(d, name))
+        p.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=float,
+            default=getattr(d, name),
+            help=_TRAIN_HELP.get(name),
+        )
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:1, ...")
     p.set_defaults(func=_run_train)
+
+
+_TRAIN_HELP = {
+    "freq_weight": "weight target words by count**-x, so frequent words stop dominating",
+    "contrast": "weight of the loss that makes a reply likelier after its own query",
+    "unlikelihood": "weight of the penalty on words the reply already said",
+    "rollout": "weight of the penalty on loops in the model's own greedy replies",
+    "max_minutes": "wall-clock budget; no epoch starts that would overrun it",
+}
 
 
 def _run_train(args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ from torch import nn
 from chatbot.config import HEADS, LOSSES, ModelConfig
 from chatbot.data import BOS, EOS, NEVER_EMITTED, PAD, UNK, Batch
 
+ROLLOUT_ROWS = 16  # queries per batch whose greedy replies the rollout term decodes
+
 
 @dataclass
 class Memory:
@@ -219,6 +221,7 @@ class Seq2Seq(nn.Module):
         *,
         contrast: float = 0.0,
         unlikelihood: float = 0.0,
+        rollout: float = 0.0,
     ) -> torch.Tensor:
         """The training loss of one batch: ``loss`` on the teacher-forced outputs, plus
 
@@ -230,11 +233,16 @@ class Seq2Seq(nn.Module):
           gold reply already said, except the one due next: greedy decoding of a
           likelihood-trained decoder loops on its own words, and this pushes those
           loops' probability down where they start.
+        - ``rollout`` x sequence-level unlikelihood (same paper): the model's own greedy
+          replies to some of the batch's queries, penalised at each word that repeats
+          the previous word or an earlier bigram. The token-level term only sees the
+          gold prefixes; greedy decoding falls into loops of its own ("你也不知道，我也
+          不知道") that only its own output shows.
         """
         memory, state = self.encode(batch)
         out, _ = self.decode_steps(batch.tgt_in, state, memory)
         tgt = batch.tgt_out
-        if not (contrast or unlikelihood):
+        if not (contrast or unlikelihood or rollout):
             return self.loss(out, tgt, weight)
         logits = self.scores(out, scaled=True)  # computed once for all three terms
         loss = self.loss(out, tgt, weight, logits if self._distribution else None)
@@ -250,7 +258,30 @@ class Seq2Seq(nn.Module):
                 self.log_probs(neg), tgt, mean=False
             )
             loss = loss + contrast * F.softplus(-gain).mean()
+        if rollout:
+            loss = loss + rollout * self._rollout_unlikelihood(memory, state, tgt.size(1) + 4)
         return loss
+
+    def _rollout_unlikelihood(self, memory: Memory, state: tuple, max_len: int) -> torch.Tensor:
+        rows = torch.arange(min(ROLLOUT_ROWS, memory.mask.size(0)), device=memory.mask.device)
+        memory, state = memory.take(rows), (state[0][:, rows], state[1][:, rows])
+        with torch.no_grad():
+            prev = torch.full((len(rows),), BOS, dtype=torch.long, device=rows.device)
+            words, s = [], state
+            for _ in range(max_len):
+                _, scores, s = self.step(prev, s, memory)
+                prev = scores.argmax(-1)
+                words.append(prev)
+            ids = torch.stack(words, 1)  # (R, L)
+            said = (ids == EOS).long().cumsum(1) - (ids == EOS).long() == 0  # up to EOS
+            bad = repeats(ids) & said & (ids != EOS)
+        if not bad.any():
+            return ids.new_zeros((), dtype=torch.float)
+        prev_in = torch.cat([torch.full_like(ids[:, :1], BOS), ids[:, :-1]], 1)
+        out, _ = self.decode_steps(prev_in, state, memory)
+        logp = self.log_probs(out)
+        p = logp.gather(2, ids.unsqueeze(-1)).squeeze(-1).exp().clamp(max=1 - 1e-6)
+        return -torch.log1p(-p).masked_fill(~bad, 0.0).sum() / len(rows)
 
     @torch.no_grad()
     def greedy(self, batch: Batch, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -296,6 +327,20 @@ def reply_log_likelihood(
     picked = logp.gather(2, target.clamp(0, logp.size(-1) - 1).unsqueeze(-1)).squeeze(-1)
     total = picked.masked_fill(~known, 0.0).sum(1)
     return total / known.sum(1).clamp(min=1) if mean else total
+
+
+def repeats(ids: torch.Tensor) -> torch.Tensor:
+    """(B, L) True at each word that repeats the word before it or completes a bigram
+    that occurred earlier in its row: what makes a reply degenerate."""
+    bad = torch.zeros_like(ids, dtype=torch.bool)
+    if ids.size(1) < 2:
+        return bad
+    bad[:, 1:] = ids[:, 1:] == ids[:, :-1]
+    codes = ids[:, :-1] * (int(ids.max()) + 1) + ids[:, 1:]  # bigram ending at t + 1
+    L = codes.size(1)
+    earlier = torch.ones(L, L, dtype=torch.bool, device=ids.device).tril(-1)
+    bad[:, 1:] |= ((codes.unsqueeze(2) == codes.unsqueeze(1)) & earlier).any(-1)
+    return bad
 
 
 def repeat_unlikelihood(logp: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -276,7 +276,11 @@ def train(
             batch = batch.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                 loss = model.objective(
-                    batch, weight, contrast=config.contrast, unlikelihood=config.unlikelihood
+                    batch,
+                    weight,
+                    contrast=config.contrast,
+                    unlikelihood=config.unlikelihood,
+                    rollout=config.rollout,
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -416,6 +420,7 @@ def _arch(c: TrainConfig) -> tuple:
         c.freq_weight,
         c.contrast,
         c.unlikelihood,
+        c.rollout,
         c.reply_vocab,
         c.max_query,
         c.max_reply,

@@ -377,3 +377,38 @@ def test_objective_adds_contrast_and_unlikelihood_terms():
     assert got.item() == pytest.approx(want.item(), rel=1e-5)
     got.backward()
     assert m.encoder.weight_ih_l0.grad.abs().sum() > 0
+
+
+def test_repeats_marks_words_that_loop():
+    from chatbot.model import repeats
+
+    ids = torch.tensor([[5, 6, 7, 5, 6, 8, 8, EOS], [5, 5, 5, 6, EOS, PAD, PAD, PAD]])
+    assert repeats(ids)[0].tolist() == [False, False, False, False, True, False, True, False]
+    assert repeats(ids)[1, :4].tolist() == [False, True, True, False]
+
+
+def test_rollout_term_makes_the_models_own_loops_less_likely():
+    from chatbot.model import repeats
+
+    m, b = model_and_batch()
+    memory, state = m.encode(b)
+    ids, _ = m.greedy(b, 8)
+    bad = repeats(ids)
+    assert bad.any()  # an untrained model loops
+    t = int(bad[0].nonzero()[0])  # the first looping word of the first reply
+
+    def p_bad() -> float:
+        prev = torch.cat([torch.full_like(ids[:, :1], BOS), ids[:, :-1]], 1)
+        memory, state = m.encode(b)
+        out, _ = m.decode_steps(prev, state, memory)
+        return m.log_probs(out)[0, t, ids[0, t]].exp().item()
+
+    before = p_bad()
+    term = m._rollout_unlikelihood(memory, state, 8)
+    assert term.item() > 0
+    term.backward()
+    with torch.no_grad():
+        for p in m.parameters():
+            if p.grad is not None:
+                p -= 0.5 * p.grad
+    assert p_bad() < before
