@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -269,16 +270,22 @@ def _run_train(args: argparse.Namespace) -> int:
     values["train_table"] = not args.freeze_table
     config = TrainConfig(**values)
     console = Console()
-    epochs = Table(title="epochs")
+    # No vertical rules: eleven columns fit an 80-column terminal.
+    epochs = Table(
+        title="epochs (validation pairs)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in (
         "epoch",
         "train loss",
         "valid loss",
         "top-1",
         "top-5",
-        "degenerate",
-        "distinct-2",
-        "length",
+        "degen.",
+        "dist-2",
+        "len",
         "Hits@1",
         "lr",
         "s",
@@ -314,7 +321,7 @@ def _run_train(args: argparse.Namespace) -> int:
                 f"{row['valid_distinct2']:.3f}",
                 f"{row['valid_mean_length']:.1f}",
                 f"{row.get('valid_hits1', float('nan')):.1%}",
-                f"{row['lr']:.1e}",
+                f"{row['lr']:.0e}",
                 f"{row['seconds']:.0f}",
             )
 
@@ -479,7 +486,7 @@ def _run_eval(args: argparse.Namespace) -> int:
         ("degenerate", "degenerate", "{:.1%}"),
         ("mean length", "mean_length", "{:.1f}"),
         ("gold mean length", "gold_mean_length", "{:.1f}"),
-        ("Hits@1 (of 10)", "hits_at_1", "{:.1%}"),
+        ("Hits@1 of 10 (retrieval: word overlap)", "hits_at_1", "{:.1%}"),
         ("median latency ms", "median_latency_ms", "{:.1f}"),
     ]
     for label, key, fmt in rows:

@@ -11,8 +11,11 @@ and, when given, a ``--head softmax`` model.
 
 from __future__ import annotations
 
+import math
+import random
 import statistics
 import time
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from chatbot.errors import ChatbotError
 from chatbot.layout import CorpusLayout
 from chatbot.metrics import bleu, degenerate_rate, distinct_n
 from chatbot.train import evaluate as teacher_forced
-from chatbot.train import ranking_hits
+from chatbot.train import ranking_groups, ranking_hits
 
 
 def _gold(bot: Chatbot, ex: Example, max_reply: int) -> list[str]:
@@ -109,7 +112,29 @@ def retrieval_report(
         best = int(np.argmax(keys @ mean_vec(ex)))
         replies.append(_gold(bot, train[best], max_reply))
     gold = [_gold(bot, ex, max_reply) for ex in test]
-    return reply_metrics(replies, gold)
+    return {**reply_metrics(replies, gold), "hits_at_1": overlap_hits(train, test)}
+
+
+def overlap_hits(train: list[Example], test: list[Example], candidates: int = 10) -> float:
+    """The ranking score of a model-free reference, on the same groups as the models':
+    rank replies by the IDF-weighted words they share with the query."""
+    df: Counter[str] = Counter()
+    for e in train:
+        df.update(set(e.pair.query_tokens) | set(e.pair.reply_tokens))
+    n = len(train)
+
+    def overlap(query: Example, reply: Example) -> float:
+        words = set(query.pair.query_tokens)
+        return sum(
+            math.log((n + 1) / (df[w] + 1)) for w in set(reply.pair.reply_tokens) if w in words
+        )
+
+    hits = 0.0
+    for i, group in enumerate(ranking_groups(len(test), candidates, random.Random(0))):
+        scores = [overlap(test[i], test[j]) for j in group]
+        if scores[0] == max(scores):  # a tie is broken at random: expected credit
+            hits += 1 / scores.count(scores[0])
+    return hits / len(test)
 
 
 def evaluate_model(

@@ -177,17 +177,21 @@ class Seq2Seq(nn.Module):
         """The L2-normalised rows a reply can use (the table's first ``outputs`` rows).
         Cached outside training: the one matrix every lookup multiplies by, so decoding
         a word costs a single matrix product."""
-        rows = self.table.weight[: self.config.outputs]
         if self.training or (self.table.weight.requires_grad and torch.is_grad_enabled()):
             self._unit = None
-            return F.normalize(rows, dim=-1)
-        if self._unit is None or self._unit.device != self.table.weight.device:
-            self._unit = F.normalize(rows.detach(), dim=-1).contiguous()
+            return F.normalize(self.table.weight[: self.config.outputs], dim=-1)
+        if self._unit is None:  # train() and _apply() (.to(device)) drop it
+            rows = self.table.weight[: self.config.outputs].detach()
+            self._unit = F.normalize(rows, dim=-1).contiguous()
         return self._unit
 
     def train(self, mode: bool = True) -> Seq2Seq:
         self._unit = None  # the table may change
         return super().train(mode)
+
+    def _apply(self, fn, *args, **kwargs):  # .to(), .cuda(), .half(): the cache is stale
+        self._unit = None
+        return super()._apply(fn, *args, **kwargs)
 
     def start(self, batch: Batch) -> tuple[Memory, tuple]:
         """Begin decoding ``batch``: the encoded query and the decoder's first state."""

@@ -152,6 +152,12 @@ def evaluate(
     return metrics
 
 
+def ranking_groups(n: int, candidates: int, rng: random.Random) -> list[list[int]]:
+    """For each of ``n`` examples: its own index first, then ``candidates - 1`` others."""
+    k = min(candidates, n) - 1
+    return [[i, *(j + (j >= i) for j in rng.sample(range(n - 1), k))] for i in range(n)]
+
+
 @torch.no_grad()
 def ranking_hits(
     model: Seq2Seq,
@@ -175,10 +181,8 @@ def ranking_hits(
     model.eval()
     n = len(examples)
     rng = random.Random(seed)
-    k = min(candidates, n) - 1
-    groups = torch.tensor(
-        [[i, *(j + (j >= i) for j in rng.sample(range(n - 1), k))] for i in range(n)]
-    )
+    groups = torch.tensor(ranking_groups(n, candidates, rng))
+    k = groups.size(1) - 1
     queries = [e.query for e in rng.sample(list(background), min(10, len(background)))]
 
     def likelihood(items: list[Example]) -> torch.Tensor:

@@ -429,3 +429,21 @@ def test_fast_decoding_step_matches_the_lstm(layers):
     torch.testing.assert_close(fast, slow.detach(), rtol=1e-5, atol=1e-6)
     for a, s in zip(fast_state, slow_state):
         torch.testing.assert_close(a, s.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_overlap_ranking_reference_on_hand_made_examples():
+    from chatbot.data import Encoded, Example
+    from chatbot.evaluate import overlap_hits
+
+    def ex(q: str, r: str) -> Example:
+        return Example(
+            Encoded([], [], []), [], Pair(q, r, 0, query_tokens=list(q), reply_tokens=list(r))
+        )
+
+    train = [ex("甲乙", "丙丁"), ex("丙", "甲")]
+    # Each reply shares a word with its own query only: always ranked first.
+    test = [ex("风", "风来"), ex("雨", "雨去"), ex("雪", "雪落")]
+    assert overlap_hits(train, test, candidates=3) == 1.0
+    # No reply shares anything: all tie, so each query gets the expected 1/3.
+    test = [ex("风", "甲"), ex("雨", "乙"), ex("雪", "丙")]
+    assert overlap_hits(train, test, candidates=3) == pytest.approx(1 / 3)
