@@ -114,7 +114,7 @@ class Chatbot:
             r = self._beam(tokens, options)
         else:
             words, scores, logp, stop = [], [], 0.0, "max_length"
-            for word, score, lp, end in self._sample(tokens, options):
+            for word, score, lp, _guarded, end in self._sample(tokens, options):
                 if end:
                     stop = "end"
                     logp += lp
@@ -138,7 +138,7 @@ class Chatbot:
             r = self._beam(tokens, options)
             yield from zip(r.words, r.scores)
             return
-        for word, score, _lp, end in self._sample(tokens, options):
+        for word, score, _lp, _guarded, end in self._sample(tokens, options):
             if end:
                 return
             yield word, score
@@ -146,9 +146,9 @@ class Chatbot:
     @torch.no_grad()
     def _sample(
         self, tokens: list[str], o: DecodeOptions
-    ) -> Iterator[tuple[str, float, float, bool]]:
+    ) -> Iterator[tuple[str, float, float, float, bool]]:
         """Greedy (strategy greedy) or top-k sampling, one word per step:
-        yields (word, cosine, log-prob, is_end)."""
+        yields (word, cosine, log-prob, guarded log-prob, is_end)."""
         gen = torch.Generator(device="cpu")
         if o.seed is not None:
             gen.manual_seed(o.seed)
@@ -167,11 +167,12 @@ class Chatbot:
                 top = adjusted.topk(min(o.top_k, adjusted.numel()))
                 probs = torch.softmax(top.values / o.temperature, dim=-1).cpu()
                 word = int(top.indices[torch.multinomial(probs, 1, generator=gen)])
+            values = float(cos[0, word]), float(logp[word]), float(adjusted[word])
             if word == EOS:
-                yield "", float(cos[0, word]), float(logp[word]), True
+                yield "", *values, True
                 return
             said.append(word)
-            yield self.table.words[word], float(cos[0, word]), float(logp[word]), False
+            yield self.table.words[word], *values, False
             prev = torch.tensor([word], device=self.device)
 
     def _guard(self, logp: torch.Tensor, said: list[int], o: DecodeOptions, t: int) -> torch.Tensor:
@@ -243,8 +244,26 @@ class Chatbot:
             )
         if not finished:  # nothing ended within max_length: the best cut-off hypothesis
             finished = [(h, "max_length") for h in beams]
+        # A beam can prune the greedy path and end worse than it; the greedy reply is one
+        # more candidate, so beam search never scores below greedy decoding.
+        finished.append(self._greedy_hypothesis(tokens, o))
         best, stop = max(finished, key=lambda f: f[0].score)
         return Reply([self.table.words[i] for i in best.ids], best.cos, stop, log_prob=best.raw)
+
+    def _greedy_hypothesis(self, tokens: list[str], o: DecodeOptions) -> tuple[_Hyp, str]:
+        ids: list[int] = []
+        cos: list[float] = []
+        score = raw = 0.0
+        stop = "max_length"
+        for word, c, lp, guarded, end in self._sample(tokens, replace(o, strategy="greedy")):
+            score += guarded
+            raw += lp
+            if end:
+                stop = "end"
+                break
+            ids.append(self.table.index[word])
+            cos.append(c)
+        return _Hyp(ids, cos, score, raw), stop
 
     @torch.no_grad()
     def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:
