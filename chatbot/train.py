@@ -120,13 +120,17 @@ def evaluate(
     first ``sample`` of them: degenerate rate, distinct-2, mean length; with
     ``background`` (training examples), the ranking score on those ``sample``."""
     model.eval()
-    loss_sum = n_tok = top1 = top5 = 0.0
+    loss_sum = n_loss = n_tok = top1 = top5 = 0.0
     for batch in batches(examples, batch_size, table.dim):
         batch = batch.to(device)
         out = model(batch)
+        # Words outside the output rows count as misses below, but the loss (a mean over
+        # the words the model can say) cannot score them.
         keep = (batch.tgt_out != PAD) & (batch.tgt_out != UNK)
         n = int(keep.sum())
-        loss_sum += float(model.loss(out, batch.tgt_out)) * n
+        sayable = int((keep & (batch.tgt_out < model.config.outputs)).sum())
+        loss_sum += float(model.loss(out, batch.tgt_out)) * sayable
+        n_loss += sayable
         best5 = model.scores(out).topk(5, dim=-1).indices  # (B, T, 5)
         hit = best5 == batch.tgt_out.unsqueeze(-1)
         top1 += float((hit[..., 0] & keep).sum())
@@ -138,7 +142,7 @@ def evaluate(
         ids, _ = model.greedy(batch.to(device), max_reply + 1)
         replies.extend(ids_to_words(table, row) for row in ids.tolist())
     metrics = {
-        "loss": loss_sum / max(n_tok, 1),
+        "loss": loss_sum / max(n_loss, 1),
         "top1": top1 / max(n_tok, 1),
         "top5": top5 / max(n_tok, 1),
         "degenerate": degenerate_rate(replies),
