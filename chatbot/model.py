@@ -292,13 +292,9 @@ class Seq2Seq(nn.Module):
         rows = torch.arange(min(ROLLOUT_ROWS, memory.mask.size(0)), device=memory.mask.device)
         memory, state = memory.take(rows), (state[0][:, rows], state[1][:, rows])
         with torch.no_grad():
-            prev = torch.full((len(rows),), BOS, dtype=torch.long, device=rows.device)
-            words, s = [], state
-            for _ in range(max_len):
-                _, scores, s = self.step(prev, s, memory)
-                prev = scores.argmax(-1)
-                words.append(prev)
-            ids = torch.stack(words, 1)  # (R, L)
+            # All max_len steps, never stopping early: every batch then draws the same
+            # dropout randomness, which keeps training reproducible step for step.
+            ids, _ = self.decode_greedy(memory, state, max_len, stop_early=False)  # (R, L)
             said = (ids == EOS).long().cumsum(1) - (ids == EOS).long() == 0  # up to EOS
             bad = repeats(ids) & said & (ids != EOS)
         if not bad.any():
@@ -314,9 +310,16 @@ class Seq2Seq(nn.Module):
         """Greedy cosine-nearest decoding: ids (B, <=max_len) PAD after EOS, and the
         score (cosine for the vector head) of each chosen word."""
         memory, state = self.start(batch)
-        B = batch.src.size(0)
-        prev = torch.full((B,), BOS, dtype=torch.long, device=batch.src.device)
-        done = torch.zeros(B, dtype=torch.bool, device=batch.src.device)
+        return self.decode_greedy(memory, state, max_len)
+
+    def decode_greedy(
+        self, memory: Memory, state: tuple, max_len: int, stop_early: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``greedy`` from an encoded query; with ``stop_early`` it stops once every
+        row has ended."""
+        B = memory.mask.size(0)
+        prev = torch.full((B,), BOS, dtype=torch.long, device=memory.mask.device)
+        done = torch.zeros(B, dtype=torch.bool, device=memory.mask.device)
         ids, scores = [], []
         for _ in range(max_len):
             _, s, state = self.step(prev, state, memory)
@@ -326,7 +329,7 @@ class Seq2Seq(nn.Module):
             scores.append(best)
             done |= word == EOS
             prev = word
-            if done.all():
+            if stop_early and done.all():
                 break
         return torch.stack(ids, 1), torch.stack(scores, 1)
 
