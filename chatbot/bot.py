@@ -1,14 +1,17 @@
 """The Chatbot API: text in, a reply out, word by word. Used by the CLI and the TUI.
 
-Each decoding step is one matrix product of the output vector(s) with the cached,
-L2-normalised word table (``Seq2Seq.scores``), batched across beams; the reply's words
-are the cosine-nearest rows. Decoding strategies (greedy, sampling among the top-k
-neighbours, beam search) and their guards (repetition penalty, no-repeat n-grams,
-length limits) only re-rank those cosine scores.
+Greedy decoding and sampling ask the model for the likeliest words only
+(``Seq2Seq.top``: the exact cosine-nearest rows of the word table, found through the
+int8 word index); the reply's log-probability, which needs every word's score, comes
+from one product for all steps once the reply is done. Beam search scores all beams
+against the whole table with one matrix product per step. The guards (repetition
+penalty, no-repeat n-grams, length limits) are a bias on the log-probabilities, so
+they only re-rank the cosine scores.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -42,6 +45,18 @@ class Reply:
 
 
 @dataclass
+class _Step:
+    """One decoded word: its id, cosine, the guards' bias on its log-probability, and
+    the output vector it was read from (for the log-probability, computed later)."""
+
+    word: int
+    cos: float
+    bias: float
+    out: torch.Tensor
+    forced: bool = False  # an end forced because every word was banned
+
+
+@dataclass
 class _Hyp:
     """A beam hypothesis: word ids, their cosines, guarded and raw log-probabilities."""
 
@@ -62,7 +77,8 @@ class Chatbot:
         root: Path,
         userdict: Path | None = None,
     ):
-        self.model = model.eval()
+        # Replying never trains: without gradients the word index stays cached.
+        self.model = model.eval().requires_grad_(False)
         self.table = table
         self.config = config
         self.root = root
@@ -113,16 +129,11 @@ class Chatbot:
         if options.strategy == "beam":
             r = self._beam(tokens, options)
         else:
-            words, scores, logp, stop = [], [], 0.0, "max_length"
-            for word, score, lp, _guarded, end in self._sample(tokens, options):
-                if end:
-                    stop = "end"
-                    logp += lp
-                    break
-                words.append(word)
-                scores.append(score)
-                logp += lp
-            r = Reply(words, scores, stop, log_prob=logp)
+            steps = list(self._decode(tokens, options))
+            raw, _ = self._log_probs(steps)
+            words = [self.table.words[s.word] for s in steps if s.word != EOS]
+            stop = "end" if steps and steps[-1].word == EOS else "max_length"
+            r = Reply(words, [s.cos for s in steps if s.word != EOS], stop, log_prob=sum(raw))
         r.seconds = time.perf_counter() - start
         r.query_tokens = tokens
         return r
@@ -138,49 +149,68 @@ class Chatbot:
             r = self._beam(tokens, options)
             yield from zip(r.words, r.scores)
             return
-        for word, score, _lp, _guarded, end in self._sample(tokens, options):
-            if end:
+        for s in self._decode(tokens, options):
+            if s.word == EOS:
                 return
-            yield word, score
+            yield self.table.words[s.word], s.cos
 
     @torch.no_grad()
-    def _sample(
-        self, tokens: list[str], o: DecodeOptions
-    ) -> Iterator[tuple[str, float, float, float, bool]]:
-        """Greedy (strategy greedy) or top-k sampling, one word per step:
-        yields (word, cosine, log-prob, guarded log-prob, is_end)."""
+    def _decode(self, tokens: list[str], o: DecodeOptions) -> Iterator[_Step]:
+        """Greedy (strategy greedy) or top-k sampling, one word per step, the end of the
+        reply last. Each step asks only for the likeliest words (``Seq2Seq.top``): the
+        reply's log-probability needs every word's score, and ``_log_probs`` gets those
+        for all steps in one product once the reply is done."""
         gen = torch.Generator(device="cpu")
         if o.seed is not None:
             gen.manual_seed(o.seed)
         else:
             gen.seed()
+        scale = float(self.model.score_scale)
         memory, state = self.model.start(self._batch(tokens))
         prev = torch.tensor([BOS], device=self.device)
         said: list[int] = []
         for t in range(o.max_length):
-            _, cos, state = self.model.step(prev, state, memory)
-            logp = self.model.log_probs_from_scores(cos)[0]
-            adjusted = self._guard(logp.clone(), said, o, t)
-            if o.strategy == "greedy":
-                word = int(adjusted.argmax())
-            else:
-                top = adjusted.topk(min(o.top_k, adjusted.numel()))
-                probs = torch.softmax(top.values / o.temperature, dim=-1).cpu()
-                word = int(top.indices[torch.multinomial(probs, 1, generator=gen)])
-            values = float(cos[0, word]), float(logp[word]), float(adjusted[word])
+            out, state = self.model.step(prev, state, memory)
+            bias = self._bias(said, o, t)
+            k = 1 if o.strategy == "greedy" else o.top_k
+            cos, ids = self.model.top(out, k, bias)
+            logits = cos[0] * scale + bias[ids[0]]  # log-probabilities + a constant
+            if logits[0] == float("-inf"):  # every word banned: end the reply
+                end_cos = float(self.model.scores(out)[0, EOS])
+                yield _Step(EOS, end_cos, 0.0, out, forced=True)
+                return
+            pick = 0
+            if o.strategy != "greedy":
+                probs = torch.softmax(logits / o.temperature, dim=-1).cpu()
+                pick = int(torch.multinomial(probs, 1, generator=gen))
+            word = int(ids[0, pick])
+            yield _Step(word, float(cos[0, pick]), float(bias[word]), out)
             if word == EOS:
-                yield "", *values, True
                 return
             said.append(word)
-            yield self.table.words[word], *values, False
-            prev = torch.tensor([word], device=self.device)
+            prev = ids[0, pick : pick + 1]
 
-    def _guard(self, logp: torch.Tensor, said: list[int], o: DecodeOptions, t: int) -> torch.Tensor:
-        """Apply the repetition penalty, the no-repeat-n-gram ban and the length limits to
-        one step's log-probabilities (V,)."""
+    @torch.no_grad()
+    def _log_probs(self, steps: list[_Step]) -> tuple[list[float], list[float]]:
+        """Each step's log-probability of its word, raw and with the guards' bias (a
+        forced end scores 0, as the only word left)."""
+        if not steps:
+            return [], []
+        logp = self.model.log_probs(torch.cat([s.out for s in steps]))
+        ids = torch.tensor([s.word for s in steps], device=logp.device)
+        raw = logp.gather(1, ids[:, None])[:, 0].tolist()
+        guarded = [0.0 if s.forced else r + s.bias for r, s in zip(raw, steps)]
+        return raw, guarded
+
+    def _bias(self, said: list[int], o: DecodeOptions, t: int) -> torch.Tensor:
+        """What the guards add to one step's log-probabilities (V,): minus the log of the
+        repetition penalty for a word already said, -inf for a word that would repeat an
+        n-gram, and for the end before the minimum length."""
+        bias = torch.zeros(self.model.config.outputs, device=self.device)
         if said and o.repetition_penalty > 1:
-            idx = torch.tensor(sorted(set(said)), device=logp.device)
-            logp[idx] -= torch.log(torch.tensor(o.repetition_penalty))
+            bias[torch.tensor(sorted(set(said)), device=self.device)] = -math.log(
+                o.repetition_penalty
+            )
         n = o.no_repeat_ngram
         if n > 0 and len(said) >= n - 1:
             prefix = tuple(said[len(said) - n + 1 :]) if n > 1 else ()
@@ -190,12 +220,10 @@ class Chatbot:
                 if tuple(said[i : i + n - 1]) == prefix
             ]
             if banned:
-                logp[torch.tensor(banned, device=logp.device)] = float("-inf")
+                bias[torch.tensor(banned, device=self.device)] = float("-inf")
         if t < o.min_length:
-            logp[EOS] = float("-inf")
-        if torch.isinf(logp).all():  # everything banned: end the reply
-            logp[EOS] = 0.0
-        return logp
+            bias[EOS] = float("-inf")
+        return bias
 
     @torch.no_grad()
     def _beam(self, tokens: list[str], o: DecodeOptions) -> Reply:
@@ -207,11 +235,14 @@ class Chatbot:
         beams = [_Hyp([], [], 0.0, 0.0)]
         finished: list[tuple[_Hyp, str]] = []
         for t in range(o.max_length):
-            _, cos, state = self.model.step(prev, state, memory)
+            out, state = self.model.step(prev, state, memory)
+            cos = self.model.scores(out)
             logp = self.model.log_probs_from_scores(cos)
             candidates = []
             for b, h in enumerate(beams):
-                guarded = self._guard(logp[b].clone(), h.ids, o, t)
+                guarded = logp[b] + self._bias(h.ids, o, t)
+                if torch.isinf(guarded).all():  # every word banned: end the reply
+                    guarded[EOS] = 0.0
                 top = guarded.topk(min(k, guarded.numel()))
                 for lp, w in zip(top.values.tolist(), top.indices.tolist()):
                     if lp != float("-inf"):
@@ -251,19 +282,11 @@ class Chatbot:
         return Reply([self.table.words[i] for i in best.ids], best.cos, stop, log_prob=best.raw)
 
     def _greedy_hypothesis(self, tokens: list[str], o: DecodeOptions) -> tuple[_Hyp, str]:
-        ids: list[int] = []
-        cos: list[float] = []
-        score = raw = 0.0
-        stop = "max_length"
-        for word, c, lp, guarded, end in self._sample(tokens, replace(o, strategy="greedy")):
-            score += guarded
-            raw += lp
-            if end:
-                stop = "end"
-                break
-            ids.append(self.table.index[word])
-            cos.append(c)
-        return _Hyp(ids, cos, score, raw), stop
+        steps = list(self._decode(tokens, replace(o, strategy="greedy")))
+        raw, guarded = self._log_probs(steps)
+        stop = "end" if steps and steps[-1].word == EOS else "max_length"
+        said = [s for s in steps if s.word != EOS]
+        return _Hyp([s.word for s in said], [s.cos for s in said], sum(guarded), sum(raw)), stop
 
     @torch.no_grad()
     def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:

@@ -14,7 +14,8 @@ dialogue they collapse onto the few hub words nearest the mean direction. ``head
 the reference the vector model must beat.
 
 Replies are made of the table's first ``outputs`` rows (training puts the words of
-training replies there), so each lookup multiplies by that prefix only. The training
+training replies there), so each lookup searches that prefix only; decoding searches
+it through a cached ``WordIndex`` (chatbot.lookup), exact and four times lighter. The training
 objective (``objective``) adds token- and sequence-level unlikelihood against loops.
 """
 
@@ -29,6 +30,7 @@ from torch import nn
 
 from chatbot.config import HEADS, LOSSES, ModelConfig
 from chatbot.data import BOS, EOS, NEVER_EMITTED, PAD, UNK, Batch
+from chatbot.lookup import WordIndex
 
 _LSTM_PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 ROLLOUT_ROWS = 16  # queries per batch whose greedy replies the rollout term decodes
@@ -89,7 +91,7 @@ class Seq2Seq(nn.Module):
             self.prior = nn.Parameter(torch.zeros(c.outputs)) if c.prior else None
         else:
             self.out = nn.Linear(c.hidden, c.outputs)
-        self._unit: torch.Tensor | None = None
+        self._index: WordIndex | None = None
         mask = torch.zeros(c.outputs, dtype=torch.bool)
         mask[list(NEVER_EMITTED)] = True
         self.register_buffer("never", mask, persistent=False)
@@ -173,39 +175,63 @@ class Seq2Seq(nn.Module):
             return s.masked_fill(self.never, float("-inf"))
         return s.index_fill_(-1, self.never_idx, float("-inf"))  # decoding: no copy
 
-    def unit_table(self) -> torch.Tensor:
-        """The L2-normalised rows a reply can use (the table's first ``outputs`` rows).
-        Cached outside training: the one matrix every lookup multiplies by, so decoding
-        a word costs a single matrix product."""
-        if self.training or (self.table.weight.requires_grad and torch.is_grad_enabled()):
-            self._unit = None
-            return F.normalize(self.table.weight[: self.config.outputs], dim=-1)
-        if self._unit is None:  # train() and _apply() (.to(device)) drop it
+    @property
+    def score_scale(self) -> torch.Tensor:
+        """What turns ``scores`` into logits: the learned cosine scale, or 1."""
+        if self.config.head == "vector":
+            return self.log_scale.exp()
+        return torch.ones((), device=self.never.device)
+
+    def top(
+        self, out: torch.Tensor, k: int = 1, bias: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``k`` likeliest words after adding ``bias`` (V,) or (B, V) to their
+        log-probabilities (a penalty, -inf for a banned word), exactly, best first:
+        (their ``scores`` (B, k), ids (B, k)). No normaliser is needed to rank, so the
+        vector head asks the cached ``WordIndex`` (an int8 first pass, then exact
+        cosines for the few rows that can win) instead of scoring every row."""
+        if self.config.head == "vector" and not (self.training or out.requires_grad):
+            scale = self.log_scale.exp()
+            return self.index().top(out, k, None if bias is None else bias / scale)
+        s = self.scores(out)
+        ranked = s if bias is None else s * self.score_scale + bias
+        idx = ranked.topk(min(k, s.size(-1)), dim=-1).indices
+        return s.gather(-1, idx), idx
+
+    def index(self) -> WordIndex:
+        """The cosine search over the rows a reply can use. Cached outside training
+        (``train()`` and ``.to()`` drop it): every lookup reads it, so it is built once."""
+        if self._index is None:
             rows = self.table.weight[: self.config.outputs].detach()
-            self._unit = F.normalize(rows, dim=-1).contiguous()
-        return self._unit
+            self._index = WordIndex(rows, self.never_idx)
+        return self._index
+
+    def unit_table(self) -> torch.Tensor:
+        """The L2-normalised rows a reply can use (the table's first ``outputs`` rows):
+        the one matrix every full score vector multiplies by."""
+        if self.training or (self.table.weight.requires_grad and torch.is_grad_enabled()):
+            self._index = None
+            return F.normalize(self.table.weight[: self.config.outputs], dim=-1)
+        return self.index().unit
 
     def train(self, mode: bool = True) -> Seq2Seq:
-        self._unit = None  # the table may change
+        self._index = None  # the table may change
         return super().train(mode)
 
     def _apply(self, fn, *args, **kwargs):  # .to(), .cuda(), .half(): the cache is stale
-        self._unit = None
+        self._index = None
         return super()._apply(fn, *args, **kwargs)
 
     def start(self, batch: Batch) -> tuple[Memory, tuple]:
         """Begin decoding ``batch``: the encoded query and the decoder's first state."""
         return self.encode(batch)
 
-    def step(
-        self, prev: torch.Tensor, state: tuple, memory: Memory
-    ) -> tuple[torch.Tensor, torch.Tensor, tuple]:
+    def step(self, prev: torch.Tensor, state: tuple, memory: Memory) -> tuple[torch.Tensor, tuple]:
         """One decoding step for previous words ``prev`` (B,): the output vectors (B, D)
-        (logits for the softmax head), their scores over the table (B, V; cosine for the
-        vector head) and the new state."""
+        (logits for the softmax head) and the new state. ``top`` reads words out of
+        them; ``scores`` scores every word."""
         out, state = self.decode_steps(prev.unsqueeze(1), state, memory)
-        out = out[:, 0]
-        return out, self.scores(out), state
+        return out[:, 0], state
 
     def forward(self, batch: Batch) -> torch.Tensor:
         """Teacher-forced outputs (B, T, D or V)."""
@@ -322,11 +348,11 @@ class Seq2Seq(nn.Module):
         done = torch.zeros(B, dtype=torch.bool, device=memory.mask.device)
         ids, scores = [], []
         for _ in range(max_len):
-            _, s, state = self.step(prev, state, memory)
-            best, word = s.max(dim=-1)
-            word = word.masked_fill(done, PAD)
+            out, state = self.step(prev, state, memory)
+            best, word = self.top(out)
+            word = word[:, 0].masked_fill(done, PAD)
             ids.append(word)
-            scores.append(best)
+            scores.append(best[:, 0])
             done |= word == EOS
             prev = word
             if stop_early and done.all():

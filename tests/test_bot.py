@@ -45,6 +45,16 @@ def test_top_k_one_is_greedy(bot):
     assert bot.reply(LINES[3], strategy="sample", top_k=1, seed=9).words == greedy
 
 
+def test_reply_log_prob_is_the_model_likelihood_of_its_words(bot):
+    """Decoding asks only for the likeliest words and computes the log-probabilities
+    after the reply; they must be what teacher forcing gives for the same words."""
+    for q in LINES[:4]:
+        r = bot.reply(q, strategy="greedy", **PLAIN)
+        assert r.stop == "end"
+        (mean,) = bot.score_replies(r.query_tokens, [r.words])
+        assert r.log_prob == pytest.approx(mean * (len(r.words) + 1), abs=1e-4)
+
+
 def test_beam_scores_at_least_as_well_as_greedy(bot):
     for q in [*LINES[:6], "完全没见过的一句话。"]:
         g = bot.reply(q, strategy="greedy", **PLAIN)

@@ -26,6 +26,7 @@ from chatbot.data import (
 from chatbot.dialogue import Pair, read_pairs
 from chatbot.errors import ChatbotError
 from chatbot.layout import ModelLayout
+from chatbot.lookup import _INT8_ENGINES as INT8
 from chatbot.metrics import degenerate_rate, distinct_n, is_degenerate
 from chatbot.model import Seq2Seq
 from chatbot.prepare import PrepareConfig, prepare
@@ -166,6 +167,29 @@ def test_scores_never_pick_special_rows_and_vector_head_is_cosine_nearest():
     nearest = F.cosine_similarity(out.unsqueeze(-2), m.table.weight, dim=-1)
     nearest[..., [PAD, BOS, UNK]] = -2
     assert torch.equal(s.argmax(-1), nearest.argmax(-1))
+
+
+@pytest.mark.parametrize("head", ["vector", "softmax"])
+def test_top_ranks_as_log_probabilities_plus_bias(head):
+    """``top`` (the decoding lookup) picks what the full log-probabilities + bias pick,
+    in training and at decoding time (where the vector head asks the word index)."""
+    m, b = model_and_batch(head)
+    bias = torch.zeros(m.config.outputs)
+    bias[[5, 6]] = -0.7
+    bias[EOS] = float("-inf")
+    for mode in (True, False):
+        m.train(mode)
+        with torch.no_grad():
+            out = m(b)[0]  # (T, D): one vector per step, as a batch
+            for k in (1, 3):
+                want = (m.log_probs(out) + bias).topk(k, dim=-1).indices
+                for t in range(out.size(0)):  # single vectors take the int8 path
+                    scores, ids = m.top(out[t : t + 1], k, bias)
+                    assert torch.equal(ids[0], want[t])
+                    full = m.scores(out[t : t + 1])[0, want[t]]
+                    assert torch.allclose(scores[0], full, atol=1e-5)
+                assert torch.equal(m.top(out, k, bias)[1], want)
+    assert head == "softmax" or m.index().fast == (torch.backends.quantized.engine in INT8)
 
 
 def test_vector_head_has_fewer_parameters_than_softmax_head():
