@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from chatbot.checkpoint import load_model
@@ -169,26 +170,27 @@ class Chatbot:
         memory, state = self.model.start(self._batch(tokens))
         prev = torch.tensor([BOS], device=self.device)
         said: list[int] = []
+        k = 1 if o.strategy == "greedy" else o.top_k
         for t in range(o.max_length):
             out, state = self.model.step(prev, state, memory)
             bias = self._bias(said, o, t)
-            k = 1 if o.strategy == "greedy" else o.top_k
-            cos, ids = self.model.top(out, k, bias)
-            logits = cos[0] * scale + bias[ids[0]]  # log-probabilities + a constant
+            cos, ids = (x[0].tolist() for x in self.model.top(out, k, bias))
+            b = bias.cpu().numpy()
+            logits = [c * scale + float(b[i]) for c, i in zip(cos, ids)]  # log-probs + const
             if logits[0] == float("-inf"):  # every word banned: end the reply
                 end_cos = float(self.model.scores(out)[0, EOS])
                 yield _Step(EOS, end_cos, 0.0, out, forced=True)
                 return
             pick = 0
             if o.strategy != "greedy":
-                probs = torch.softmax(logits / o.temperature, dim=-1).cpu()
+                probs = torch.softmax(torch.tensor(logits) / o.temperature, dim=-1)
                 pick = int(torch.multinomial(probs, 1, generator=gen))
-            word = int(ids[0, pick])
-            yield _Step(word, float(cos[0, pick]), float(bias[word]), out)
+            word = ids[pick]
+            yield _Step(word, cos[pick], float(b[word]), out)
             if word == EOS:
                 return
             said.append(word)
-            prev = ids[0, pick : pick + 1]
+            prev = torch.tensor([word], device=self.device)
 
     @torch.no_grad()
     def _log_probs(self, steps: list[_Step]) -> tuple[list[float], list[float]]:
@@ -206,11 +208,9 @@ class Chatbot:
         """What the guards add to one step's log-probabilities (V,): minus the log of the
         repetition penalty for a word already said, -inf for a word that would repeat an
         n-gram, and for the end before the minimum length."""
-        bias = torch.zeros(self.model.config.outputs, device=self.device)
+        bias = np.zeros(self.model.config.outputs, dtype=np.float32)  # NumPy: ~1 µs a call
         if said and o.repetition_penalty > 1:
-            bias[torch.tensor(sorted(set(said)), device=self.device)] = -math.log(
-                o.repetition_penalty
-            )
+            bias[list(set(said))] = -math.log(o.repetition_penalty)
         n = o.no_repeat_ngram
         if n > 0 and len(said) >= n - 1:
             prefix = tuple(said[len(said) - n + 1 :]) if n > 1 else ()
@@ -219,11 +219,10 @@ class Chatbot:
                 for i in range(len(said) - n + 1)
                 if tuple(said[i : i + n - 1]) == prefix
             ]
-            if banned:
-                bias[torch.tensor(banned, device=self.device)] = float("-inf")
+            bias[banned] = -np.inf
         if t < o.min_length:
-            bias[EOS] = float("-inf")
-        return bias
+            bias[EOS] = -np.inf
+        return torch.from_numpy(bias).to(self.device)
 
     @torch.no_grad()
     def _beam(self, tokens: list[str], o: DecodeOptions) -> Reply:

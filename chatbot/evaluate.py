@@ -125,7 +125,9 @@ def overlap_hits(train: list[Example], test: list[Example], candidates: int = 10
 
     def overlap(query: Example, reply: Example) -> float:
         words = set(query.pair.query_tokens)
-        return sum(
+        # fsum: exact, so the score does not depend on the set's (hash-seeded) order,
+        # and equal scores tie exactly; a plain sum moved Hits@1 by 0.2 points per run.
+        return math.fsum(
             math.log((n + 1) / (df[w] + 1)) for w in set(reply.pair.reply_tokens) if w in words
         )
 

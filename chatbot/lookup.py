@@ -40,6 +40,7 @@ class WordIndex:
 
     def __init__(self, rows: torch.Tensor, excluded: torch.Tensor, int8: bool = True):
         self.unit = F.normalize(rows.detach().float(), dim=-1).contiguous()
+        self._rows = self.unit.size(0)
         self.excluded = excluded.to(self.unit.device)
         self._packed = None
         if int8 and self.unit.device.type == "cpu":
@@ -50,7 +51,7 @@ class WordIndex:
             self._excluded_mask[self._excluded_np] = True
 
     def __len__(self) -> int:
-        return self.unit.size(0)
+        return self._rows
 
     @property
     def fast(self) -> bool:
@@ -73,9 +74,9 @@ class WordIndex:
         A single vector takes the int8 first pass. A batch takes the float32 product:
         it reads the table once for all its rows, so it is bound by arithmetic, not by
         memory, and int8 would save little."""
-        k = min(k, len(self))
-        if self._packed is not None and vectors.size(0) == 1 and 4 * k <= len(self):
-            return self._top_one(vectors[0].detach().float(), k, bias)
+        k = min(k, self._rows)
+        if self._packed is not None and vectors.size(0) == 1 and 4 * k <= self._rows:
+            return self._top_one(vectors.detach().float(), k, bias)
         score = self.cosines(vectors.float())
         ranked = score if bias is None else score + bias
         idx = ranked.topk(k, dim=-1).indices
@@ -85,29 +86,30 @@ class WordIndex:
         self, vector: torch.Tensor, k: int, bias: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         # NumPy for the bookkeeping: each torch call costs ~5-20 µs on a 7,500-row
-        # vector, each NumPy call ~1 µs, and there are a dozen of them.
-        v = vector.numpy()
-        u = v / max(float(np.sqrt(v @ v)), 1e-12)
-        approx = torch.ops.quantized.linear_dynamic(torch.from_numpy(u[None]), self._packed, True)[
-            0
-        ].numpy()
-        # fbgemm rounds the query to an int8 grid: a component moves at most one step of
-        # it, so a row's product moves at most step x the row's L1 norm.
-        step = (max(float(u.max()), 0.0) - min(float(u.min()), 0.0)) / 127
-        bound = self._row_err + self._row_l1 * step + _SLACK
-        b = None if bias is None else bias.detach().reshape(-1).numpy()
+        # vector, each NumPy call ~1 µs, and there are a dozen of them. The vector goes
+        # in unnormalised: cosine ranks rows as unit_row . v does (|v| is one positive
+        # factor), so the bound and the bias scale with |v| instead.
+        x = vector.reshape(1, -1)
+        approx = torch.ops.quantized.linear_dynamic(x, self._packed, True).numpy()[0]
+        v = x.numpy()[0]
+        norm = max(float(np.sqrt(v @ v)), 1e-12)
+        # fbgemm rounds the vector to an int8 grid: a component moves at most one step
+        # of it, so a row's product moves at most step x the row's L1 norm.
+        step = (max(float(v.max()), 0.0) - min(float(v.min()), 0.0)) / 127
+        bound = (self._row_err + _SLACK) * norm + self._row_l1 * step
+        b = None if bias is None else bias.reshape(-1).numpy()
         if b is not None:
-            approx = approx + b
+            approx += b * norm
         approx[self._excluded_np] = -np.inf
         kth = approx.max() if k == 1 else np.partition(approx, -k)[-k]
         # The true k-th best is at least kth - bound, and a row's true score is at most
         # its approximate score + bound: rows below kth - 2 x bound cannot make the top k.
         cand = np.flatnonzero(approx >= kth - 2 * bound)
-        cos = self._unit_np[cand] @ u
+        cos = (self._unit_np[cand] @ v) / norm
         cos[self._excluded_mask[cand]] = -np.inf
         ranked = cos if b is None else cos + b[cand]
-        best = np.argsort(-ranked, kind="stable")[:k] if k > 1 else ranked.argmax(keepdims=True)
-        return torch.from_numpy(cos[best])[None], torch.from_numpy(cand[best])[None]
+        best = ranked.argmax(keepdims=True) if k == 1 else np.argsort(-ranked, kind="stable")[:k]
+        return torch.from_numpy(cos[best][None]), torch.from_numpy(cand[best][None])
 
 
 def _rows(bias: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
