@@ -55,6 +55,25 @@ def test_reply_log_prob_is_the_model_likelihood_of_its_words(bot):
         assert r.log_prob == pytest.approx(mean * (len(r.words) + 1), abs=1e-4)
 
 
+def test_replies_do_not_depend_on_the_int8_pass(bot, monkeypatch):
+    """The float32-only index (CUDA, CPUs without fbgemm) gives the very same replies."""
+    from chatbot.lookup import WordIndex
+
+    if not bot.model.index().fast:
+        pytest.skip("no int8 kernel here: every reply already takes the float32 path")
+    queries = [*LINES[:4], "完全没见过的一句话。"]
+    options = [dict(strategy="greedy"), dict(seed=3, temperature=2.0, top_k=5)]
+    with_int8 = [bot.reply(q, **o) for q in queries for o in options]
+    index = bot.model.index()
+    plain = WordIndex(index.unit, bot.model.never_idx, int8=False)
+    monkeypatch.setattr(bot.model, "index", lambda: plain)
+    without = [bot.reply(q, **o) for q in queries for o in options]
+    assert [(r.words, r.stop) for r in with_int8] == [(r.words, r.stop) for r in without]
+    for a, b in zip(with_int8, without):
+        assert a.scores == pytest.approx(b.scores, abs=1e-5)
+        assert a.log_prob == pytest.approx(b.log_prob, abs=1e-4)
+
+
 def test_beam_scores_at_least_as_well_as_greedy(bot):
     for q in [*LINES[:6], "完全没见过的一句话。"]:
         g = bot.reply(q, strategy="greedy", **PLAIN)

@@ -3,6 +3,7 @@ an isolated data directory."""
 
 import asyncio
 import time
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -29,6 +30,21 @@ async def say(pilot, app, text):
     await pilot.press("enter")
 
 
+async def ask(pilot, app, text):
+    """Say ``text`` and wait for the whole reply."""
+    await say(pilot, app, text)
+    await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+
+
+@asynccontextmanager
+async def chat(model, data_dir, ready=lambda app: app.bot is not None, **kw):
+    """The app on an 80x24 terminal, once ``ready`` holds (by default: model loaded)."""
+    app = ChatApp(model, data_dir=data_dir, **kw)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: ready(app))
+        yield app, pilot
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -40,9 +56,7 @@ def data_dir(tmp_path):
 
 def test_chat_streams_a_reply_word_by_word(echo_model, data_dir):
     async def main():
-        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=60)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None)
+        async with chat(echo_model, data_dir, pace_ms=60) as (app, pilot):
             await pilot.press(*"你好")
             await pilot.press("enter")
             await wait_for(
@@ -59,15 +73,12 @@ def test_chat_streams_a_reply_word_by_word(echo_model, data_dir):
 
 def test_settings_change_the_next_reply(echo_model, data_dir):
     async def main():
-        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None)
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
             for command in ("/strategy greedy", "/max 3"):
                 await pilot.press(*command)
                 await pilot.press("enter")
             assert app.options.strategy == "greedy" and app.options.max_length == 3
-            await say(pilot, app, LINES[0])
-            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+            await ask(pilot, app, LINES[0])
             assert len(bubbles(app, "bot")[-1].words) == 3
             await pilot.press(*"/temp zero")
             await pilot.press("enter")
@@ -78,9 +89,7 @@ def test_settings_change_the_next_reply(echo_model, data_dir):
 
 def test_settings_dialog_and_help(echo_model, data_dir):
     async def main():
-        app = ChatApp(echo_model, data_dir=data_dir)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None)
+        async with chat(echo_model, data_dir) as (app, pilot):
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
             app.screen.query_one("#temperature").value = "1.3"
@@ -96,11 +105,8 @@ def test_settings_dialog_and_help(echo_model, data_dir):
 
 def test_commands_export_clear_new_and_history_survives_restart(echo_model, data_dir, tmp_path):
     async def first():
-        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None)
-            await say(pilot, app, LINES[1])
-            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            await ask(pilot, app, LINES[1])
             out = tmp_path / "chat.md"
             await pilot.press(*f"/export {out}")
             await pilot.press("enter")
@@ -113,9 +119,10 @@ def test_commands_export_clear_new_and_history_survives_restart(echo_model, data
     reply = run(first())
 
     async def second():
-        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None and bubbles(app, "user"))
+        def ready(app):  # the model, and the chat reopened from the store
+            return app.bot is not None and bubbles(app, "user")
+
+        async with chat(echo_model, data_dir, ready, pace_ms=0) as (app, pilot):
             assert bubbles(app, "user")[0].plain == LINES[1]
             assert bubbles(app, "bot")[0].plain == reply
             await pilot.press(*"/clear")
@@ -131,9 +138,7 @@ def test_commands_export_clear_new_and_history_survives_restart(echo_model, data
 
 def test_escape_cancels_a_reply(echo_model, data_dir):
     async def main():
-        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=300)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None)
+        async with chat(echo_model, data_dir, pace_ms=300) as (app, pilot):
             await say(pilot, app, LINES[2])
             await wait_for(pilot, lambda: bubbles(app, "bot") and bubbles(app, "bot")[0].words)
             await pilot.press("escape")
@@ -154,11 +159,10 @@ def test_error_screen_for_a_missing_or_corrupt_model(echo_model, data_dir, tmp_p
         (target / "model.safetensors").write_bytes(b"garbage")
 
     async def main():
-        app = ChatApp(target, data_dir=data_dir)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(
-                pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#message")
-            )
+        def ready(app):
+            return isinstance(app.screen, ErrorScreen) and app.screen.query("#message")
+
+        async with chat(target, data_dir, ready) as (app, pilot):
             text = str(app.screen.query_one("#message").render())
             assert ("no model directory" in text) if broken == "missing" else ("corrupt" in text)
             app.screen.query_one("#quit").press()
@@ -174,11 +178,8 @@ def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, da
     from chatbot.tui.screens import ChatPicker
 
     async def main():
-        app = ChatApp(echo_model, data_dir=data_dir, pace_ms=0)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.bot is not None)
-            await say(pilot, app, LINES[4])
-            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            await ask(pilot, app, LINES[4])
             first = app.chat_id
             await pilot.press("ctrl+n")
             await pilot.pause(0.1)

@@ -34,19 +34,11 @@ def test_main_screen(snap_compare, app):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_settings_screen(snap_compare, app):
+@pytest.mark.parametrize("key", ["ctrl+s", "f1"], ids=["settings", "help"])
+def test_dialog_screen(snap_compare, app, key):
     async def run_before(pilot):
         await ready(pilot)
-        await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
-
-
-def test_help_screen(snap_compare, app):
-    async def run_before(pilot):
-        await ready(pilot)
-        await pilot.press("f1")
+        await pilot.press(key)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
