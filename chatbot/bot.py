@@ -89,16 +89,23 @@ class Chatbot:
 
     @classmethod
     def load(cls, model_dir: str | Path, device: str = "cpu", warm: bool = True) -> Chatbot:
-        """Load the model; ``warm`` also loads jieba's dictionary now rather than on the
-        first message (the TUI warms it in the background after showing "ready")."""
+        """Load the model; ``warm`` also loads jieba's dictionary and builds the word
+        index now rather than on the first message (the TUI warms them in the background
+        after showing "ready")."""
         loaded = load_model(model_dir, device)
         lay = ModelLayout.at(model_dir)
         userdict = lay.userdict if lay.userdict.is_file() else None
-        from chatbot.segment import get_tokenizer
-
+        bot = cls(loaded.model, loaded.table, loaded.config, lay.root, userdict)
         if warm:
-            get_tokenizer(userdict)
-        return cls(loaded.model, loaded.table, loaded.config, lay.root, userdict)
+            bot.warm()
+        return bot
+
+    def warm(self) -> None:
+        """Do now what the first message would otherwise wait for: load jieba's
+        dictionary (~1 s) and build the word index (~50 ms)."""
+        self.tokenize("你好")
+        if self.model.config.head == "vector":
+            self.model.index()
 
     # ----------------------------------------------------------------- input
     def tokenize(self, text: str) -> list[str]:

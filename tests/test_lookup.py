@@ -122,3 +122,12 @@ def test_small_tables_and_large_k(index):
     tiny = WordIndex(torch.randn(6, 8), torch.tensor([0]))
     cos, idx = tiny.top(torch.randn(1, 8), 50)  # k above the row count
     assert idx.shape == (1, 6) and torch.isinf(cos[0, -1])
+
+
+def test_the_build_time_check_rejects_a_bound_that_does_not_hold(index):
+    """The index checks its bound when built and falls back to float32 if a kernel
+    rounds differently; the check must be able to say no."""
+    from chatbot.lookup import _bound_holds
+
+    assert _bound_holds(index.unit, index._packed, index._row_err, index._row_l1)
+    assert not _bound_holds(index.unit, index._packed, 0.0, 0.0)

@@ -188,7 +188,7 @@ class ChatApp(App):
             self.call_from_thread(self._model_failed, str(e))
             return
         self.call_from_thread(self._model_ready, bot, Path(model_dir), time.perf_counter() - start)
-        bot.tokenize("你好")  # warm jieba after "ready"; a message sent meanwhile just waits
+        bot.warm()  # jieba and the word index, after "ready"; a message meanwhile just waits
 
     def _model_failed(self, message: str) -> None:
         self.push_screen(ErrorScreen(message))
