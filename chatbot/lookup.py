@@ -112,12 +112,6 @@ class WordIndex:
         return torch.from_numpy(cos[best][None]), torch.from_numpy(cand[best][None])
 
 
-def _rows(bias: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
-    if bias.dim() == 1:
-        return bias[cand]
-    return bias.gather(-1, cand)
-
-
 def _int8_rows(unit: torch.Tensor):
     """fbgemm-packed int8 rows (symmetric, one scale per row), with the largest rounding
     error norm and L1 norm over the rows; (None, 0, 0) where the kernel is missing or

@@ -14,9 +14,9 @@ dialogue they collapse onto the few hub words nearest the mean direction. ``head
 the reference the vector model must beat.
 
 Replies are made of the table's first ``outputs`` rows (training puts the words of
-training replies there), so each lookup searches that prefix only; decoding searches
-it through a cached ``WordIndex`` (chatbot.lookup), exact and four times lighter. The training
-objective (``objective``) adds token- and sequence-level unlikelihood against loops.
+training replies there), so each lookup searches that prefix only, through a cached
+``WordIndex`` (chatbot.lookup) when decoding. The training objective (``objective``)
+adds token- and sequence-level unlikelihood against loops.
 """
 
 from __future__ import annotations
@@ -191,8 +191,7 @@ class Seq2Seq(nn.Module):
         vector head asks the cached ``WordIndex`` (an int8 first pass, then exact
         cosines for the few rows that can win) instead of scoring every row."""
         if self.config.head == "vector" and not (self.training or out.requires_grad):
-            scale = self.log_scale.exp()
-            return self.index().top(out, k, None if bias is None else bias / scale)
+            return self.index().top(out, k, None if bias is None else bias / self.score_scale)
         s = self.scores(out)
         ranked = s if bias is None else s * self.score_scale + bias
         idx = ranked.topk(min(k, s.size(-1)), dim=-1).indices
