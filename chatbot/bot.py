@@ -137,11 +137,9 @@ class Chatbot:
         if options.strategy == "beam":
             r = self._beam(tokens, options)
         else:
-            steps = list(self._decode(tokens, options))
-            raw, _ = self._log_probs(steps)
-            words = [self.table.words[s.word] for s in steps if s.word != EOS]
-            stop = "end" if steps and steps[-1].word == EOS else "max_length"
-            r = Reply(words, [s.cos for s in steps if s.word != EOS], stop, log_prob=sum(raw))
+            said, _, raw, stop = self._decode_all(tokens, options)
+            words = [self.table.words[s.word] for s in said]
+            r = Reply(words, [s.cos for s in said], stop, log_prob=raw)
         r.seconds = time.perf_counter() - start
         r.query_tokens = tokens
         return r
@@ -166,7 +164,7 @@ class Chatbot:
     def _decode(self, tokens: list[str], o: DecodeOptions) -> Iterator[_Step]:
         """Greedy (strategy greedy) or top-k sampling, one word per step, the end of the
         reply last. Each step asks only for the likeliest words (``Seq2Seq.top``): the
-        reply's log-probability needs every word's score, and ``_log_probs`` gets those
+        reply's log-probability needs every word's score, and ``_decode_all`` gets those
         for all steps in one product once the reply is done."""
         gen = torch.Generator(device="cpu")
         if o.seed is not None:
@@ -180,9 +178,9 @@ class Chatbot:
         k = 1 if o.strategy == "greedy" else o.top_k
         for t in range(o.max_length):
             out, state = self.model.step(prev, state, memory)
-            bias = self._bias(said, o, t)
+            b = self._bias(said, o, t)
+            bias = torch.from_numpy(b).to(self.device)
             cos, ids = (x[0].tolist() for x in self.model.top(out, k, bias))
-            b = bias.cpu().numpy()
             logits = [c * scale + float(b[i]) for c, i in zip(cos, ids)]  # log-probs + const
             if logits[0] == float("-inf"):  # every word banned: end the reply
                 end_cos = float(self.model.scores(out)[0, EOS])
@@ -200,18 +198,24 @@ class Chatbot:
             prev = torch.tensor([word], device=self.device)
 
     @torch.no_grad()
-    def _log_probs(self, steps: list[_Step]) -> tuple[list[float], list[float]]:
-        """Each step's log-probability of its word, raw and with the guards' bias (a
-        forced end scores 0, as the only word left)."""
+    def _decode_all(
+        self, tokens: list[str], o: DecodeOptions
+    ) -> tuple[list[_Step], float, float, str]:
+        """The whole ``_decode`` reply: its words (without the end), its guarded and raw
+        log-probabilities (the end included; a forced end scores 0, as the only word
+        left) from one product over all steps, and why it stopped."""
+        steps = list(self._decode(tokens, o))
+        stop = "end" if steps and steps[-1].word == EOS else "max_length"
+        said = steps[:-1] if stop == "end" else steps
         if not steps:
-            return [], []
+            return said, 0.0, 0.0, stop
         logp = self.model.log_probs(torch.cat([s.out for s in steps]))
         ids = torch.tensor([s.word for s in steps], device=logp.device)
         raw = logp.gather(1, ids[:, None])[:, 0].tolist()
         guarded = [0.0 if s.forced else r + s.bias for r, s in zip(raw, steps)]
-        return raw, guarded
+        return said, sum(guarded), sum(raw), stop
 
-    def _bias(self, said: list[int], o: DecodeOptions, t: int) -> torch.Tensor:
+    def _bias(self, said: list[int], o: DecodeOptions, t: int) -> np.ndarray:
         """What the guards add to one step's log-probabilities (V,): minus the log of the
         repetition penalty for a word already said, -inf for a word that would repeat an
         n-gram, and for the end before the minimum length."""
@@ -229,7 +233,7 @@ class Chatbot:
             bias[banned] = -np.inf
         if t < o.min_length:
             bias[EOS] = -np.inf
-        return torch.from_numpy(bias).to(self.device)
+        return bias
 
     @torch.no_grad()
     def _beam(self, tokens: list[str], o: DecodeOptions) -> Reply:
@@ -246,7 +250,7 @@ class Chatbot:
             logp = self.model.log_probs_from_scores(cos)
             candidates = []
             for b, h in enumerate(beams):
-                guarded = logp[b] + self._bias(h.ids, o, t)
+                guarded = logp[b] + torch.from_numpy(self._bias(h.ids, o, t)).to(logp.device)
                 if torch.isinf(guarded).all():  # every word banned: end the reply
                     guarded[EOS] = 0.0
                 top = guarded.topk(min(k, guarded.numel()))
@@ -288,11 +292,8 @@ class Chatbot:
         return Reply([self.table.words[i] for i in best.ids], best.cos, stop, log_prob=best.raw)
 
     def _greedy_hypothesis(self, tokens: list[str], o: DecodeOptions) -> tuple[_Hyp, str]:
-        steps = list(self._decode(tokens, replace(o, strategy="greedy")))
-        raw, guarded = self._log_probs(steps)
-        stop = "end" if steps and steps[-1].word == EOS else "max_length"
-        said = [s for s in steps if s.word != EOS]
-        return _Hyp([s.word for s in said], [s.cos for s in said], sum(guarded), sum(raw)), stop
+        said, guarded, raw, stop = self._decode_all(tokens, replace(o, strategy="greedy"))
+        return _Hyp([s.word for s in said], [s.cos for s in said], guarded, raw), stop
 
     @torch.no_grad()
     def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:
