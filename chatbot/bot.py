@@ -26,7 +26,7 @@ from chatbot.data import BOS, EOS, WordTable, collate, encode_query
 from chatbot.errors import ChatbotError
 from chatbot.layout import ModelLayout
 from chatbot.model import Seq2Seq, reply_log_likelihood
-from chatbot.textio import join_words
+from chatbot.ingest.textio import join_words
 
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
 
@@ -110,8 +110,8 @@ class Chatbot:
     # ----------------------------------------------------------------- input
     def tokenize(self, text: str) -> list[str]:
         """The query's words, segmented exactly like the corpus was."""
-        from chatbot.segment import tokenize
-        from chatbot.textio import normalise
+        from chatbot.ingest.segment import tokenize
+        from chatbot.ingest.textio import normalise
 
         if not isinstance(text, str) or not text.strip():
             raise ChatbotError("say something: the message is empty")

@@ -28,13 +28,13 @@ from chatbot import __version__
 from chatbot.errors import ChatbotError
 
 if TYPE_CHECKING:
-    from chatbot.prepare import PrepareResult
+    from chatbot.ingest.prepare import PrepareResult
 
 err_console = Console(stderr=True)
 
 
 def _add_prepare(sub: argparse._SubParsersAction) -> None:
-    from chatbot.vectors import Word2VecConfig
+    from chatbot.ingest.vectors import Word2VecConfig
 
     d = Word2VecConfig()
     p = sub.add_parser(
@@ -96,8 +96,8 @@ def _progress() -> Progress:
 
 
 def _run_prepare(args: argparse.Namespace) -> int:
-    from chatbot.prepare import PrepareConfig, prepare
-    from chatbot.vectors import Word2VecConfig
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
 
     for name in ("vector_size", "window", "epochs", "min_count"):
         if getattr(args, name) < 1:

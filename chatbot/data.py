@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from chatbot.dialogue import Pair
+from chatbot.ingest.dialogue import Pair
 from chatbot.errors import ChatbotError
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
@@ -53,7 +53,7 @@ class WordTable:
 
     @classmethod
     def from_word2vec(cls, path: str | Path, seed: int = 0) -> WordTable:
-        from chatbot.vectors import load_vectors
+        from chatbot.ingest.vectors import load_vectors
 
         kv = load_vectors(path)
         return cls.from_vectors(kv.index_to_key, kv.vectors, seed)

@@ -37,7 +37,7 @@ from chatbot.data import (
     make_examples,
     split_by_position,
 )
-from chatbot.dialogue import read_pairs
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, sha256_file
 from chatbot.layout import CorpusLayout, ModelLayout

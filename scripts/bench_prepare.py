@@ -20,11 +20,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.dialogue import extract_dialogue, read_pairs
-from chatbot.prepare import prepare
-from chatbot.segment import get_tokenizer, tokenize, tokenize_many
-from chatbot.textio import read_novel, split_sentences
-from chatbot.vectors import Word2VecConfig, load_vectors, speaker_neighbour_share, train_word2vec
+from chatbot.ingest.dialogue import extract_dialogue, read_pairs
+from chatbot.ingest.prepare import prepare
+from chatbot.ingest.segment import get_tokenizer, tokenize, tokenize_many
+from chatbot.ingest.textio import read_novel, split_sentences
+from chatbot.ingest.vectors import Word2VecConfig, load_vectors, speaker_neighbour_share, train_word2vec
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hongloumeng.txt"
 

@@ -30,7 +30,7 @@ from rich.progress import track
 from rich.table import Table
 
 from chatbot.bot import Chatbot, DecodeOptions
-from chatbot.dialogue import read_pairs
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
 from chatbot.lookup import WordIndex
 

@@ -82,8 +82,8 @@ def echo_corpus(tmp_path_factory):
         for i in range(6):
             paragraphs += [f"张三道：“{LINES[i]}”", f"李四道：“{LINES[i + 6]}”", "天黑了。"]
     (root / "echo.txt").write_text("\n".join(paragraphs), encoding="utf-8")
-    from chatbot.prepare import PrepareConfig, prepare
-    from chatbot.vectors import Word2VecConfig
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
 
     cfg = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=5, min_count=1, workers=1))
     prepare(root / "echo.txt", root / "c", cfg)

@@ -38,8 +38,8 @@ def test_shipped_model_replies_quickly():
 @pytest.mark.slow
 def test_shipped_model_matches_its_recorded_eval(dev_novel, tmp_path):
     from chatbot.evaluate import evaluate_model
-    from chatbot.prepare import PrepareConfig, prepare
-    from chatbot.vectors import Word2VecConfig
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
 
     recorded = json.loads((SHIPPED_MODEL / "eval.json").read_text(encoding="utf-8"))
     prepare(dev_novel, tmp_path, PrepareConfig(workers=1, word2vec=Word2VecConfig(workers=1)))

@@ -5,9 +5,9 @@ from collections import Counter
 import pytest
 from gensim.models import KeyedVectors
 
-from chatbot.dialogue import read_pairs
-from chatbot.prepare import prepare
-from chatbot.vectors import speaker_neighbour_share
+from chatbot.ingest.dialogue import read_pairs
+from chatbot.ingest.prepare import prepare
+from chatbot.ingest.vectors import speaker_neighbour_share
 
 pytestmark = pytest.mark.slow
 

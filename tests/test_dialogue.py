@@ -1,6 +1,6 @@
-from chatbot.dialogue import extract_dialogue, extract_utterances, is_speech, make_turns
-from chatbot.segment import tokenize
-from chatbot.textio import normalise, split_sentences
+from chatbot.ingest.dialogue import extract_dialogue, extract_utterances, is_speech, make_turns
+from chatbot.ingest.segment import tokenize
+from chatbot.ingest.textio import normalise, split_sentences
 
 
 def utterances(text: str):

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from chatbot.dialogue import read_pairs
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.errors import ChatbotError
 from chatbot.layout import CorpusLayout
-from chatbot.prepare import PrepareConfig, prepare
-from chatbot.vectors import Word2VecConfig, load_vectors
+from chatbot.ingest.prepare import PrepareConfig, prepare
+from chatbot.ingest.vectors import Word2VecConfig, load_vectors
 
 SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
 
@@ -121,7 +121,7 @@ def test_english_novel(tmp_path):
 
 
 def test_traditional_big5_novel_is_converted(tmp_path):
-    from chatbot.textio import _opencc
+    from chatbot.ingest.textio import _opencc
     from tests.conftest import make_story
 
     traditional = _opencc("s2t").convert(make_story(3))

@@ -1,4 +1,4 @@
-from chatbot.segment import tokenize, tokenize_many
+from chatbot.ingest.segment import tokenize, tokenize_many
 
 
 def test_chinese_is_segmented_by_jieba():

@@ -3,7 +3,7 @@ import codecs
 import pytest
 
 from chatbot.errors import ChatbotError
-from chatbot.textio import (
+from chatbot.ingest.textio import (
     decode_bytes,
     is_heading,
     is_mostly_traditional,

@@ -22,7 +22,7 @@ from textual.worker import Worker, get_current_worker
 
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
-from chatbot.textio import join_words
+from chatbot.ingest.textio import join_words
 from chatbot.tui.screens import (
     ChatPicker,
     ErrorScreen,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
-from chatbot.textio import is_heading, quote_spans, split_sentences
+from chatbot.ingest.textio import is_heading, quote_spans, split_sentences
 
 Tokenize = Callable[[str], list[str]]
 PAIRS_HEADER = [
