@@ -24,9 +24,9 @@ from chatbot.checkpoint import load_model
 from chatbot.config import DecodeOptions
 from chatbot.data import BOS, EOS, WordTable, collate, encode_query
 from chatbot.errors import ChatbotError
+from chatbot.ingest.textio import join_words
 from chatbot.layout import ModelLayout
 from chatbot.model import Seq2Seq, reply_log_likelihood
-from chatbot.ingest.textio import join_words
 
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from chatbot.ingest.dialogue import Pair
 from chatbot.errors import ChatbotError
+from chatbot.ingest.dialogue import Pair
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")

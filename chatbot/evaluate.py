@@ -25,8 +25,8 @@ import numpy as np
 from chatbot.bot import Chatbot, DecodeOptions
 from chatbot.config import TrainConfig
 from chatbot.data import EOS, Example, encode_reply, make_examples, split_by_position
-from chatbot.ingest.dialogue import read_pairs
 from chatbot.errors import ChatbotError
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
 from chatbot.metrics import bleu, degenerate_rate, distinct_n
 from chatbot.train import evaluate as teacher_forced

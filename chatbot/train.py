@@ -37,9 +37,9 @@ from chatbot.data import (
     make_examples,
     split_by_position,
 )
-from chatbot.ingest.dialogue import read_pairs
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, sha256_file
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.metrics import degenerate_rate, distinct_n
 from chatbot.model import Seq2Seq, count_trainable, reply_log_likelihood

@@ -24,7 +24,12 @@ from chatbot.ingest.dialogue import extract_dialogue, read_pairs
 from chatbot.ingest.prepare import prepare
 from chatbot.ingest.segment import get_tokenizer, tokenize, tokenize_many
 from chatbot.ingest.textio import read_novel, split_sentences
-from chatbot.ingest.vectors import Word2VecConfig, load_vectors, speaker_neighbour_share, train_word2vec
+from chatbot.ingest.vectors import (
+    Word2VecConfig,
+    load_vectors,
+    speaker_neighbour_share,
+    train_word2vec,
+)
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hongloumeng.txt"
 

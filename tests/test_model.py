@@ -23,15 +23,15 @@ from chatbot.data import (
     make_examples,
     split_by_position,
 )
-from chatbot.ingest.dialogue import Pair, read_pairs
 from chatbot.errors import ChatbotError
+from chatbot.ingest.dialogue import Pair, read_pairs
+from chatbot.ingest.prepare import PrepareConfig, prepare
+from chatbot.ingest.vectors import Word2VecConfig
 from chatbot.layout import ModelLayout
 from chatbot.lookup import _INT8_ENGINES as INT8
 from chatbot.metrics import degenerate_rate, distinct_n, is_degenerate
 from chatbot.model import Seq2Seq
-from chatbot.ingest.prepare import PrepareConfig, prepare
 from chatbot.train import train
-from chatbot.ingest.vectors import Word2VecConfig
 
 TINY = dict(hidden=32, encoder_layers=1, dropout=0.0, batch_size=8, sample=8, max_minutes=5)
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from chatbot.ingest.dialogue import read_pairs
 from chatbot.errors import ChatbotError
-from chatbot.layout import CorpusLayout
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.prepare import PrepareConfig, prepare
 from chatbot.ingest.vectors import Word2VecConfig, load_vectors
+from chatbot.layout import CorpusLayout
 
 SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
 

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from chatbot import __version__
-from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
-from chatbot.layout import CorpusLayout
+from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
 from chatbot.ingest.segment import tokenize, tokenize_many
 from chatbot.ingest.textio import Novel, read_novel, split_sentences
 from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
+from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
 PIPELINE_VERSION = 1
