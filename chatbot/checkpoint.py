@@ -7,8 +7,7 @@ weights, or weights trained on other vectors fail with a one-line ``ChatbotError
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +16,23 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from chatbot import __version__
+from chatbot.config import ModelCard
 from chatbot.data import WordTable
 from chatbot.errors import ChatbotError
-from chatbot.fsutil import atomic_path, ensure_dir
+from chatbot.fsutil import atomic_path, ensure_dir, read_json, write_json
 from chatbot.layout import ModelLayout
-from chatbot.model import ModelConfig, Seq2Seq
+from chatbot.model import Seq2Seq
 
-FORMAT_VERSION = 1
-
-
-def write_json(path: Path, data: Any) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+# 2: the output layer's weights live under ``head.`` (format 1 had them at the top).
+FORMAT_VERSION = 2
+_HEAD_KEYS = ("out.", "log_scale", "copy_gate.", "prior")
 
 
-def read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ChatbotError(f"no {what} at {path}") from None
-    except (OSError, ValueError) as e:
-        raise ChatbotError(f"{path} is not a valid {what} ({e})") from None
-    if not isinstance(data, dict):
-        raise ChatbotError(f"{path} is not a valid {what}")
-    return data
+def _upgrade(tensors: dict[str, torch.Tensor], version: int) -> dict[str, torch.Tensor]:
+    """Weights of an older format under today's names."""
+    if version >= 2:
+        return tensors
+    return {(f"head.{k}" if k.startswith(_HEAD_KEYS) else k): v for k, v in tensors.items()}
 
 
 def _save_tensors(path: Path, tensors: dict[str, torch.Tensor]) -> None:
@@ -57,28 +49,22 @@ def _load_tensors(path: Path, what: str) -> dict[str, torch.Tensor]:
         raise ChatbotError(f"{path} is corrupt or truncated ({e}); retrain the model") from None
 
 
-def save_model(model: Seq2Seq, table: WordTable, root: Path, extra: dict[str, Any]) -> None:
-    """Write weights, vocabulary and config.json (which names what they need)."""
+def save_model(model: Seq2Seq, table: WordTable, root: Path, card: ModelCard) -> None:
+    """Write weights, vocabulary and config.json (the card: what they need and how
+    they were made)."""
     lay = ModelLayout.at(ensure_dir(root))
     _save_tensors(lay.weights, model.state_dict())
     with atomic_path(lay.vocab) as tmp:
         tmp.write_text("\n".join(table.words) + "\n", encoding="utf-8")
-    write_json(
-        lay.config,
-        {
-            "format_version": FORMAT_VERSION,
-            "package_version": __version__,
-            "model": model.config.to_dict(),
-            **extra,
-        },
-    )
+    card = replace(card, model=model.config, package_version=__version__)
+    write_json(lay.config, {"format_version": FORMAT_VERSION, **card.to_dict()})
 
 
 @dataclass
 class LoadedModel:
     model: Seq2Seq
     table: WordTable
-    config: dict[str, Any]  # the whole config.json
+    card: ModelCard
 
 
 def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
@@ -88,12 +74,11 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     if not lay.root.is_dir():
         raise ChatbotError(f"no model directory at {lay.root}; train one with `chatbot train`")
     config = read_json(lay.config, "model config")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise ChatbotError(f"{lay.config}: unsupported model format {config.get('format_version')}")
-    try:
-        mc = ModelConfig(**config["model"])
-    except (KeyError, TypeError) as e:
-        raise ChatbotError(f"{lay.config} is not a valid model config ({e})") from None
+    version = config.get("format_version")
+    if version not in range(1, FORMAT_VERSION + 1):
+        raise ChatbotError(f"{lay.config}: unsupported model format {version}")
+    card = ModelCard.from_dict(config, lay.config)
+    mc = card.model
     try:
         words = lay.vocab.read_text(encoding="utf-8").split("\n")[:-1]
     except OSError:
@@ -101,7 +86,7 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     # Shipped models store float16 to stay small; compute in float32.
     tensors = {
         k: v.float() if v.is_floating_point() else v
-        for k, v in _load_tensors(lay.weights, "model weights").items()
+        for k, v in _upgrade(_load_tensors(lay.weights, "model weights"), version).items()
     }
     table = tensors.get("table.weight")
     if table is None or table.shape != (mc.vocab_size, mc.dim) or len(words) != mc.vocab_size:
@@ -116,7 +101,7 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         first = str(e).splitlines()[0]
         raise ChatbotError(f"{lay.weights} does not fit its config ({first})") from None
     model.to(device).eval()
-    return LoadedModel(model, WordTable(words, table.float().numpy()), config)
+    return LoadedModel(model, WordTable(words, table.float().numpy()), card)
 
 
 def save_checkpoint(
@@ -140,6 +125,7 @@ def save_checkpoint(
         lay.checkpoint_state,
         {
             **state,
+            "format_version": FORMAT_VERSION,
             "optimizer_param_groups": opt["param_groups"],
             "checkpoint_bytes": lay.checkpoint.stat().st_size,
         },
@@ -151,6 +137,8 @@ def load_checkpoint(root: Path, model: Seq2Seq, optimizer: torch.optim.Optimizer
     JSON state. Also restores torch's RNG, so dropout continues as it would have."""
     lay = ModelLayout.at(root)
     state = read_json(lay.checkpoint_state, "checkpoint")
+    if state.get("format_version") != FORMAT_VERSION:
+        raise ChatbotError(f"{lay.checkpoint} was written by an older version; retrain")
     if not lay.checkpoint.is_file() or lay.checkpoint.stat().st_size != state.get(
         "checkpoint_bytes"
     ):

@@ -1,32 +1,69 @@
-"""Configuration of the model and its training: plain dataclasses with no torch import,
-so the CLI can show defaults in ``--help`` without loading torch."""
+"""The settings of every stage after ``prepare``, as frozen dataclasses with no torch
+import, so ``--help`` shows defaults without loading torch.
+
+Each field carries its help text as metadata (``setting``): the CLI builds its options
+from these classes (``chatbot.cli.options``), so an option cannot exist without help.
+``ModelCard`` is the one typed reader of a trained model's ``config.json``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import read_json
+from chatbot.layout import ModelLayout
 
 HEADS = ("vector", "softmax")
 LOSSES = ("cosine-softmax", "mse", "cosine")
+STRATEGIES = ("greedy", "sample", "beam")
+
+
+def setting(default: Any, help: str, **meta: Any) -> Any:
+    """A dataclass field with its help text (and ``choices``, ``cli=False``, ``flag``)."""
+    return field(default=default, metadata={"help": help, **meta})
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    vocab_size: int
-    dim: int  # word-vector dimension (the table's)
-    hidden: int = 256
-    encoder_layers: int = 2
-    decoder_layers: int = 1
-    dropout: float = 0.2
-    head: str = "vector"
-    loss: str = "cosine-softmax"
-    train_table: bool = True  # fine-tune the word2vec table (shared by input and output)
-    copy: bool = True  # vector head: let the output point at query word vectors
-    prior: bool = True  # vector head: a per-word training-only bias absorbs word frequency
-    # Replies are made of the first ``output_size`` table rows (0 = all of them).
-    output_size: int = 0
+    """The architecture; ``vocab_size``, ``dim`` and ``output_size`` come from the data."""
+
+    vocab_size: int = setting(0, "rows of the word table", cli=False)
+    dim: int = setting(0, "word-vector dimension (the table's)", cli=False)
+    hidden: int = setting(256, "LSTM units (per direction in the encoder)")
+    encoder_layers: int = setting(2, "stacked bidirectional LSTM layers reading the query")
+    decoder_layers: int = setting(1, "stacked LSTM layers writing the reply")
+    dropout: float = setting(0.2, "dropout on embeddings, between layers and before the output")
+    head: str = setting(
+        "vector",
+        "vector: a word vector per step, read out by cosine-nearest lookup; "
+        "softmax: an ordinary softmax layer (the reference)",
+        choices=HEADS,
+    )
+    loss: str = setting(
+        "cosine-softmax",
+        "objective of the vector head: a softmax over scaled cosines, or regression "
+        "to the target vector (mse is the classic recipe; it collapses)",
+        choices=LOSSES,
+    )
+    train_table: bool = setting(True, "fine-tune the word2vec table (shared by input and output)")
+    copy: bool = setting(True, "vector head: the output may point at the query's word vectors")
+    prior: bool = setting(
+        True, "vector head: learn word frequency in a training-only bias, not in the vectors"
+    )
+    output_size: int = setting(0, "replies use the table's first N rows (0 = all)", cli=False)
+
+    def __post_init__(self) -> None:
+        if self.head not in HEADS:
+            raise ChatbotError(f"head must be one of {', '.join(HEADS)}")
+        if self.loss not in LOSSES:
+            raise ChatbotError(f"loss must be one of {', '.join(LOSSES)}")
+        if min(self.hidden, self.encoder_layers, self.decoder_layers) < 1:
+            raise ChatbotError("hidden, encoder layers and decoder layers must be at least 1")
+        if not 0 <= self.dropout < 1:
+            raise ChatbotError("dropout must be in [0, 1)")
 
     @property
     def outputs(self) -> int:
@@ -40,86 +77,106 @@ class ModelConfig:
 class TrainConfig:
     """Everything ``chatbot train`` can be told; saved in the model's config.json."""
 
-    # Architecture (see chatbot.model)
-    hidden: int = 256
-    encoder_layers: int = 2
-    decoder_layers: int = 1
-    dropout: float = 0.2
-    head: str = "vector"  # "vector" (cosine-nearest lookup) or "softmax" (reference)
-    loss: str = "cosine-softmax"  # or "mse" / "cosine" (regression, for comparison)
-    train_table: bool = True
-    copy: bool = True  # vector head only; see ModelConfig
-    prior: bool = True
-    # Replies may use only words that some training reply used: a word never seen in a
-    # reply cannot be learned as one, and lookup gets cheaper with a smaller table.
-    reply_vocab: bool = True
-    # Data
-    max_query: int = 40  # tokens kept from the end of a query
-    max_reply: int = 30  # tokens kept from the start of a reply
-    valid_share: float = 0.05
-    test_share: float = 0.05
-    # Optimisation
-    # Weight each target word by count**-freq_weight (Jiang et al. 2019, "frequency-aware
-    # cross-entropy"): frequent function words stop dominating the gradient, which is what
-    # turns every reply into the same few words.
-    freq_weight: float = 0.15
-    # Extra terms of the objective (see Seq2Seq.objective), chosen on validation pairs:
-    # the unlikelihood of words the gold reply already said (token level) and of loops
-    # in the model's own greedy replies (rollout) keep later epochs from degenerating;
-    # the contrast term (a reply likelier after its own query than after another) cost
-    # top-5 accuracy and did not raise the ranking score on test pairs, so it is off.
-    contrast: float = 0.0
-    unlikelihood: float = 1.0
-    rollout: float = 1.0
-    batch_size: int = 64
-    lr: float = 2e-3
-    clip: float = 1.0
-    max_epochs: int = 40
-    patience: int = 3  # epochs without a better validation score before stopping
-    lr_patience: int = 2  # ... before halving the learning rate
-    max_minutes: float = 9.0  # wall-clock budget, counted across resumes
-    sample: int = 200  # validation queries decoded greedily after each epoch
-    seed: int = 1
-    device: str = "auto"  # "auto" = CUDA when present, else CPU
+    model: ModelConfig = field(default_factory=ModelConfig)
+    reply_vocab: bool = setting(
+        True,
+        "replies use only words seen in training replies (a word never seen in a reply "
+        "cannot be learned as one; lookup gets cheaper)",
+        group="data",
+    )
+    max_query: int = setting(40, "tokens kept from the end of a query", group="data")
+    max_reply: int = setting(30, "tokens kept from the start of a reply", group="data")
+    valid_share: float = setting(
+        0.05, "share of pairs held out for validation (before test)", group="data"
+    )
+    test_share: float = setting(
+        0.05, "share of pairs held out for testing (the book's end)", group="data"
+    )
+    freq_weight: float = setting(
+        0.15,
+        "weight target words by count**-x (Jiang et al. 2019), so frequent words stop "
+        "dominating the gradient",
+        group="objective",
+    )
+    contrast: float = setting(
+        0.0, "weight of the loss that makes a reply likelier after its own query", group="objective"
+    )
+    unlikelihood: float = setting(
+        1.0, "weight of the penalty on words the reply already said", group="objective"
+    )
+    rollout: float = setting(
+        1.0, "weight of the penalty on loops in the model's own greedy replies", group="objective"
+    )
+    batch_size: int = setting(64, "pairs per batch", group="optimisation")
+    lr: float = setting(
+        2e-3, "Adam learning rate (halved when validation stalls)", group="optimisation"
+    )
+    clip: float = setting(1.0, "gradient norm clipping", group="optimisation")
+    max_epochs: int = setting(40, "epochs at most", group="optimisation")
+    patience: int = setting(
+        3, "epochs without a better validation score before stopping", group="optimisation"
+    )
+    lr_patience: int = setting(
+        2, "epochs without a better score before halving the rate", group="optimisation"
+    )
+    max_minutes: float = setting(
+        9.0,
+        "wall-clock budget, counted across resumes; no epoch starts that would overrun it",
+        group="optimisation",
+    )
+    sample: int = setting(
+        200, "validation queries decoded greedily after each epoch", group="optimisation"
+    )
+    seed: int = setting(1, "seed of initialisation, shuffling and dropout", group="optimisation")
+    device: str = setting(
+        "auto", "auto (CUDA when present, else CPU), cpu, cuda, cuda:1, ...", group="optimisation"
+    )
+
+    def __post_init__(self) -> None:
+        if min(self.batch_size, self.max_epochs, self.max_query, self.max_reply) < 1:
+            raise ChatbotError("batch size, max epochs, max query and max reply must be >= 1")
+        if self.lr <= 0 or self.max_minutes <= 0:
+            raise ChatbotError("learning rate and time budget must be positive")
 
     def model_config(self, vocab_size: int, dim: int, output_size: int = 0) -> ModelConfig:
-        return ModelConfig(
-            vocab_size=vocab_size,
-            dim=dim,
-            output_size=output_size,
-            hidden=self.hidden,
-            encoder_layers=self.encoder_layers,
-            decoder_layers=self.decoder_layers,
-            dropout=self.dropout,
-            head=self.head,
-            loss=self.loss,
-            train_table=self.train_table,
-            copy=self.copy,
-            prior=self.prior,
-        )
+        return replace(self.model, vocab_size=vocab_size, dim=dim, output_size=output_size)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The training settings without the architecture (saved beside it)."""
+        d = asdict(self)
+        d.pop("model")
+        return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-STRATEGIES = ("greedy", "sample", "beam")
+    def from_dict(
+        cls, d: dict[str, Any], model: dict[str, Any] | None = None, strict: bool = False
+    ) -> TrainConfig:
+        """From saved settings or overrides; architecture fields may sit in ``model``,
+        under ``d["model"]`` or among the training settings (as older models saved
+        them). Unknown keys are ignored, or with ``strict`` an error."""
+        arch = {f.name for f in fields(ModelConfig)}
+        own = {f.name for f in fields(cls)} - {"model"}
+        unknown = set(d) - arch - own - {"model"}
+        if strict and unknown:
+            raise ChatbotError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        nested = d.get("model") if isinstance(d.get("model"), dict) else {}
+        m = {k: v for k, v in {**d, **nested, **(model or {})}.items() if k in arch}
+        return cls(ModelConfig(**m), **{k: v for k, v in d.items() if k in own})
 
 
 @dataclass(frozen=True)
 class DecodeOptions:
     """How to turn the model's output vectors into words."""
 
-    strategy: str = "sample"  # greedy | sample | beam
-    temperature: float = 1.0  # sample: lower = closer to greedy
-    top_k: int = 20  # sample: choose among this many cosine-nearest words
-    beam: int = 4  # beam: hypotheses kept
-    repetition_penalty: float = 1.5  # a word already said is this many times less likely
-    no_repeat_ngram: int = 2  # never repeat an n-gram of this size (0 = off)
-    min_length: int = 6  # words before the reply may end (replies are ~15 words in novels)
-    max_length: int = 30
-    seed: int | None = None  # same seed + same query = same reply
+    strategy: str = setting("sample", "greedy, sample (top-k) or beam search", choices=STRATEGIES)
+    temperature: float = setting(1.0, "sampling temperature: lower is closer to greedy")
+    top_k: int = setting(20, "sample among this many cosine-nearest words")
+    beam: int = setting(4, "hypotheses kept by beam search")
+    repetition_penalty: float = setting(1.5, "a word already said is this many times less likely")
+    no_repeat_ngram: int = setting(2, "never repeat an n-gram of this size (0 = off)")
+    min_length: int = setting(6, "words before the reply may end (novel replies are ~15)")
+    max_length: int = setting(30, "words at most")
+    seed: int | None = setting(None, "same seed + same message = same reply (default random)")
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -130,3 +187,41 @@ class DecodeOptions:
             raise ChatbotError("repetition penalty must be at least 1")
         if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
             raise ChatbotError("need 0 <= min length <= max length and max length >= 1")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A trained model's ``config.json``, typed: what it is and how it was made."""
+
+    model: ModelConfig
+    train: TrainConfig
+    corpus: str = ""
+    vectors_sha256: str = ""
+    table_fingerprint: str = ""
+    package_version: str = ""
+    split: dict[str, int] = field(default_factory=dict)
+    best_epoch: int | None = None
+    trainable_parameters: int | None = None
+    test: dict[str, float] = field(default_factory=dict)
+    weights_dtype: str = "float32"
+
+    @classmethod
+    def read(cls, root: str | Path) -> ModelCard:
+        """Read ``root``'s config.json; a missing or malformed one is a ChatbotError."""
+        path = ModelLayout.at(root).config
+        return cls.from_dict(read_json(path, "model config"), path)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], path: Path | str = "config.json") -> ModelCard:
+        try:
+            model = ModelConfig(**d["model"])
+            train = TrainConfig.from_dict(d.get("train", {}), d["model"])
+        except (KeyError, TypeError) as e:
+            raise ChatbotError(f"{path} is not a valid model config ({e})") from None
+        names = {f.name for f in fields(cls)} - {"model", "train"}
+        return cls(model, train, **{k: v for k, v in d.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["train"] = self.train.to_dict()
+        return d

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import Pair
 
@@ -185,6 +186,14 @@ def split_by_position(items: Sequence, valid: float, test: float) -> tuple[list,
         raise ChatbotError(f"only {n} pairs: too few to split into train, valid and test")
     a, b = n - n_test - n_valid, n - n_test
     return list(items[:a]), list(items[a:b]), list(items[b:])
+
+
+def split_examples(
+    pairs: Sequence[Pair], table: WordTable, config: TrainConfig
+) -> tuple[list[Example], list[Example], list[Example]]:
+    """Train / valid / test examples of a corpus's pairs, as ``config`` splits them."""
+    examples = make_examples(pairs, table, config.max_query, config.max_reply)
+    return split_by_position(examples, config.valid_share, config.test_share)
 
 
 def batches(

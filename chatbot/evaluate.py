@@ -1,12 +1,16 @@
-"""``chatbot eval``: how good a model's replies are, on the test split it never saw.
+"""How good a model is, on pairs it never trained on.
 
-Teacher-forced next-word top-1/top-5; for replies decoded with the chosen options:
-BLEU-2, distinct-1/2, degenerate rate, mean length against the gold replies; a ranking
-score (Hits@1 of the gold reply among it and 9 random test replies, by how much the
-query raises the model's likelihood of the reply over its likelihood after typical
-training queries: 10% is chance); median latency. Two reference systems run on the same
-pairs: retrieval (the reply of the training query whose mean word vector is closest)
-and, when given, a ``--head softmax`` model.
+Model-level measures, used after every training epoch and by ``chatbot eval``:
+teacher-forced loss and next-word top-1/top-5; greedy replies' degenerate rate,
+distinct-2 and length; a ranking score (Hits@1 of the gold reply among it and 9 other
+test replies, by how much the query raises the model's likelihood of the reply over its
+likelihood after typical training queries: 10% is chance).
+
+``evaluate_model`` (``chatbot eval``) adds replies decoded with the chosen options:
+BLEU-2, distinct-1/2, degenerate rate and length against the gold replies, and median
+latency; two reference systems run on the same pairs: retrieval (the reply of the
+training query whose mean word vector is closest) and, when given, a ``--head softmax``
+model.
 """
 
 from __future__ import annotations
@@ -16,21 +20,174 @@ import random
 import statistics
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from chatbot.bot import Chatbot, DecodeOptions
-from chatbot.config import TrainConfig
-from chatbot.data import EOS, Example, encode_reply, make_examples, split_by_position
+from chatbot.data import (
+    EOS,
+    PAD,
+    UNK,
+    Example,
+    WordTable,
+    batches,
+    collate,
+    encode_reply,
+    split_examples,
+)
+from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
 from chatbot.metrics import bleu, degenerate_rate, distinct_n
-from chatbot.train import evaluate as teacher_forced
-from chatbot.train import ranking_groups, ranking_hits
+from chatbot.model import Seq2Seq
+from chatbot.objective import reply_log_likelihood
+
+
+def ids_to_words(table: WordTable, ids: list[int]) -> list[str]:
+    """Reply ids up to (not including) EOS."""
+    out = []
+    for i in ids:
+        if i in (EOS, PAD):
+            break
+        out.append(table.words[i])
+    return out
+
+
+@torch.no_grad()
+def teacher_forced(
+    model: Seq2Seq, examples: Sequence[Example], dim: int, *, batch_size: int, device: torch.device
+) -> dict[str, float]:
+    """Loss (a mean over the words the model can say) and next-word top-1/top-5 (where
+    words outside the output rows count as misses) with the gold prefix given."""
+    model.eval()
+    loss_sum = n_loss = n_tok = top1 = top5 = 0.0
+    for batch in batches(examples, batch_size, dim):
+        batch = batch.to(device)
+        out = model(batch)
+        keep = (batch.tgt_out != PAD) & (batch.tgt_out != UNK)
+        n = int(keep.sum())
+        sayable = int((keep & (batch.tgt_out < model.outputs)).sum())
+        loss_sum += float(model.head.loss(out, batch.tgt_out)) * sayable
+        n_loss += sayable
+        best5 = model.scores(out).topk(5, dim=-1).indices  # (B, T, 5)
+        hit = best5 == batch.tgt_out.unsqueeze(-1)
+        top1 += float((hit[..., 0] & keep).sum())
+        top5 += float((hit.any(-1) & keep).sum())
+        n_tok += n
+    return {
+        "loss": loss_sum / max(n_loss, 1),
+        "top1": top1 / max(n_tok, 1),
+        "top5": top5 / max(n_tok, 1),
+    }
+
+
+@torch.no_grad()
+def greedy_replies(
+    model: Seq2Seq,
+    examples: Sequence[Example],
+    table: WordTable,
+    *,
+    max_reply: int,
+    batch_size: int,
+    device: torch.device,
+) -> list[list[str]]:
+    """The model's greedy reply to each example's query, in length-bucketed order."""
+    model.eval()
+    replies: list[list[str]] = []
+    for batch in batches(examples, batch_size, table.dim):
+        ids, _ = greedy(model, *model.start(batch.to(device)), max_reply + 1)
+        replies.extend(ids_to_words(table, row) for row in ids.tolist())
+    return replies
+
+
+def validate(
+    model: Seq2Seq,
+    examples: list[Example],
+    table: WordTable,
+    *,
+    batch_size: int,
+    sample: int,
+    max_reply: int,
+    device: torch.device,
+    background: Sequence[Example] = (),
+) -> dict[str, float]:
+    """``teacher_forced`` on all ``examples``; greedy replies to the first ``sample``:
+    degenerate rate, distinct-2, mean length; with ``background`` (training examples),
+    the ranking score on those ``sample``."""
+    metrics = teacher_forced(model, examples, table.dim, batch_size=batch_size, device=device)
+    chosen = examples[:sample]
+    replies = greedy_replies(
+        model, chosen, table, max_reply=max_reply, batch_size=batch_size, device=device
+    )
+    metrics.update(
+        degenerate=degenerate_rate(replies),
+        distinct2=distinct_n(replies, 2),
+        mean_length=sum(map(len, replies)) / max(len(replies), 1),
+    )
+    if len(chosen) >= 2 and background:
+        metrics.update(
+            ranking_hits(model, chosen, background, table, batch_size=batch_size, device=device)
+        )
+    return metrics
+
+
+def ranking_groups(n: int, candidates: int, rng: random.Random) -> list[list[int]]:
+    """For each of ``n`` examples: its own index first, then ``candidates - 1`` others."""
+    k = min(candidates, n) - 1
+    return [[i, *(j + (j >= i) for j in rng.sample(range(n - 1), k))] for i in range(n)]
+
+
+@torch.no_grad()
+def ranking_hits(
+    model: Seq2Seq,
+    examples: Sequence[Example],
+    background: Sequence[Example],
+    table: WordTable,
+    *,
+    candidates: int = 10,
+    seed: int = 0,
+    batch_size: int = 64,
+    device: torch.device,
+) -> dict[str, float]:
+    """Hits@1 of each example's own reply among it and ``candidates - 1`` replies of
+    other examples (1/candidates is chance).
+
+    ``hits1`` ranks by pointwise mutual information, log p(r|q) - log p(r): how much
+    likelier the query makes the reply. p(r) is the model's likelihood of the reply
+    averaged over ten ``background`` queries (training queries, never the ranked ones).
+    ``hits1_raw`` ranks by log p(r|q) alone, which puts short, common replies first
+    whatever was asked (about chance on novel dialogue)."""
+    model.eval()
+    n = len(examples)
+    rng = random.Random(seed)
+    groups = torch.tensor(ranking_groups(n, candidates, rng))
+    k = groups.size(1) - 1
+    queries = [e.query for e in rng.sample(list(background), min(10, len(background)))]
+
+    def likelihood(items: list[Example]) -> torch.Tensor:
+        out = []
+        for start in range(0, len(items), batch_size):
+            batch = collate(items[start : start + batch_size], table.dim).to(device)
+            logp = model.log_probs(model(batch))
+            out.append(reply_log_likelihood(logp, batch.tgt_out, mean=False).cpu())
+        return torch.cat(out)
+
+    ranked = [(i, j) for i, row in enumerate(groups.tolist()) for j in row]
+    given = likelihood(
+        [Example(examples[i].query, examples[j].reply, examples[j].pair) for i, j in ranked]
+    ).view(n, k + 1)
+    alone = likelihood([Example(q, e.reply, e.pair) for e in examples for q in queries])
+    marginal = torch.logsumexp(alone.view(n, len(queries)), 1) - math.log(len(queries))
+    return {
+        "hits1": float((given - marginal[groups]).argmax(1).eq(0).float().mean()),
+        "hits1_raw": float(given.argmax(1).eq(0).float().mean()),
+    }
 
 
 def _gold(bot: Chatbot, ex: Example, max_reply: int) -> list[str]:
@@ -61,9 +218,7 @@ def model_report(
 ) -> dict[str, Any]:
     """Every metric for one model on the test examples (``train`` supplies the
     background queries of the ranking score)."""
-    tf = teacher_forced(
-        bot.model, test, bot.table, batch_size=64, sample=0, max_reply=max_reply, device=bot.device
-    )
+    tf = teacher_forced(bot.model, test, bot.table.dim, batch_size=64, device=bot.device)
     replies, latency = [], []
     for i, ex in enumerate(test):
         opts = (
@@ -139,6 +294,17 @@ def overlap_hits(train: list[Example], test: list[Example], candidates: int = 10
     return hits / len(test)
 
 
+def corpus_of(bot: Chatbot, corpus_dir: str | Path | None = None) -> CorpusLayout:
+    """The corpus a model was trained on (or ``corpus_dir``), with its pairs present."""
+    corpus = CorpusLayout.at(corpus_dir or bot.card.corpus)
+    if not corpus.pairs.is_file():
+        raise ChatbotError(
+            f"no pairs.tsv at {corpus.root}; pass the corpus directory the model was "
+            "trained on (--corpus), or prepare the novel there"
+        )
+    return corpus
+
+
 def evaluate_model(
     model_dir: str | Path,
     *,
@@ -150,12 +316,9 @@ def evaluate_model(
     """The whole evaluation: the model, retrieval and (optionally) the softmax model."""
     options = options or DecodeOptions()
     bot = Chatbot.load(model_dir)
-    tc = TrainConfig.from_dict(bot.config.get("train", {}))
-    corpus = CorpusLayout.at(corpus_dir or bot.config.get("corpus", ""))
-    if not corpus.pairs.is_file():
-        raise ChatbotError(f"no pairs.tsv at {corpus.root}; pass the corpus directory")
-    examples = make_examples(read_pairs(corpus.pairs), bot.table, tc.max_query, tc.max_reply)
-    train, _, test = split_by_position(examples, tc.valid_share, tc.test_share)
+    tc = bot.card.train
+    corpus = corpus_of(bot, corpus_dir)
+    train, _, test = split_examples(read_pairs(corpus.pairs), bot.table, tc)
     test = test[:limit] if limit else test
     report: dict[str, Any] = {
         "model_dir": str(model_dir),

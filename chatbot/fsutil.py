@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from chatbot.errors import ChatbotError
 
@@ -41,6 +43,26 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def read_json(path: str | os.PathLike[str], what: str) -> dict:
+    """A JSON object from ``path``; a missing or malformed file is a one-line error
+    naming ``what`` it should have been."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChatbotError(f"no {what} at {path}") from None
+    except (OSError, ValueError) as e:
+        raise ChatbotError(f"{path} is not a valid {what} ({e})") from None
+    if not isinstance(data, dict):
+        raise ChatbotError(f"{path} is not a valid {what}")
+    return data
 
 
 def ensure_dir(path: str | os.PathLike[str]) -> Path:

@@ -99,3 +99,33 @@ class ModelLayout(_Layout):
     def metrics(self) -> Path:
         """One JSON line per epoch."""
         return self.root / "metrics.jsonl"
+
+    @property
+    def eval_report(self) -> Path:
+        """``chatbot eval``'s report on the test split."""
+        return self.root / "eval.json"
+
+    def exists(self) -> bool:
+        """Whether this looks like a trained model (its config is there)."""
+        return self.config.is_file()
+
+
+SHIPPED_MODEL = Path(__file__).resolve().parent / "default_model"
+
+
+def find_models(search: str | Path = "corpus") -> list[Path]:
+    """Trained model directories under ``search`` (``corpus/*/model``), newest first."""
+    search = Path(search)
+    books = sorted(search.iterdir()) if search.is_dir() else []
+    found = [ModelLayout(CorpusLayout(b).model_dir) for b in books]
+    found = [m for m in found if m.exists()]
+    return [m.root for m in sorted(found, key=lambda m: m.config.stat().st_mtime, reverse=True)]
+
+
+def default_model() -> Path | None:
+    """The model shipped with the package (trained on 红楼梦), else the newest under
+    corpus/; None when there is neither."""
+    if ModelLayout(SHIPPED_MODEL).exists():
+        return SHIPPED_MODEL
+    models = find_models()
+    return models[0] if models else None

@@ -31,7 +31,7 @@ from rich.table import Table
 
 from chatbot.bot import Chatbot, DecodeOptions
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.layout import CorpusLayout
+from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.lookup import WordIndex
 
 DEFAULT = Path("corpus/hongloumeng/model")
@@ -56,18 +56,18 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (this machine: 2)")
     args = ap.parse_args()
-    if not Path(args.model, "config.json").is_file():
+    if not ModelLayout.at(args.model).exists():
         print(f"skip: no model at {args.model} (train one with `chatbot train`)")
         return 0
     torch.set_num_threads(args.threads)
     bot = Chatbot.load(args.model)
-    corpus = CorpusLayout.at(bot.config["corpus"])
+    corpus = CorpusLayout.at(bot.card.corpus)
     pairs = read_pairs(corpus.pairs)[-args.queries :] if corpus.pairs.is_file() else []
     queries = [p.query for p in pairs] or ["你今天好吗？"] * args.queries
     opts = DecodeOptions(strategy="greedy", min_length=20, max_length=20, no_repeat_ngram=0)
-    model = bot.model
-    int8_index = model.index()
-    fp32_index = WordIndex(int8_index.unit, model.never_idx, int8=False)
+    model, head = bot.model, bot.model.head
+    int8_index = head.index()
+    fp32_index = WordIndex(int8_index.unit, head.never_idx, int8=False)
     real_top = model.top
     in_top: list[float] = []
 
@@ -89,20 +89,21 @@ def main() -> int:
         order = [("int8", int8_index), ("fp32", fp32_index)]
         for name, index in order[:: 1 if i % 2 else -1]:  # the second run of a query is
             # faster (warm caches): alternate which goes first
-            model.index = lambda index=index: index  # type: ignore[method-assign]
+            head.index = lambda index=index: index  # type: ignore[method-assign]
             in_top.clear()
             t = time.perf_counter()
             r = bot.reply(q, opts)
             runs[name]["reply"].append(time.perf_counter() - t)
             runs[name]["top"].extend(in_top)
             assert len(r.words) == 20
-    del model.top, model.index  # back to the class's methods
+    del model.top, head.index  # back to the class's methods
     times = sorted(runs["int8"]["reply"])
     p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
 
     # The decoder's own outputs: how peaked they are decides how many rows the exact
     # check reads, so random vectors would flatter or wrong the lookup.
-    outs = [step.out for q in queries for step in bot._decode(bot.tokenize(q), opts)]
+    with torch.no_grad():
+        outs = [step.out for q in queries for step in bot._steps(bot.tokenize(q), opts)]
     with torch.no_grad():
         for out in outs:  # the lookup must give the float32 product's word, every time
             assert int(model.top(out)[1]) == int(model.scores(out).argmax()), "lookup not exact"

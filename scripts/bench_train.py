@@ -5,7 +5,10 @@ vector-output model and for the softmax-head reference, on a prepared corpus.
     .venv/bin/python scripts/bench_train.py [CORPUS_DIR] [--batches 40]
 
 Each head runs in its own process (so peak memory is its own), for a fixed number of
-training batches after two warm-up batches; seconds per epoch are extrapolated.
+training batches after two warm-up batches; seconds per epoch are extrapolated (without
+the validation pass). Each batch goes through ``chatbot.train.train_step``, the very
+step ``chatbot train`` runs: the full objective (both unlikelihood terms, the rollout
+included), gradient clipping and, on CUDA, autocast.
 """
 
 from __future__ import annotations
@@ -25,41 +28,37 @@ DEFAULT = Path("corpus/hongloumeng")
 def measure(corpus: str, head: str, n_batches: int) -> dict:
     import torch
 
-    from chatbot.config import TrainConfig
+    from chatbot.config import ModelConfig, TrainConfig
     from chatbot.data import batches
     from chatbot.layout import CorpusLayout
-    from chatbot.model import Seq2Seq, count_trainable
-    from chatbot.train import _word_weights, load_data
+    from chatbot.model import count_trainable
+    from chatbot.objective import frequency_weights
+    from chatbot.train import build_model, load_data, pick_device, train_step
 
-    cfg = TrainConfig(head=head)
-    torch.manual_seed(cfg.seed)
+    cfg = TrainConfig(ModelConfig(head=head))
+    device = pick_device(cfg.device)
     data = load_data(CorpusLayout.at(corpus), cfg)
-    table, train_ex = data.table, data.train
-    model = Seq2Seq(
-        cfg.model_config(len(table), table.dim, data.outputs), torch.from_numpy(table.vectors)
-    )
+    model = build_model(cfg, data, device)
+    model.train()
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    weight = _word_weights(train_ex, data.outputs, cfg.freq_weight, torch.device("cpu"))
+    weight = frequency_weights(data.train, data.outputs, cfg.freq_weight, device)
     gen = torch.Generator().manual_seed(0)
-    it = batches(train_ex, cfg.batch_size, table.dim, gen)
+    it = batches(data.train, cfg.batch_size, data.table.dim, gen)
     pairs = 0
     for k in range(n_batches + 2):
         if k == 2:
             start, pairs = time.perf_counter(), 0
         b = next(it)
-        loss = model.objective(b, weight, contrast=cfg.contrast, unlikelihood=cfg.unlikelihood)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+        train_step(model, b, opt, cfg, weight)  # exactly the step `chatbot train` runs
         pairs += b.src.size(0)
     seconds = time.perf_counter() - start
-    per_epoch = seconds / pairs * len(train_ex)
+    per_epoch = seconds / pairs * len(data.train)
     return {
         "head": head,
         "parameters": count_trainable(model),
         "pairs_per_s": pairs / seconds,
         "s_per_epoch": per_epoch,
-        "batches_per_epoch": math.ceil(len(train_ex) / cfg.batch_size),
+        "batches_per_epoch": math.ceil(len(data.train) / cfg.batch_size),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from chatbot.layout import ModelLayout
 
 START = time.perf_counter()
 
@@ -41,7 +42,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if not Path(args.model, "config.json").is_file():
+    if not ModelLayout.at(args.model).exists():
         print(f"skip: no model at {args.model}")
         return 0
     if args.child:

@@ -12,23 +12,20 @@ Only vectors, weights, vocabulary and metrics are shipped: never novel text.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
 from chatbot.evaluate import evaluate_model
-from chatbot.fsutil import ensure_dir
-from chatbot.layout import ModelLayout
-
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "chatbot" / "default_model"
+from chatbot.fsutil import ensure_dir, read_json, write_json
+from chatbot.layout import SHIPPED_MODEL, ModelLayout
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("model")
-    ap.add_argument("out", nargs="?", default=str(DEFAULT_OUT))
+    ap.add_argument("model", help="the trained model directory")
+    ap.add_argument("out", nargs="?", default=str(SHIPPED_MODEL), help="where to write it")
     args = ap.parse_args()
     src, out = ModelLayout.at(args.model), ModelLayout.at(ensure_dir(args.out))
     tensors = {
@@ -38,18 +35,16 @@ def main() -> int:
     shutil.copyfile(src.vocab, out.vocab)
     if src.userdict.is_file():
         shutil.copyfile(src.userdict, out.userdict)
-    config = json.loads(src.config.read_text(encoding="utf-8"))
+    config = read_json(src.config, "model config")
     config["corpus"] = "corpus/hongloumeng"  # where `make default-model` can rebuild it
     config["weights_dtype"] = "float16"
-    out.config.write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(out.config, config)
     report = evaluate_model(out.root, corpus_dir=Path(src.root).parent)
     for key in ("model_dir", "corpus"):
         report.pop(key, None)
     for system in ("model", "retrieval", "softmax"):
         report.get(system, {}).pop("examples", None)  # sample replies quote the novel
-    (out.root / "eval.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_json(out.eval_report, report)
     size = sum(p.stat().st_size for p in out.root.iterdir() if p.is_file())
     m = report["model"]
     print(

@@ -47,7 +47,7 @@ def main() -> int:
         table.add_column(col, justify="right")
     for spec in args.runs:
         overrides = {**common, **json.loads(spec)}
-        config = TrainConfig(**overrides)
+        config = TrainConfig.from_dict(overrides, strict=True)
         with tempfile.TemporaryDirectory() as tmp:
             rows: list[dict] = []
             result = train(args.corpus, config, model_dir=Path(tmp), on_epoch=rows.append)

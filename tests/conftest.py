@@ -1,11 +1,20 @@
-"""Shared fixtures: small novels written here, never copied from a real book."""
+"""Shared fixtures: small novels written here, never copied from a real book, and the
+session's one tiny model (``echo_model``, trained once in a few seconds) that every
+test of replies, evaluation and the app uses."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
+
+from chatbot.config import ModelConfig, TrainConfig
+from chatbot.data import WordTable, batches, make_examples
+from chatbot.ingest.dialogue import Pair
+from chatbot.model import Seq2Seq
 
 DEV_NOVEL = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "hongloumeng.txt"
 
@@ -73,6 +82,58 @@ def dev_novel() -> Path:
     return DEV_NOVEL
 
 
+# A small, fast training setup for tests that must train.
+TINY = dict(hidden=32, encoder_layers=1, dropout=0.0, batch_size=8, sample=8, max_minutes=5)
+
+
+def tiny(**overrides) -> TrainConfig:
+    """``TINY`` with ``overrides`` (architecture and training keys alike)."""
+    return TrainConfig.from_dict({**TINY, **overrides}, strict=True)
+
+
+def small_table(words=("甲", "乙", "丙", "甲乙")) -> WordTable:
+    rng = np.random.default_rng(0)
+    return WordTable.from_vectors(list(words), rng.normal(size=(len(words), 6)))
+
+
+def model_and_batch(head="vector", loss="cosine-softmax"):
+    """An untrained 8-unit model over ``small_table`` and a one-pair batch."""
+    t = small_table()
+    torch.manual_seed(0)
+    mc = ModelConfig(len(t), t.dim, hidden=8, encoder_layers=1, dropout=0.0, head=head, loss=loss)
+    m = Seq2Seq(mc, torch.from_numpy(t.vectors))
+    pairs = [Pair("q", "r", 0, query_tokens=["甲", "乙"], reply_tokens=["丙", "甲", "乙丁"])]
+    (b,) = list(batches(make_examples(pairs, t, 10, 10), 8, t.dim))
+    return m, b
+
+
+@pytest.fixture(scope="session")
+def story_corpus(tmp_path_factory):
+    """A prepared corpus of a generated story, with small vectors."""
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
+
+    root = tmp_path_factory.mktemp("corpus")
+    novel = root / "story.txt"
+    novel.write_text(make_story(8, seed=3), encoding="utf-8")
+    cfg = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=5, min_count=1, workers=1))
+    prepare(novel, root / "c", cfg)
+    return root / "c"
+
+
+@pytest.fixture(scope="session")
+def dev_corpus(tmp_path_factory):
+    """The development novel, prepared once for the session (skipped when absent)."""
+    if not DEV_NOVEL.is_file():
+        pytest.skip(f"development novel not found at {DEV_NOVEL} (it lives in ../shared)")
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
+
+    out = tmp_path_factory.mktemp("dev") / "hongloumeng"
+    prepare(DEV_NOVEL, out, PrepareConfig(workers=1, word2vec=Word2VecConfig(workers=1)))
+    return out
+
+
 @pytest.fixture(scope="session")
 def echo_corpus(tmp_path_factory):
     """A book in which every question always gets the same answer: learnable exactly."""
@@ -92,21 +153,10 @@ def echo_corpus(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def echo_model(echo_corpus, tmp_path_factory):
-    """A tiny model that has learned the echo book's six exchanges."""
-    from chatbot.config import TrainConfig
+    """The session's tiny model: it has learned the echo book's six exchanges."""
     from chatbot.train import train
 
     out = tmp_path_factory.mktemp("echo-model")
-    cfg = TrainConfig(
-        hidden=32,
-        encoder_layers=1,
-        dropout=0.0,
-        batch_size=8,
-        sample=8,
-        lr=1e-2,
-        max_epochs=25,
-        patience=100,
-        lr_patience=100,
-    )
+    cfg = tiny(lr=1e-2, max_epochs=25, patience=100, lr_patience=100)
     train(echo_corpus, cfg, model_dir=out)
     return out

@@ -32,8 +32,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "SGD. 'adder': a vanilla RNN learns binary addition; 'primes': an LSTM memorises a "
         "sequence and predicts the next prime."
     )
-    parser.add_argument("demo", choices=("adder", "primes"))
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "demo",
+        choices=("adder", "primes"),
+        help="adder: RNN learns 8-bit addition; primes: LSTM memorises and predicts primes",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of weights and data")
     return parser
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -23,6 +22,9 @@ from textual.worker import Worker, get_current_worker
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.ingest.textio import join_words
+from chatbot.layout import SHIPPED_MODEL, ModelLayout, default_model, find_models
+from chatbot.tui.commands import CommandError, parse
+from chatbot.tui.export import to_markdown
 from chatbot.tui.screens import (
     ChatPicker,
     ErrorScreen,
@@ -32,100 +34,7 @@ from chatbot.tui.screens import (
     SettingsScreen,
 )
 from chatbot.tui.store import Message, Store, default_data_dir
-
-
-def find_models(search: Path = Path("corpus")) -> list[Path]:
-    """Model directories under ``corpus/``, newest first."""
-    found = [p.parent for p in search.glob("*/model/config.json")]
-    return sorted(found, key=lambda p: (p / "config.json").stat().st_mtime, reverse=True)
-
-
-SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "default_model"
-
-
-def default_model() -> Path | None:
-    """The model shipped with the package (trained on 红楼梦), else the newest under corpus/."""
-    if (SHIPPED_MODEL / "config.json").is_file():
-        return SHIPPED_MODEL
-    models = find_models()
-    return models[0] if models else None
-
-
-def score_style(score: float) -> str:
-    """Green for confident words, red for doubtful ones (cosine to the chosen word)."""
-    if score >= 0.6:
-        return "green"
-    if score >= 0.4:
-        return "yellow"
-    return "red"
-
-
-class Bubble(Static):
-    """One message. A bot bubble can grow word by word and colour words by score."""
-
-    def __init__(self, role: str, text: str = "", scores: list[float] | None = None):
-        super().__init__(classes=role)
-        self.role = role
-        self.words: list[str] = []
-        self.scores: list[float] = list(scores or [])
-        self.plain = text
-        self.show_scores = False
-
-    def on_mount(self) -> None:
-        self.refresh_text()
-
-    def add_words(self, words: list[tuple[str, float]]) -> None:
-        for w, s in words:
-            self.words.append(w)
-            self.scores.append(s)
-        self.plain = join_words(self.words)
-        self.refresh_text()
-
-    def refresh_text(self) -> None:
-        if self.role == "bot" and self.show_scores and self.words:
-            t = Text()
-            for i, (w, s) in enumerate(zip(self.words, self.scores)):
-                if i and join_words([self.words[i - 1], w]) != self.words[i - 1] + w:
-                    t.append(" ")
-                t.append(w, style=score_style(s))
-            self.update(t)
-            self.tooltip = " ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores))
-        else:
-            self.update(Text(self.plain or "…"))
-
-
-class HistoryInput(Input):
-    """The message box: ↑/↓ walk through earlier messages; a multi-line paste becomes
-    one message (lines joined by spaces)."""
-
-    BINDINGS = [Binding("up", "history(-1)", show=False), Binding("down", "history(1)", show=False)]
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.history: list[str] = []
-        self.cursor_in_history = 0
-
-    def remember(self, text: str) -> None:
-        if text and (not self.history or self.history[-1] != text):
-            self.history.append(text)
-        self.cursor_in_history = len(self.history)
-
-    def action_history(self, step: int) -> None:
-        if not self.history:
-            return
-        self.cursor_in_history = max(0, min(len(self.history), self.cursor_in_history + step))
-        self.value = (
-            self.history[self.cursor_in_history]
-            if self.cursor_in_history < len(self.history)
-            else ""
-        )
-        self.cursor_position = len(self.value)
-
-    def _on_paste(self, event) -> None:
-        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
-        self.insert_text_at_cursor(text)
-        event.stop()
-        event.prevent_default()
+from chatbot.tui.widgets import Bubble, HistoryInput
 
 
 class ChatApp(App):
@@ -314,9 +223,8 @@ class ChatApp(App):
 
     # -------------------------------------------------------------- commands
     def run_command(self, line: str) -> None:
-        name, _, arg = line[1:].partition(" ")
-        arg = arg.strip()
-        simple = {
+        """Carry out a slash command (parsed by ``chatbot.tui.commands``)."""
+        actions = {
             "help": self.action_help,
             "new": self.action_new_chat,
             "clear": self.action_clear,
@@ -326,31 +234,20 @@ class ChatApp(App):
             "chats": self.action_open_chat,
             "model": self.action_switch_model,
         }
-        numeric = {
-            "temp": ("temperature", float),
-            "topk": ("top_k", int),
-            "beam": ("beam", int),
-            "max": ("max_length", int),
-            "penalty": ("repetition_penalty", float),
-        }
         try:
-            if name in simple:
-                simple[name]()
-            elif name == "export":
-                self.action_export(arg or None)
-            elif name in numeric:
-                field, kind = numeric[name]
-                self.set_options(**{field: kind(arg)})
-            elif name == "seed":
-                self.set_options(seed=None if arg in ("", "off") else int(arg))
-            elif name == "strategy":
-                self.set_options(strategy=arg)
-            elif name == "scores":
-                self.set_scores(arg != "off")
+            command = parse(line)
+            if command.name == "set":
+                self.set_options(**command.options)
+            elif command.name == "export":
+                self.action_export(command.arg)
+            elif command.name == "scores":
+                self.set_scores(command.arg != "off")
             else:
-                self._status(f"unknown command /{name}; /help lists them")
-        except (ValueError, ChatbotError) as e:
-            self._status(f"/{name}: {e}")
+                actions[command.name]()
+        except CommandError as e:
+            self._status(str(e))
+        except ChatbotError as e:
+            self._status(f"{line.split()[0]}: {e}")
 
     def set_options(self, **changes) -> None:
         if changes.get("max_length", self.options.min_length) < self.options.min_length:
@@ -376,12 +273,9 @@ class ChatApp(App):
         if self.chat_id is None:
             return
         target = Path(path or f"chat-{self.chat_id}.md")
-        lines = [f"# Chat {self.chat_id} with {self.model_dir}\n"]
-        for m in self.store.messages(self.chat_id):
-            who = "**you**" if m.role == "user" else "**bot**"
-            lines.append(f"{who}: {m.text}\n")
+        title = f"Chat {self.chat_id} with {self.model_dir}"
         try:
-            target.write_text("\n".join(lines), encoding="utf-8")
+            target.write_text(to_markdown(title, self.store.messages(self.chat_id)), "utf-8")
         except OSError as e:
             self._status(f"export failed: {e.strerror}")
             return
@@ -419,7 +313,7 @@ class ChatApp(App):
                 self._status(f"loading {path}…")
                 self.load_model(path)
 
-        shipped = [SHIPPED_MODEL] if (SHIPPED_MODEL / "config.json").is_file() else []
+        shipped = [SHIPPED_MODEL] if ModelLayout(SHIPPED_MODEL).exists() else []
         self.push_screen(ModelPicker(shipped + find_models()), chosen)
 
     def get_system_commands(self, screen):
@@ -439,7 +333,3 @@ class ChatApp(App):
 
     def on_unmount(self) -> None:
         self.store.close()
-
-
-def options_summary(options: DecodeOptions) -> str:
-    return ", ".join(f"{k}={v}" for k, v in asdict(options).items())

@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from chatbot.tui.app import Bubble, ChatApp
+from chatbot.tui.app import ChatApp
 from chatbot.tui.screens import ErrorScreen, HelpScreen, SettingsScreen
+from chatbot.tui.widgets import Bubble
 from tests.conftest import LINES
 
 

@@ -1,6 +1,6 @@
 """Snapshot tests of the main screen, settings and help (pytest-textual-snapshot).
 
-Regenerate after an intended UI change with: pytest tests/test_tui_snapshots.py --snapshot-update
+Regenerate after an intended UI change with: pytest tests/tui/test_snapshots.py --snapshot-update
 """
 
 import time

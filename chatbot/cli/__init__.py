@@ -1,0 +1,48 @@
+"""``chatbot`` command line: one subcommand per stage of the pipeline, one module each.
+
+Every option of every subcommand explains itself in ``--help`` (most are made from the
+config dataclasses, ``options``). Every user-caused problem ends in one ``error: ...``
+line and exit code 2; Ctrl-C exits with 130. Tracebacks are kept for real bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from chatbot import __version__
+from chatbot.cli import chat, evaluate, prepare, reply, scratch, train
+from chatbot.cli.common import err_console
+from chatbot.errors import ChatbotError
+
+SUBCOMMANDS = (prepare, train, reply, evaluate, chat, scratch)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatbot",
+        description="A terminal chatbot that learns to talk like the characters of a novel.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in SUBCOMMANDS:
+        command.add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ChatbotError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

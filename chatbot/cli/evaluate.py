@@ -1,0 +1,80 @@
+"""``chatbot eval``: a model's test-split report, next to retrieval (and softmax)."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.options import HelpFormatter, add_options, from_args
+from chatbot.config import DecodeOptions
+
+ROWS = [
+    ("teacher-forced top-1", "top1", "{:.1%}"),
+    ("teacher-forced top-5", "top5", "{:.1%}"),
+    ("BLEU-2", "bleu2", "{:.3f}"),
+    ("distinct-1", "distinct1", "{:.3f}"),
+    ("distinct-2", "distinct2", "{:.3f}"),
+    ("degenerate", "degenerate", "{:.1%}"),
+    ("mean length", "mean_length", "{:.1f}"),
+    ("gold mean length", "gold_mean_length", "{:.1f}"),
+    ("Hits@1 of 10 (retrieval: word overlap)", "hits_at_1", "{:.1%}"),
+    ("median latency ms", "median_latency_ms", "{:.1f}"),
+]
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="score a model on its test split, next to retrieval and softmax references",
+        description="Evaluate a model (by default the shipped one) on the test split of its "
+        "corpus: teacher-forced top-1/top-5, BLEU-2, distinct-1/2, degenerate rate, length, "
+        "Hits@1 ranking and latency; the same for a retrieval baseline and, with --softmax, "
+        "a softmax-head model. Prints a table and writes eval.json into the model directory.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("model_dir", nargs="?", metavar="MODEL_DIR", help="same as --model")
+    add_model_option(p)
+    p.add_argument("--corpus", help="corpus directory (default: the one the model was trained on)")
+    p.add_argument("--softmax", metavar="DIR", help="a --head softmax model to compare")
+    p.add_argument("--limit", type=int, help="evaluate only the first N test pairs")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write the report (default MODEL_DIR/eval.json; for the shipped "
+        "model, nowhere: its eval.json is written by scripts/export_default_model.py)",
+    )
+    add_options(p, DecodeOptions, title="decoding")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatbot.evaluate import evaluate_model
+    from chatbot.fsutil import write_json
+    from chatbot.layout import SHIPPED_MODEL, ModelLayout
+
+    model = resolve_model(args.model or args.model_dir)
+    report = evaluate_model(
+        model,
+        corpus_dir=args.corpus,
+        options=from_args(DecodeOptions, args),
+        softmax_dir=args.softmax,
+        limit=args.limit,
+    )
+    systems = [k for k in ("model", "softmax", "retrieval") if k in report]
+    table = Table(title=f"test split: {report['test_pairs']} pairs ({report['corpus']})")
+    table.add_column("metric")
+    for name in systems:
+        table.add_column(name, justify="right")
+    for label, key, fmt in ROWS:
+        table.add_row(
+            label, *(fmt.format(report[s][key]) if key in report[s] else "-" for s in systems)
+        )
+    Console().print(table)
+    shipped = model.resolve() == SHIPPED_MODEL.resolve()
+    out = args.out or (None if shipped else ModelLayout.at(model).eval_report)
+    if out is not None:
+        write_json(out, report)
+    return 0

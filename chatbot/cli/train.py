@@ -1,0 +1,117 @@
+"""``chatbot train``: a prepared corpus -> a trained model, with a table per epoch."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from chatbot.cli.common import err_console, progress
+from chatbot.cli.options import HelpFormatter, add_options, from_args
+from chatbot.config import TrainConfig
+
+# (column, metrics.jsonl key, format); no vertical rules: eleven columns fit 80.
+EPOCH_COLUMNS = [
+    ("epoch", "epoch", "{:d}"),
+    ("train loss", "train_loss", "{:.3f}"),
+    ("valid loss", "valid_loss", "{:.3f}"),
+    ("top-1", "valid_top1", "{:.1%}"),
+    ("top-5", "valid_top5", "{:.1%}"),
+    ("degen.", "valid_degenerate", "{:.0%}"),
+    ("dist-2", "valid_distinct2", "{:.3f}"),
+    ("len", "valid_mean_length", "{:.1f}"),
+    ("Hits@1", "valid_hits1", "{:.1%}"),
+    ("lr", "lr", "{:.0e}"),
+    ("s", "seconds", "{:.0f}"),
+]
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train the seq2seq model on a prepared corpus",
+        description=(
+            "Train the seq2seq LSTM on CORPUS_DIR/pairs.tsv with the word table from "
+            "CORPUS_DIR/vectors.bin; the decoder outputs a word vector per step, read out by "
+            "cosine-nearest lookup. Writes CORPUS_DIR/model/ (or --out). Ends early when the "
+            "validation score stops improving or the time budget is spent, then reports the "
+            "test split. Ctrl-C keeps the last finished epoch; --resume continues from it."
+        ),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("corpus", metavar="CORPUS_DIR", help="a directory made by `chatbot prepare`")
+    p.add_argument("--out", metavar="MODEL_DIR", help="model directory (default CORPUS_DIR/model)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    add_options(p, TrainConfig, title="training")
+    p.set_defaults(func=run)
+
+
+def epoch_row(row: dict) -> list[str]:
+    return [fmt.format(row[key]) if key in row else "-" for _, key, fmt in EPOCH_COLUMNS]
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatbot.train import train
+
+    config = from_args(TrainConfig, args)
+    console = Console()
+    epochs = Table(
+        title="epochs (validation pairs)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for name, _, _ in EPOCH_COLUMNS:
+        epochs.add_column(name, justify="right")
+    with progress() as bar:
+        task = bar.add_task("epoch 1", total=None)
+        epoch = [1]
+
+        def on_batch(done: int, total: int, loss: float) -> None:
+            bar.update(task, completed=done, total=total)
+            if done % 10 == 0:
+                bar.update(task, description=f"epoch {epoch[0]} loss {loss:.3f}")
+
+        def on_epoch(row: dict) -> None:
+            epoch[0] = row["epoch"] + 1
+            bar.reset(task, description=f"epoch {epoch[0]}")
+            cells = epoch_row(row)
+            bar.console.print("  ".join(f"{n} {c}" for (n, _, _), c in zip(EPOCH_COLUMNS, cells)))
+            epochs.add_row(*cells)
+
+        try:
+            result = train(
+                args.corpus,
+                config,
+                model_dir=args.out,
+                resume=args.resume,
+                on_batch=on_batch,
+                on_epoch=on_epoch,
+            )
+        except KeyboardInterrupt:
+            err_console.print(
+                "interrupted: the last finished epoch is saved; continue with --resume"
+            )
+            return 130
+    console.print(epochs)
+    test = Table(title=f"test split ({result.model_dir})", show_header=False)
+    test.add_column("metric")
+    test.add_column("value", justify="right")
+    t = result.test
+    for name, value in [
+        ("teacher-forced top-1", f"{t['top1']:.1%}"),
+        ("teacher-forced top-5", f"{t['top5']:.1%}"),
+        ("greedy degenerate rate", f"{t['degenerate']:.1%}"),
+        ("greedy distinct-2", f"{t['distinct2']:.3f}"),
+        ("greedy mean length", f"{t['mean_length']:.1f}"),
+        ("Hits@1 of 10 (chance 10%)", f"{t.get('hits1', float('nan')):.1%}"),
+        ("trainable parameters", f"{result.trainable_parameters:,}"),
+        ("epochs (best)", f"{result.epochs} ({result.best_epoch})"),
+        ("stopped by", result.stopped),
+        ("seconds", f"{result.seconds:.0f}"),
+    ]:
+        test.add_row(name, value)
+    console.print(test)
+    return 0

@@ -1,0 +1,34 @@
+"""Shown instead of the chat when no model can be loaded."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Label, Markdown, Static
+
+
+class ErrorScreen(Screen[None]):
+    """What went wrong and the command that fixes it; never a traceback."""
+
+    BINDINGS = [Binding("q,escape,ctrl+q", "app.quit", "quit")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="error"):
+            yield Label("The chatbot cannot start", id="title")
+            yield Static(self.message, id="message")
+            yield Markdown(
+                "To make a model from a novel:\n\n"
+                "```\nscripts/prepare_corpus.sh NOVEL.txt\n"
+                ".venv/bin/chatbot train corpus/NOVEL\n"
+                ".venv/bin/chatbot chat corpus/NOVEL/model\n```"
+            )
+            yield Button("Quit", id="quit", variant="error")
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.app.exit(return_code=2)

@@ -1,0 +1,48 @@
+"""F1: every key and slash command."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Markdown
+
+from chatbot.tui.commands import COMMANDS
+
+KEYS = [
+    ("Enter", "send"),
+    ("↑ / ↓", "earlier messages"),
+    ("Esc", "stop the reply being written"),
+    ("Ctrl+N", "new chat"),
+    ("Ctrl+R", "regenerate the last reply"),
+    ("Ctrl+S", "settings"),
+    ("Ctrl+E", "export the chat to Markdown"),
+    ("Ctrl+P", "command palette"),
+    ("F1", "this help"),
+    ("Ctrl+Q", "quit"),
+]
+
+
+def help_markdown() -> str:
+    def table(head: str, rows: list[tuple[str, str]]) -> str:
+        esc = lambda s: s.replace("|", "\\|")  # noqa: E731
+        body = "\n".join(f"| {esc(a)} | {esc(b)} |" for a, b in rows)
+        return f"| {head} | does |\n| --- | --- |\n{body}\n"
+
+    return (
+        "# novel chatbot\n\nType a message and press **Enter**; the reply streams in word "
+        "by word.\n\n" + table("key", KEYS) + "\n" + table("command", list(COMMANDS.values()))
+    )
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Markdown(help_markdown())
+            yield Button("Close", id="close", variant="primary")
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss()

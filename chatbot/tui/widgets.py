@@ -1,0 +1,87 @@
+"""The chat's own widgets: a message bubble that grows word by word, and the message
+box with history."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from chatbot.ingest.textio import join_words
+
+
+def score_style(score: float) -> str:
+    """Green for confident words, red for doubtful ones (cosine to the chosen word)."""
+    if score >= 0.6:
+        return "green"
+    if score >= 0.4:
+        return "yellow"
+    return "red"
+
+
+class Bubble(Static):
+    """One message. A bot bubble can grow word by word and colour words by score."""
+
+    def __init__(self, role: str, text: str = "", scores: list[float] | None = None):
+        super().__init__(classes=role)
+        self.role = role
+        self.words: list[str] = []
+        self.scores: list[float] = list(scores or [])
+        self.plain = text
+        self.show_scores = False
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def add_words(self, words: list[tuple[str, float]]) -> None:
+        for w, s in words:
+            self.words.append(w)
+            self.scores.append(s)
+        self.plain = join_words(self.words)
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        if self.role == "bot" and self.show_scores and self.words:
+            t = Text()
+            for i, (w, s) in enumerate(zip(self.words, self.scores)):
+                if i and join_words([self.words[i - 1], w]) != self.words[i - 1] + w:
+                    t.append(" ")
+                t.append(w, style=score_style(s))
+            self.update(t)
+            self.tooltip = " ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores))
+        else:
+            self.update(Text(self.plain or "…"))
+
+
+class HistoryInput(Input):
+    """The message box: ↑/↓ walk through earlier messages; a multi-line paste becomes
+    one message (lines joined by spaces)."""
+
+    BINDINGS = [Binding("up", "history(-1)", show=False), Binding("down", "history(1)", show=False)]
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.history: list[str] = []
+        self.cursor_in_history = 0
+
+    def remember(self, text: str) -> None:
+        if text and (not self.history or self.history[-1] != text):
+            self.history.append(text)
+        self.cursor_in_history = len(self.history)
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        self.cursor_in_history = max(0, min(len(self.history), self.cursor_in_history + step))
+        self.value = (
+            self.history[self.cursor_in_history]
+            if self.cursor_in_history < len(self.history)
+            else ""
+        )
+        self.cursor_position = len(self.value)
+
+    def _on_paste(self, event) -> None:
+        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
+        self.insert_text_at_cursor(text)
+        event.stop()
+        event.prevent_default()

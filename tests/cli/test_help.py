@@ -1,0 +1,78 @@
+"""Every option of every subcommand explains itself; the model commands default to the
+shipped model."""
+
+import argparse
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chatbot.cli import build_parser
+from chatbot.cli.options import add_options, from_args
+from chatbot.config import DecodeOptions, ModelConfig, TrainConfig, setting
+from chatbot.layout import SHIPPED_MODEL, ModelLayout
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_option_of_every_subcommand_has_help(name):
+    parser = subcommands()[name]
+    assert parser.description, name
+    for action in parser._actions:
+        assert action.help and action.help.strip(), f"chatbot {name} {action.option_strings}"
+
+
+def test_options_come_from_the_config_dataclasses():
+    parser = argparse.ArgumentParser()
+    add_options(parser, TrainConfig)
+    args = parser.parse_args(["--hidden", "64", "--no-copy", "--lr", "0.01", "--head", "softmax"])
+    config = from_args(TrainConfig, args)
+    assert config.model == ModelConfig(hidden=64, copy=False, head="softmax")
+    assert config.lr == 0.01 and config.batch_size == TrainConfig().batch_size
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--head", "magic"])
+    parser = argparse.ArgumentParser()
+    add_options(parser, DecodeOptions)
+    assert from_args(DecodeOptions, parser.parse_args([])) == DecodeOptions()
+    assert from_args(DecodeOptions, parser.parse_args(["--seed", "4"])).seed == 4
+
+
+def test_a_setting_without_help_cannot_become_an_option():
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class Bad:
+        good: int = setting(1, "explained")
+        bad: int = field(default=2)
+
+    with pytest.raises(KeyError):
+        add_options(argparse.ArgumentParser(), Bad)
+
+
+def chatbot(*args, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "chatbot", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+    )
+
+
+@pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")
+def test_reply_uses_the_shipped_model_and_the_old_form_still_works():
+    new = chatbot("reply", "你好", "--seed", "1", "--json")
+    assert new.returncode == 0, new.stderr
+    old = chatbot("reply", str(SHIPPED_MODEL), "你好", "--seed", "1", "--json")
+    assert old.returncode == 0, old.stderr
+    explicit = chatbot("reply", "你好", "--model", str(SHIPPED_MODEL), "--seed", "1", "--json")
+    words = [json.loads(r.stdout)["words"] for r in (new, old, explicit)]
+    assert words[0] == words[1] == words[2] and words[0]
+    bad = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL))
+    assert bad.returncode == 2 and 'chatbot reply "TEXT"' in bad.stderr

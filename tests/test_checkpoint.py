@@ -1,0 +1,29 @@
+"""Saving and loading models without pickle; damaged files fail in one line."""
+
+import shutil
+
+import pytest
+
+from chatbot.checkpoint import load_model
+from chatbot.errors import ChatbotError
+from chatbot.layout import ModelLayout
+
+
+def test_corrupt_or_mismatched_model_fails_clearly(echo_model, tmp_path):
+    shutil.copytree(echo_model, tmp_path / "m")
+    lay = ModelLayout.at(tmp_path / "m")
+    assert load_model(lay.root).table.words[:3] == ["<pad>", "<s>", "</s>"]
+    with pytest.raises(ChatbotError, match="no model directory"):
+        load_model(tmp_path / "missing")
+    words = lay.vocab.read_text(encoding="utf-8")
+    lay.vocab.write_text(words + "多余\n", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="disagree"):
+        load_model(lay.root)
+    lay.vocab.write_text(words, encoding="utf-8")
+    data = lay.weights.read_bytes()
+    lay.weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ChatbotError, match="corrupt or truncated"):
+        load_model(lay.root)
+    lay.config.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="not a valid model config"):
+        load_model(lay.root)

@@ -1,0 +1,58 @@
+"""Settings: round trips through config.json, older layouts, and clear errors."""
+
+import json
+
+import pytest
+
+from chatbot.config import DecodeOptions, ModelCard, ModelConfig, TrainConfig
+from chatbot.errors import ChatbotError
+from chatbot.layout import SHIPPED_MODEL, ModelLayout
+
+
+def test_config_round_trip():
+    c = TrainConfig(ModelConfig(hidden=64, head="softmax"), lr=1e-3)
+    saved = json.loads(json.dumps(c.to_dict()))
+    assert "model" not in saved
+    assert TrainConfig.from_dict(saved, c.model.to_dict()) == c
+    mc = c.model_config(100, 16)
+    assert (mc.vocab_size, mc.dim, mc.hidden) == (100, 16, 64)
+    assert ModelConfig(**json.loads(json.dumps(mc.to_dict()))) == mc
+
+
+def test_older_flat_settings_and_strict_overrides():
+    flat = {"hidden": 48, "lr": 0.01, "no_longer_a_setting": 1}
+    c = TrainConfig.from_dict(flat)
+    assert c.model.hidden == 48 and c.lr == 0.01
+    with pytest.raises(ChatbotError, match="no_longer_a_setting"):
+        TrainConfig.from_dict(flat, strict=True)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: ModelConfig(head="magic"),
+        lambda: ModelConfig(dropout=1.0),
+        lambda: TrainConfig(batch_size=0),
+        lambda: TrainConfig(lr=0),
+        lambda: DecodeOptions(top_k=0),
+    ],
+)
+def test_bad_settings_are_clear_errors(bad):
+    with pytest.raises(ChatbotError):
+        bad()
+
+
+@pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")
+def test_model_card_reads_the_shipped_config():
+    card = ModelCard.read(SHIPPED_MODEL)
+    assert card.model.vocab_size > 1000 and card.train.max_query == 40
+    assert card.test["top5"] > 0.3
+    assert ModelCard.from_dict(card.to_dict()) == card
+
+
+def test_model_card_of_a_broken_config_is_one_line(tmp_path):
+    (tmp_path / "config.json").write_text('{"train": {}}', encoding="utf-8")
+    with pytest.raises(ChatbotError, match="not a valid model config"):
+        ModelCard.read(tmp_path)
+    with pytest.raises(ChatbotError, match="no model config"):
+        ModelCard.read(tmp_path / "nowhere")

@@ -1,0 +1,33 @@
+"""Evaluation: ranking references, metrics and the eval command."""
+
+import pytest
+
+from chatbot.data import Encoded, Example
+from chatbot.evaluate import overlap_hits
+from chatbot.ingest.dialogue import Pair
+from chatbot.metrics import degenerate_rate, distinct_n, is_degenerate
+
+
+def test_overlap_ranking_reference_on_hand_made_examples():
+    def ex(q: str, r: str) -> Example:
+        return Example(
+            Encoded([], [], []), [], Pair(q, r, 0, query_tokens=list(q), reply_tokens=list(r))
+        )
+
+    train = [ex("甲乙", "丙丁"), ex("丙", "甲")]
+    # Each reply shares a word with its own query only: always ranked first.
+    test = [ex("风", "风来"), ex("雨", "雨去"), ex("雪", "雪落")]
+    assert overlap_hits(train, test, candidates=3) == 1.0
+    # No reply shares anything: all tie, so each query gets the expected 1/3.
+    test = [ex("风", "甲"), ex("雨", "乙"), ex("雪", "丙")]
+    assert overlap_hits(train, test, candidates=3) == pytest.approx(1 / 3)
+
+
+def test_reply_metrics_on_hand_made_examples():
+    assert is_degenerate([])
+    assert is_degenerate(["好", "好", "好"])
+    assert is_degenerate(["我", "说", "我", "说"])
+    assert not is_degenerate(["我", "说", "你", "说"])
+    assert degenerate_rate([["a"], [], ["b", "b", "b"], ["c", "d"]]) == 0.5
+    assert distinct_n([["a", "b", "c"], ["a", "b", "d"]], 2) == pytest.approx(3 / 4)
+    assert distinct_n([["a", "b"]], 1) == 1.0

@@ -1,0 +1,102 @@
+"""The training loop: learning, exact resume, the train command."""
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from chatbot.checkpoint import load_model
+from chatbot.data import EOS, PAD, batches, make_examples
+from chatbot.decode import greedy
+from chatbot.errors import ChatbotError
+from chatbot.ingest.dialogue import read_pairs
+from chatbot.layout import ModelLayout
+from chatbot.train import train
+from tests.conftest import tiny
+
+
+def test_tiny_model_learns_its_pairs(echo_corpus, tmp_path):
+    cfg = tiny(hidden=64, lr=1e-2, max_epochs=40, patience=100, lr_patience=100)
+    result = train(echo_corpus, cfg, model_dir=tmp_path / "m")
+    # Valid and test pairs are the same six exchanges: a model that learned them scores high.
+    assert result.test["top1"] > 0.9
+    assert result.test["degenerate"] == 0
+    loaded = load_model(tmp_path / "m")
+    ex = make_examples(read_pairs(echo_corpus / "pairs.tsv"), loaded.table, 40, 30)
+    (b,) = list(batches(ex[:6], 8, loaded.table.dim))
+    ids, scores = greedy(loaded.model, *loaded.model.start(b), 31)
+    got = [[loaded.table.words[i] for i in row if i not in (PAD, EOS)] for row in ids.tolist()]
+    want = [
+        [loaded.table.words[i] for i in e.reply[:-1]]
+        for e in sorted(ex[:6], key=lambda e: (len(e.reply), len(e.query.ids)))
+    ]
+    assert sum(g == w for g, w in zip(got, want)) >= 4  # greedy replies are the learned ones
+    assert (scores[ids != PAD] <= 1.0 + 1e-6).all()  # cosine similarities
+    rows = [json.loads(x) for x in ModelLayout.at(tmp_path / "m").metrics.read_text().splitlines()]
+    assert len(rows) == result.epochs
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"] / 5
+
+
+def test_resume_reaches_the_same_weights(story_corpus, tmp_path):
+    corpus = story_corpus
+    cfg = tiny(dropout=0.3, max_epochs=3, patience=100)
+    train(corpus, cfg, model_dir=tmp_path / "straight")
+    train(corpus, replace(cfg, max_epochs=1), model_dir=tmp_path / "split")
+    train(corpus, cfg, model_dir=tmp_path / "split", resume=True)
+    a = load_file(str(ModelLayout.at(tmp_path / "straight").checkpoint))
+    b = load_file(str(ModelLayout.at(tmp_path / "split").checkpoint))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_resume_refuses_other_vectors_and_missing_checkpoint(story_corpus, tmp_path):
+    corpus = story_corpus
+    with pytest.raises(ChatbotError, match="nothing to resume"):
+        train(corpus, tiny(max_epochs=1), model_dir=tmp_path / "none", resume=True)
+    cfg = tiny(max_epochs=1)
+    train(corpus, cfg, model_dir=tmp_path / "m")
+    state = json.loads(ModelLayout.at(tmp_path / "m").checkpoint_state.read_text())
+    state["vectors_sha256"] = "0" * 64
+    ModelLayout.at(tmp_path / "m").checkpoint_state.write_text(json.dumps(state))
+    with pytest.raises(ChatbotError, match="other vectors"):
+        train(corpus, tiny(max_epochs=2), model_dir=tmp_path / "m", resume=True)
+
+
+def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_path):
+    corpus = story_corpus
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "chatbot", "train", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    r = cli(
+        str(corpus),
+        "--out",
+        str(tmp_path / "m"),
+        "--hidden",
+        "16",
+        "--encoder-layers",
+        "1",
+        "--max-epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--sample",
+        "4",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "teacher-forced top-5" in r.stdout and "greedy distinct-2" in r.stdout
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert {"model", "train", "vectors_sha256", "package_version", "test"} <= config.keys()
+    r = cli(str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "run `chatbot prepare` first" in r.stderr

@@ -1,0 +1,10 @@
+"""A chat as Markdown."""
+
+from chatbot.tui.export import to_markdown
+from chatbot.tui.store import Message
+
+
+def test_markdown_names_who_said_what_in_order():
+    md = to_markdown("Chat 3", [Message("user", "你好"), Message("bot", "好。", [0.5, 0.4])])
+    assert md == "# Chat 3\n\n**you**: 你好\n\n**bot**: 好。\n"
+    assert to_markdown("empty", []) == "# empty\n"
