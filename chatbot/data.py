@@ -111,14 +111,19 @@ def encode_query(table: WordTable, tokens: Sequence[str], max_len: int) -> Encod
     return Encoded(ids, pos, [table.fallback_vector(tokens[i]) for i in pos])
 
 
-def encode_reply(table: WordTable, tokens: Sequence[str], max_len: int) -> list[int]:
-    """Reply ids ending in EOS. A long reply is cut after its last sentence end that fits,
-    so the model learns to stop where people stop, not mid-clause."""
+def cut_reply(tokens: Sequence[str], max_len: int) -> list[str]:
+    """A reply of at most ``max_len`` tokens: a long one is cut after its last sentence
+    end that fits, so the model learns to stop where people stop, not mid-clause."""
     tokens = list(tokens)
     if len(tokens) > max_len:
         cut = max((i + 1 for i, t in enumerate(tokens[:max_len]) if t in _SENTENCE_END), default=0)
         tokens = tokens[: cut or max_len]
-    return [*table.ids(tokens), EOS]
+    return tokens
+
+
+def encode_reply(table: WordTable, tokens: Sequence[str], max_len: int) -> list[int]:
+    """Reply ids ending in EOS, cut as ``cut_reply`` cuts."""
+    return [*table.ids(cut_reply(tokens, max_len)), EOS]
 
 
 @dataclass

@@ -37,7 +37,7 @@ from chatbot.data import (
     WordTable,
     batches,
     collate,
-    encode_reply,
+    cut_reply,
     split_examples,
 )
 from chatbot.decode import greedy
@@ -190,10 +190,9 @@ def ranking_hits(
     }
 
 
-def _gold(bot: Chatbot, ex: Example, max_reply: int) -> list[str]:
-    ids = encode_reply(bot.table, ex.pair.reply_tokens, max_reply)
-    n = len(ids) - 1 if ids[-1] == EOS else len(ids)
-    return list(ex.pair.reply_tokens[:n])
+def _gold(ex: Example, max_reply: int) -> list[str]:
+    """The reply as training targets cut it."""
+    return cut_reply(ex.pair.reply_tokens, max_reply)
 
 
 def reply_metrics(replies: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
@@ -228,7 +227,7 @@ def model_report(
         r = bot.reply(ex.pair.query, opts)
         latency.append(time.perf_counter() - start)
         replies.append(r.words)
-    gold = [_gold(bot, ex, max_reply) for ex in test]
+    gold = [_gold(ex, max_reply) for ex in test]
     ranks = ranking_hits(
         bot.model, test, train, bot.table, candidates=hits_candidates, seed=seed, device=bot.device
     )
@@ -265,8 +264,8 @@ def retrieval_report(
     replies = []
     for ex in test:
         best = int(np.argmax(keys @ mean_vec(ex)))
-        replies.append(_gold(bot, train[best], max_reply))
-    gold = [_gold(bot, ex, max_reply) for ex in test]
+        replies.append(_gold(train[best], max_reply))
+    gold = [_gold(ex, max_reply) for ex in test]
     return {**reply_metrics(replies, gold), "hits_at_1": overlap_hits(train, test)}
 
 

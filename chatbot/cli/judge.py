@@ -1,0 +1,116 @@
+"""``chatbot judge make|score``: blind reading sets and their judged scores."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from chatbot.cli.options import HelpFormatter
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "judge",
+        help="judged evaluation: make a blind reading set, score a reader's verdicts",
+        description="What a reader thinks of the replies, measured blind. `make` writes "
+        "items.md (what the reader sees), rubric.md and key.json (which letter is which, "
+        "never shown); a reader returns verdicts.json; `score` reports the judged scores. "
+        "Sets quote the novel: keep them out of git (under corpus/ or a temp folder).",
+        formatter_class=HelpFormatter,
+    )
+    judge_sub = p.add_subparsers(dest="judge_command", metavar="STEP", required=True)
+    make = judge_sub.add_parser(
+        "make",
+        help="write a blind set from the test split",
+        description="Sample test pairs of MODEL_DIR's corpus and write, per item, the "
+        "message, the book's own reply and one reply per system, shuffled under neutral "
+        "letters: items.md, rubric.md and key.json in OUT_DIR. The same seed gives the "
+        "same set.",
+        formatter_class=HelpFormatter,
+    )
+    make.add_argument("model", metavar="MODEL_DIR", help="the model judged as system 'model'")
+    make.add_argument("out", metavar="OUT_DIR", help="where the set is written")
+    make.add_argument("--n", type=int, default=60, help="items (test pairs) in the set")
+    make.add_argument("--seed", type=int, default=0, help="which pairs, and their letters")
+    make.add_argument(
+        "--system",
+        action="append",
+        default=[],
+        metavar="NAME=MODEL_DIR[:FLAGS]",
+        help="one more system: a model decoded with FLAGS (e.g. "
+        "'beam=corpus/x/model:--strategy beam --beam 4'); repeatable",
+    )
+    make.add_argument("--corpus", help="corpus directory (default: the model's)")
+    make.set_defaults(func=run_make)
+    score = judge_sub.add_parser(
+        "score",
+        help="score a reader's verdicts.json",
+        description="Check OUT_DIR/verdicts.json against key.json and print, per system, "
+        "mean fluency and relevance, the share rated >= 4 on relevance and the share "
+        "picked best, with 95% bootstrap intervals, and pairwise win rates. Writes "
+        "scores.json (no novel text) into OUT_DIR.",
+        formatter_class=HelpFormatter,
+    )
+    score.add_argument("out", metavar="OUT_DIR", help="a set made by `chatbot judge make`")
+    score.add_argument("--verdicts", help="the verdicts file (default OUT_DIR/verdicts.json)")
+    score.add_argument("--reps", type=int, default=2000, help="bootstrap resamples")
+    score.set_defaults(func=run_score)
+
+
+def run_make(args: argparse.Namespace) -> int:
+    from chatbot.judge import make_set, parse_system
+
+    systems = [parse_system(s) for s in args.system]
+    out = make_set(
+        args.model, args.out, n=args.n, seed=args.seed, systems=systems, corpus_dir=args.corpus
+    )
+    print(f"wrote {out}/items.md, rubric.md (for the reader) and key.json (not for the reader)")
+    return 0
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from chatbot.fsutil import write_json
+    from chatbot.judge import read_verdicts, score_set
+
+    report = score_set(read_verdicts(args.out, args.verdicts), reps=args.reps)
+    write_json(Path(args.out) / "scores.json", report)
+    print_scores(report)
+    return 0
+
+
+def interval(s: dict, percent: bool = False) -> str:
+    if percent:
+        return f"{s['mean']:.0%} [{s['low']:.0%}, {s['high']:.0%}]"
+    return f"{s['mean']:.2f} [{s['low']:.2f}, {s['high']:.2f}]"
+
+
+def print_scores(report: dict) -> None:
+    console = Console()
+    criteria = report["criteria"]
+    main = criteria[-1]
+    table = Table(title=f"judged blind: {report['items']} items (mean [95% bootstrap interval])")
+    table.add_column("system")
+    for c in criteria:
+        table.add_column(c, justify="right")
+    table.add_column(f"{main} >= 4", justify="right")
+    table.add_column("picked best", justify="right")
+    for name, s in report["systems"].items():
+        table.add_row(
+            name,
+            *(interval(s[c]) for c in criteria),
+            interval(s[f"{main}_4plus"], True),
+            interval(s["best"], True),
+        )
+    console.print(table)
+    names = list(report["systems"])
+    wins = Table(title="row beats column (criteria summed; ties count half)")
+    wins.add_column("")
+    for n in names:
+        wins.add_column(n, justify="right")
+    for a in names:
+        wins.add_row(a, *("-" if a == b else interval(report["wins"][a][b], True) for b in names))
+    console.print(wins)

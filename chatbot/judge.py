@@ -1,0 +1,356 @@
+"""Judged evaluation: what a reader thinks of the replies, measured blind.
+
+``make_set`` samples test pairs and writes, into one directory:
+
+- ``items.md``: for each item the message (and who answers whom, where the book says),
+  then one candidate per system under neutral letters shuffled per item: the book's
+  own reply ("gold"), the model's, the retrieval baseline's and any other system's;
+- ``rubric.md``: the criteria with an anchor for every score, and the verdicts schema;
+- ``key.json``: which letter is which system. The reader never sees it.
+
+A reader (a person, or any blind reader given only items.md and rubric.md) returns
+``verdicts.json``; ``score_set`` checks it against the key and reports, per system,
+mean scores, the share rated >= 4 and the share picked best, each with a 95% bootstrap
+interval over items, and pairwise win rates. Sets quote the novel: keep them out of git
+(under corpus/ or a temporary folder); only scores are committed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from chatbot.config import DecodeOptions
+from chatbot.errors import ChatbotError
+from chatbot.fsutil import ensure_dir, read_json, write_json
+
+MAX_GOLD_WORDS = 60
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+GOLD, MODEL, RETRIEVAL = "gold", "model", "retrieval"
+
+# Every criterion a set can ask for: what it measures and an anchor for each score.
+CRITERIA: dict[str, tuple[str, list[str]]] = {
+    "fluency": (
+        "Is it natural, grammatical text in the register of the novel, whatever it says?",
+        [
+            "1: not language: a string of words or fragments that form no sentence",
+            "2: broken: some phrases make sense, but the whole does not read as a sentence",
+            "3: understandable, with clear errors or awkward, unnatural wording",
+            "4: natural, with a small slip or an odd word",
+            "5: reads as if a good writer of this novel wrote it",
+        ],
+    ),
+    "relevance": (
+        "Does it fit as a reply to this message, said by these speakers (where shown)?",
+        [
+            "1: unrelated to the message, or no reply at all",
+            "2: a stock line that could answer almost anything, or barely touches the message",
+            "3: related to the message, but an odd or partial answer",
+            "4: a fitting reply, with something slightly off",
+            "5: exactly what one could expect this speaker to answer here",
+        ],
+    ),
+}
+REPLY_CRITERIA = ("fluency", "relevance")
+
+
+@dataclass(frozen=True)
+class System:
+    """One source of candidates: the book ("gold"), the retrieval baseline, or a model
+    directory decoded with ``options``."""
+
+    name: str
+    model: str | None = None
+    options: DecodeOptions = field(default_factory=DecodeOptions)
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {"name": self.name, "model": self.model, "options": asdict(self.options)}
+
+
+def parse_system(spec: str) -> System:
+    """``NAME=MODEL_DIR[:DECODING FLAGS]`` (e.g. ``beam=corpus/x/model:--strategy beam``),
+    or ``retrieval``."""
+    if spec == RETRIEVAL:
+        return System(RETRIEVAL)
+    name, eq, rest = spec.partition("=")
+    if not eq or not name or not rest:
+        raise ChatbotError(f"--system {spec!r}: write NAME=MODEL_DIR[:decoding flags]")
+    model, _, flags = rest.partition(":")
+    return System(name, model, _decode_flags(flags, spec))
+
+
+def _decode_flags(flags: str, spec: str) -> DecodeOptions:
+    import argparse
+
+    from chatbot.cli.options import add_options, from_args
+
+    parser = argparse.ArgumentParser(prog=f"--system {spec}", add_help=False, exit_on_error=False)
+    add_options(parser, DecodeOptions)
+    try:
+        args, unknown = parser.parse_known_args(shlex.split(flags))
+    except (argparse.ArgumentError, ValueError) as e:
+        raise ChatbotError(f"--system {spec!r}: {e}") from None
+    if unknown:
+        raise ChatbotError(f"--system {spec!r}: unknown decoding flags {' '.join(unknown)}")
+    return from_args(DecodeOptions, args)
+
+
+def _book_line(text: str, tokens: list[str], limit: int = MAX_GOLD_WORDS) -> str:
+    """A line of the book as the reader sees it: whole, or cut at a sentence end within
+    ``limit`` words."""
+    from chatbot.data import cut_reply
+    from chatbot.ingest.textio import join_words
+
+    return text if len(tokens) <= limit else join_words(cut_reply(tokens, limit))
+
+
+@dataclass
+class Item:
+    item: int
+    position: int
+    message: str
+    query_speaker: str | None
+    reply_speaker: str | None
+    candidates: dict[str, str]  # system name -> text
+
+
+def make_set(
+    model_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    n: int = 60,
+    seed: int = 0,
+    systems: list[System] | None = None,
+    corpus_dir: str | Path | None = None,
+) -> Path:
+    """Write items.md, rubric.md and key.json for ``n`` test pairs of the model's corpus;
+    see the module docstring. The same arguments give the same set."""
+    from chatbot.bot import Chatbot
+    from chatbot.data import split_examples
+    from chatbot.evaluate import corpus_of
+    from chatbot.ingest.dialogue import read_pairs
+    from chatbot.retrieve import OverlapIndex
+
+    systems = [System(MODEL, str(model_dir)), System(RETRIEVAL), *(systems or [])]
+    names = [GOLD] + [s.name for s in systems]
+    if len(set(names)) != len(names):
+        raise ChatbotError(f"system names must differ: {', '.join(names)}")
+    if n < 1:
+        raise ChatbotError("--n must be at least 1")
+    bots = {s.model: Chatbot.load(s.model) for s in systems if s.model}
+    main = bots[str(model_dir)]
+    corpus = corpus_of(main, corpus_dir)
+    train, _, test = split_examples(read_pairs(corpus.pairs), main.table, main.card.train)
+    eligible = [e for e in test if 0 < len(e.pair.reply_tokens) <= MAX_GOLD_WORDS]
+    chosen = random.Random(seed).sample(eligible, min(n, len(eligible)))
+    index = OverlapIndex([e.pair.query_tokens for e in train])
+    items = []
+    for k, ex in enumerate(chosen, 1):
+        p = ex.pair
+        candidates = {GOLD: p.reply}
+        for s in systems:
+            if s.name == RETRIEVAL:
+                hits = index.search(p.query_tokens)
+                best = train[hits[0][0]].pair if hits else train[0].pair
+                candidates[s.name] = _book_line(best.reply, best.reply_tokens)
+            else:
+                options = s.options if s.options.seed is not None else replace(s.options, seed=k)
+                candidates[s.name] = bots[s.model].reply(p.query, options).text or "(no reply)"
+        items.append(Item(k, p.position, p.query, p.query_speaker, p.reply_speaker, candidates))
+    return write_set(out_dir, items, seed=seed, systems=systems, model=str(model_dir))
+
+
+def write_set(
+    out_dir: str | Path,
+    items: list[Item],
+    *,
+    seed: int,
+    systems: list[System],
+    model: str,
+    criteria: tuple[str, ...] = REPLY_CRITERIA,
+) -> Path:
+    """Shuffle each item's candidates under letters and write the three files."""
+    out = ensure_dir(out_dir)
+    rng = random.Random(seed * 7919 + 1)
+    keys, blocks = [], []
+    for it in items:
+        names = list(it.candidates)
+        rng.shuffle(names)
+        letters = dict(zip(LETTERS, names))
+        keys.append({"item": it.item, "position": it.position, "letters": letters})
+        speakers = ""
+        if it.reply_speaker or it.query_speaker:
+            speakers = (
+                f"**Speakers:** {it.reply_speaker or 'someone'} answers "
+                f"{it.query_speaker or 'someone'}\n\n"
+            )
+        options = "\n".join(
+            f"- **{letter}:** {it.candidates[name]}" for letter, name in letters.items()
+        )
+        blocks.append(f"## Item {it.item}\n\n{speakers}**Message:** {it.message}\n\n{options}\n")
+    (out / "items.md").write_text(
+        f"# Reading set: {len(items)} items\n\nRead rubric.md first. Each item shows a message "
+        "from a novel's dialogue and candidate replies under letters.\n\n" + "\n".join(blocks),
+        encoding="utf-8",
+    )
+    (out / "rubric.md").write_text(rubric(criteria, len(items)), encoding="utf-8")
+    write_json(
+        out / "key.json",
+        {
+            "version": 1,
+            "mode": "reply",
+            "seed": seed,
+            "model": model,
+            "criteria": list(criteria),
+            "systems": [{"name": GOLD}] + [s.to_dict() for s in systems],
+            "items": keys,
+        },
+    )
+    return out
+
+
+def rubric(criteria: tuple[str, ...], n: int) -> str:
+    parts = [
+        "# How to rate\n",
+        f"items.md holds {n} items. In each, rate every candidate on its own, on each "
+        "criterion below, with a whole number from 1 to 5, then pick the one best candidate "
+        "of the item. Candidates come from different sources and their order is random; "
+        "judge only what is written. Texts are in the novel's language and period style: "
+        "old-fashioned wording is not an error.\n",
+    ]
+    for name in criteria:
+        question, anchors = CRITERIA[name]
+        parts.append(f"## {name}\n\n{question}\n\n" + "\n".join(f"- {a}" for a in anchors) + "\n")
+    example = {
+        "items": [
+            {
+                "item": 1,
+                "ratings": {
+                    "A": {c: 4 for c in criteria},
+                    "B": {c: 2 for c in criteria},
+                },
+                "best": "A",
+            }
+        ]
+    }
+    parts.append(
+        "## What to return\n\nA file `verdicts.json`: one entry per item, every letter of the "
+        "item rated on every criterion, `best` one of its letters. For example:\n\n"
+        f"```json\n{json.dumps(example, indent=2)}\n```\n"
+    )
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ scoring
+
+
+@dataclass
+class Verdicts:
+    """Checked verdicts, by system name: per item, each system's ratings and the best."""
+
+    systems: list[str]
+    criteria: list[str]
+    ratings: list[dict[str, dict[str, int]]]  # item -> system -> criterion -> score
+    best: list[str]  # item -> system
+
+
+def read_verdicts(out_dir: str | Path, verdicts: str | Path | None = None) -> Verdicts:
+    """``verdicts.json`` checked against ``key.json``; every problem names its item."""
+    out = Path(out_dir)
+    key = read_json(out / "key.json", "judge key")
+    path = Path(verdicts) if verdicts else out / "verdicts.json"
+    data = read_json(path, "verdicts file")
+
+    def bad(message: str) -> ChatbotError:
+        return ChatbotError(f"{path}: {message}")
+
+    criteria = key["criteria"]
+    entries = data.get("items")
+    if not isinstance(entries, list):
+        raise bad('expected {"items": [...]} (see rubric.md)')
+    by_item: dict[int, dict] = {}
+    for e in entries:
+        if not isinstance(e, dict) or not isinstance(e.get("item"), int):
+            raise bad(f"every entry needs an integer 'item' ({e!r:.60})")
+        if e["item"] in by_item:
+            raise bad(f"item {e['item']} is rated twice")
+        by_item[e["item"]] = e
+    wanted = {k["item"] for k in key["items"]}
+    if extra := sorted(set(by_item) - wanted):
+        raise bad(f"item {extra[0]} is not in the set")
+    ratings, best = [], []
+    for k in key["items"]:
+        item, letters = k["item"], k["letters"]
+        e = by_item.get(item)
+        if e is None:
+            raise bad(f"item {item} has no verdict ({len(by_item)} of {len(wanted)} rated)")
+        got = e.get("ratings")
+        if not isinstance(got, dict) or set(got) != set(letters):
+            have = sorted(got) if isinstance(got, dict) else "none"
+            raise bad(f"item {item} must rate letters {sorted(letters)}, has {have}")
+        row: dict[str, dict[str, int]] = {}
+        for letter, name in letters.items():
+            scores = got[letter] if isinstance(got[letter], dict) else {}
+            for c in criteria:
+                v = scores.get(c)
+                if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 5:
+                    raise bad(f"item {item}, {letter}: {c} must be a whole number 1-5, got {v!r}")
+            row[name] = {c: scores[c] for c in criteria}
+        if e.get("best") not in letters:
+            raise bad(f"item {item}: best must be one of {sorted(letters)}, got {e.get('best')!r}")
+        ratings.append(row)
+        best.append(letters[e["best"]])
+    return Verdicts([s["name"] for s in key["systems"]], criteria, ratings, best)
+
+
+def bootstrap(values: list[float], reps: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the mean of ``values`` (resampling items)."""
+    import numpy as np
+
+    if not values:
+        return float("nan"), float("nan")
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(reps, len(x)))].mean(1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def score_set(verdicts: Verdicts, reps: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """Per system: each criterion's mean, the share rated >= 4 on the last criterion
+    (relevance for replies), the share picked best, each with its 95% bootstrap interval;
+    and for each pair of systems the share of items where the first scores higher
+    (criteria summed; a tie counts half)."""
+
+    def stat(values: list[float]) -> dict[str, float]:
+        lo, hi = bootstrap(values, reps, seed)
+        return {"mean": sum(values) / len(values), "low": lo, "high": hi}
+
+    main = verdicts.criteria[-1]
+    systems: dict[str, Any] = {}
+    for s in verdicts.systems:
+        rated = [r[s] for r in verdicts.ratings]
+        systems[s] = {c: stat([r[c] for r in rated]) for c in verdicts.criteria}
+        systems[s][f"{main}_4plus"] = stat([float(r[main] >= 4) for r in rated])
+        systems[s]["best"] = stat([float(b == s) for b in verdicts.best])
+    wins: dict[str, dict[str, Any]] = {}
+    for a in verdicts.systems:
+        for b in verdicts.systems:
+            if a != b:
+                outcome = []
+                for r in verdicts.ratings:
+                    sa, sb = sum(r[a].values()), sum(r[b].values())
+                    outcome.append(1.0 if sa > sb else 0.5 if sa == sb else 0.0)
+                wins.setdefault(a, {})[b] = stat(outcome)
+    return {
+        "items": len(verdicts.ratings),
+        "criteria": verdicts.criteria,
+        "systems": systems,
+        "wins": wins,
+    }

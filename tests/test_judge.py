@@ -1,0 +1,158 @@
+"""Judged evaluation: blind sets (shuffling, seeds, nothing revealing), and scores."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from chatbot.config import DecodeOptions
+from chatbot.errors import ChatbotError
+from chatbot.judge import (
+    System,
+    bootstrap,
+    make_set,
+    parse_system,
+    read_verdicts,
+    score_set,
+)
+
+
+@pytest.fixture(scope="module")
+def judge_set(echo_model, echo_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("judge") / "set"
+    beam = System("beam", str(echo_model), DecodeOptions(strategy="beam"))
+    make_set(echo_model, out, n=8, seed=3, systems=[beam], corpus_dir=echo_corpus)
+    return out
+
+
+def key_of(out):
+    return json.loads((out / "key.json").read_text(encoding="utf-8"))
+
+
+def verdicts_where(out, score_of, best_of=None):
+    """Verdicts rating each system ``score_of[name]`` on every criterion."""
+    key = key_of(out)
+    items = []
+    for k in key["items"]:
+        letters = k["letters"]
+        ratings = {x: {c: score_of[n] for c in key["criteria"]} for x, n in letters.items()}
+        best = next(x for x, n in letters.items() if n == (best_of or "gold"))
+        items.append({"item": k["item"], "ratings": ratings, "best": best})
+    return {"items": items}
+
+
+def write(out, data):
+    (out / "verdicts.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_set_shows_the_reader_nothing_but_texts(judge_set, echo_model):
+    items = (judge_set / "items.md").read_text(encoding="utf-8")
+    rubric = (judge_set / "rubric.md").read_text(encoding="utf-8")
+    for secret in ("gold", "retrieval", "beam", "model", str(echo_model), "key.json", "system"):
+        assert secret not in items.lower() and secret not in rubric.lower(), secret
+    key = key_of(judge_set)
+    assert len(key["items"]) == items.count("## Item ")
+    names = {s["name"] for s in key["systems"]}
+    assert names == {"gold", "model", "retrieval", "beam"}
+    for k in key["items"]:
+        assert set(k["letters"].values()) == names
+        assert set(k["letters"]) == set("ABCD")
+    # shuffled per item: the book's reply is not always under the same letter
+    gold_letters = {next(x for x, n in k["letters"].items() if n == "gold") for k in key["items"]}
+    assert len(gold_letters) > 1
+
+
+def test_same_seed_same_set_other_seed_other_set(judge_set, echo_model, echo_corpus, tmp_path):
+    beam = System("beam", str(echo_model), DecodeOptions(strategy="beam"))
+    again = make_set(
+        echo_model, tmp_path / "a", n=8, seed=3, systems=[beam], corpus_dir=echo_corpus
+    )
+    for name in ("items.md", "rubric.md", "key.json"):
+        assert (again / name).read_bytes() == (judge_set / name).read_bytes(), name
+    other = make_set(
+        echo_model, tmp_path / "b", n=8, seed=4, systems=[beam], corpus_dir=echo_corpus
+    )
+    assert key_of(other)["items"] != key_of(judge_set)["items"]
+
+
+def test_scores_follow_the_verdicts(judge_set):
+    write(judge_set, verdicts_where(judge_set, {"gold": 5, "retrieval": 4, "model": 2, "beam": 2}))
+    report = score_set(read_verdicts(judge_set), reps=200)
+    n = len(key_of(judge_set)["items"])
+    assert report["items"] == n
+    s = report["systems"]
+    assert s["gold"]["fluency"] == {"mean": 5.0, "low": 5.0, "high": 5.0}
+    assert s["model"]["relevance"]["mean"] == 2.0
+    assert s["retrieval"]["relevance_4plus"]["mean"] == 1.0
+    assert s["gold"]["best"]["mean"] == 1.0 and s["beam"]["best"]["mean"] == 0.0
+    assert report["wins"]["gold"]["model"]["mean"] == 1.0
+    assert report["wins"]["model"]["beam"]["mean"] == 0.5  # all ties
+
+
+def test_bootstrap_interval_brackets_the_mean_and_narrows_with_n():
+    assert bootstrap([3.0] * 10) == (3.0, 3.0)
+    small = bootstrap([1.0, 5.0] * 5, reps=2000)
+    large = bootstrap([1.0, 5.0] * 200, reps=2000)
+    assert small[0] < 3.0 < small[1] and large[0] < 3.0 < large[1]
+    assert large[1] - large[0] < (small[1] - small[0]) / 3
+    assert bootstrap([1.0, 5.0] * 5, seed=1) == bootstrap([1.0, 5.0] * 5, seed=1)
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda v: v["items"].pop(), r"item \d+ has no verdict \(\d+ of \d+ rated\)"),
+        (lambda v: v["items"][0]["ratings"]["A"].update(fluency=6), "item 1, A: fluency must be"),
+        (lambda v: v["items"][1]["ratings"]["B"].pop("relevance"), "item 2, B: relevance"),
+        (lambda v: v["items"][2]["ratings"].pop("C"), "item 3 must rate letters"),
+        (lambda v: v["items"][0].update(best="Z"), "item 1: best must be one of"),
+        (lambda v: v["items"].append(dict(v["items"][0])), "item 1 is rated twice"),
+        (lambda v: v["items"].append({**v["items"][0], "item": 99}), "item 99 is not in the set"),
+        (lambda v: v.pop("items"), "expected"),
+    ],
+)
+def test_bad_verdicts_name_the_item(judge_set, spoil, message):
+    v = verdicts_where(judge_set, {"gold": 5, "retrieval": 4, "model": 2, "beam": 2})
+    spoil(v)
+    write(judge_set, v)
+    with pytest.raises(ChatbotError, match=message):
+        read_verdicts(judge_set)
+
+
+def test_unreadable_verdicts_and_bad_systems_are_one_line_errors(judge_set):
+    (judge_set / "verdicts.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="not a valid verdicts file"):
+        read_verdicts(judge_set)
+    for spec, message in [
+        ("beam", "NAME=MODEL_DIR"),
+        ("b=dir:--strategy magic", "invalid choice"),
+        ("b=dir:--frobnicate 3", "unknown decoding flags"),
+    ]:
+        with pytest.raises(ChatbotError, match=message):
+            parse_system(spec)
+    s = parse_system("cool=some/dir:--temperature 0.5 --top-k 5")
+    assert (s.name, s.model, s.options.temperature, s.options.top_k) == ("cool", "some/dir", 0.5, 5)
+
+
+def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path):
+    def chatbot(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "chatbot", "judge", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+
+    out = tmp_path / "set"
+    r = chatbot("make", str(echo_model), str(out), "--n", "4", "--corpus", str(echo_corpus))
+    assert r.returncode == 0, r.stderr
+    r = chatbot("score", str(out))
+    assert r.returncode == 2 and "no verdicts file" in r.stderr and "Traceback" not in r.stderr
+    write(out, verdicts_where(out, {"gold": 5, "retrieval": 3, "model": 1}))
+    r = chatbot("score", str(out), "--reps", "100")
+    assert r.returncode == 0, r.stderr
+    assert "gold" in r.stdout and "5.00 [5.00, 5.00]" in r.stdout
+    assert json.loads((out / "scores.json").read_text())["systems"]["model"]["fluency"]["mean"] == 1
