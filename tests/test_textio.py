@@ -134,3 +134,49 @@ def test_headings():
         "第二天一早，他就出门了，走了很远很远的路，一直走到了城门口才停下来歇息片刻。" * 2
     )
     assert not is_heading("他说第一回见面就很喜欢。")
+
+
+def test_big5_with_a_cp950_only_character_falls_back_to_cp950(tmp_path):
+    # The detector names big5hkscs/cp950 for Big5 bytes; the euro sign (a3e1) is valid
+    # cp950 but not big5hkscs, so the first strict try fails and cp950 succeeds.
+    text = TRADITIONAL[:300] + "€" + TRADITIONAL[300:]
+    data = text.encode("cp950")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("big5hkscs")
+    assert decode_bytes(data) == (text, "cp950")
+    (tmp_path / "b.txt").write_bytes(data)
+    novel = read_novel(tmp_path / "b.txt", t2s=False)
+    assert novel.encoding == "cp950" and novel.detected_encoding == "big5hkscs"
+    assert "€" in novel.text
+
+
+def test_big5_with_kana_that_only_big5_and_cp950_decode():
+    text = TRADITIONAL[:200] + "は" + TRADITIONAL[200:]
+    decoded, used = decode_bytes(text.encode("big5"))
+    assert decoded == text and used in ("cp950", "big5")
+
+
+def test_a_given_encoding_is_used_strictly():
+    data = (TRADITIONAL + "€").encode("cp950")
+    with pytest.raises(ChatbotError, match="not valid big5hkscs; check --encoding"):
+        decode_bytes(data, encoding="big5hkscs")
+
+
+def test_a_quote_of_the_family_already_open_ends_the_open_one():
+    # A speech continued into a new paragraph opens again without closing the last one;
+    # with the line breaks lost the two quotations meet.
+    par = "他道：「第一段话。「第二段话。」她道：「好。」"
+    assert [par[a : b + 1] for a, b in quote_spans(par)] == [
+        "「第一段话。",
+        "「第二段话。」",
+        "「好。」",
+    ]
+
+
+def test_a_stray_opener_does_not_swallow_the_rest_of_a_long_text():
+    par = "前言“孤零零的开引号。" + "他道：「你好。」天黑了。" * 40
+    assert [par[a : b + 1] for a, b in quote_spans(par, max_quote=100)] == ["「你好。」"] * 40
+    assert len(split_sentences(par)) == 1  # within the default bound: one unclosed quote
+    long = "前言“孤零零的开引号。" + "他道：「你好。」天黑了。" * 400
+    assert len(quote_spans(long)) == 400  # past the bound, the opener is a stray
+    assert len(split_sentences(long)) == 401

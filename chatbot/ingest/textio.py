@@ -1,10 +1,9 @@
-"""Novel file -> clean Unicode paragraphs -> sentences.
+"""Novel file -> clean Unicode paragraphs.
 
-Novels arrive in whatever encoding their source used (GBK is common), with CRLF line
-ends, indentation made of full-width spaces, full-width Latin letters and mismatched
-quote marks. This stage turns that into a list of paragraphs of clean text that every
-later stage can trust, and splits paragraphs into sentences without cutting through
-quoted speech.
+Novels arrive in whatever encoding their source used (GBK and Big5 with vendor
+extensions are common), with CRLF line ends, indentation made of full-width spaces,
+full-width Latin letters, hard-wrapped lines or no line breaks at all. This stage turns
+that into a list of paragraphs of clean text that every later stage can trust.
 """
 
 from __future__ import annotations
@@ -12,14 +11,23 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
+from chatbot.ingest.paragraphs import split_paragraphs
 
-# Encodings the detector may name, mapped to the superset we decode with: GB18030
-# decodes everything GBK and GB2312 do, and Big5-HKSCS everything plain Big5 does.
+# Re-exported: the chatbot and the TUI import these from here.
+from chatbot.ingest.sentences import (  # noqa: F401
+    is_heading,
+    join_words,
+    quote_spans,
+    split_sentences,
+)
+
+# Encodings the detector may name, mapped to the superset we try first: GB18030
+# decodes everything GBK and GB2312 do, and Big5-HKSCS nearly everything Big5 does.
 _SUPERSETS = {
     "gb2312": "gb18030",
     "gbk": "gb18030",
@@ -27,6 +35,16 @@ _SUPERSETS = {
     "big5": "big5hkscs",
     "cp950": "big5hkscs",
     "ascii": "utf-8",
+}
+# What to try when strict decoding with the detected codec fails. The Big5 family has
+# no single superset: cp950 (Microsoft's Big5) and Big5-HKSCS each decode byte pairs
+# the other refuses (the euro sign, a few kana).
+_FALLBACKS = {
+    "big5hkscs": ("cp950", "big5"),
+    "cp950": ("big5hkscs", "big5"),
+    "big5": ("big5hkscs", "cp950"),
+    "gb2312": ("gb18030",),
+    "gbk": ("gb18030",),
 }
 
 _BOMS = (
@@ -45,17 +63,28 @@ class Novel:
     paragraphs: list[str]
     encoding: str
     converted_t2s: bool
+    paragraph_mode: str = "lines"  # see chatbot.ingest.paragraphs
+    offsets: list[int] = field(default_factory=list)  # paragraph starts in the decoded file
+    detected_encoding: str | None = None  # the detector's guess, when it was not used
+    wrap_width: int | None = None  # columns, for hard-wrapped text
 
     @property
     def text(self) -> str:
         return "\n".join(self.paragraphs)
 
 
-def read_novel(path: str | Path, *, encoding: str | None = None, t2s: bool | None = None) -> Novel:
-    """Read a novel file in any common encoding and normalise it.
+def read_novel(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    t2s: bool | None = None,
+    paragraphs: str | None = None,
+) -> Novel:
+    """Read a novel file in any common encoding and layout and normalise it.
 
     ``t2s=None`` converts Traditional to Simplified Chinese only when the text is mostly
     traditional, so one vocabulary serves both scripts; True/False force it.
+    ``paragraphs`` forces a layout (``paragraphs.PARAGRAPH_MODES``); None detects it.
     """
     path = Path(path)
     if not path.exists():
@@ -66,36 +95,61 @@ def read_novel(path: str | Path, *, encoding: str | None = None, t2s: bool | Non
         data = path.read_bytes()
     except OSError as e:
         raise ChatbotError(f"cannot read {path}: {e.strerror}") from None
-    text, used = decode_bytes(data, encoding=encoding, name=str(path))
-    paragraphs = normalise(text)
-    if not paragraphs:
+    text, used, detected = decode(data, encoding=encoding, name=str(path))
+    layout = split_paragraphs(text, clean_line, paragraphs)
+    texts = layout.texts
+    if not texts:
         raise ChatbotError(f"{path} contains no text")
-    convert = is_mostly_traditional("\n".join(paragraphs)) if t2s is None else t2s
+    convert = is_mostly_traditional("\n".join(texts)) if t2s is None else t2s
     if convert:
-        paragraphs = to_simplified(paragraphs)
-    return Novel(paragraphs=paragraphs, encoding=used, converted_t2s=convert)
+        texts = to_simplified(texts)
+    return Novel(
+        paragraphs=texts,
+        encoding=used,
+        converted_t2s=convert,
+        paragraph_mode=layout.mode,
+        offsets=layout.offsets,
+        detected_encoding=detected if detected != used else None,
+        wrap_width=layout.wrap_width,
+    )
 
 
 def decode_bytes(
     data: bytes, *, encoding: str | None = None, name: str = "input"
 ) -> tuple[str, str]:
     """Decode ``data``, detecting the encoding unless one is given; return (text, encoding)."""
+    text, used, _ = decode(data, encoding=encoding, name=name)
+    return text, used
+
+
+def decode(
+    data: bytes, *, encoding: str | None = None, name: str = "input"
+) -> tuple[str, str, str | None]:
+    """(text, encoding used, encoding detected). A detected codec that fails on some
+    bytes is followed by its well-known supersets; a given one is used strictly."""
     if not data.strip():
         raise ChatbotError(f"{name} is empty")
+    detected = None
+    candidates: tuple[str, ...] = (encoding,) if encoding else ()
     if encoding is None:
-        encoding = _detect_encoding(data, name)
-    try:
-        text = data.decode(encoding)
-    except LookupError:
-        raise ChatbotError(f"unknown encoding {encoding!r}") from None
-    except UnicodeDecodeError as e:
-        raise ChatbotError(
-            f"{name}: bytes at offset {e.start} are not valid {encoding}; "
-            "pass --encoding if the detector guessed wrong"
-        ) from None
-    if _looks_binary(text):
-        raise ChatbotError(f"{name} looks like a binary file, not a text novel")
-    return text, encoding
+        detected = _detect_encoding(data, name)
+        candidates = (detected, *_FALLBACKS.get(detected, ()))
+    first_error: UnicodeDecodeError | None = None
+    for codec in candidates:
+        try:
+            text = data.decode(codec)
+        except LookupError:
+            raise ChatbotError(f"unknown encoding {codec!r}") from None
+        except UnicodeDecodeError as e:
+            first_error = first_error or e
+            continue
+        if _looks_binary(text):
+            raise ChatbotError(f"{name} looks like a binary file, not a text novel")
+        return text, codec, detected
+    assert first_error is not None
+    tried = "/".join(candidates)
+    hint = "check --encoding" if encoding else "pass --encoding if the detector guessed wrong"
+    raise ChatbotError(f"{name}: bytes at offset {first_error.start} are not valid {tried}; {hint}")
 
 
 def _detect_encoding(data: bytes, name: str) -> str:
@@ -149,13 +203,19 @@ def _fullwidth_table() -> dict[int, int | None]:
     return table
 
 
-def normalise(text: str) -> list[str]:
-    """Clean layout noise and return the non-empty paragraphs (one per source line)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_fullwidth_table())
+def clean_line(line: str) -> str:
+    """One line without layout noise: full-width letters and digits as ASCII, controls
+    and zero-width characters gone, any run of spaces as one, no spaces at the ends."""
+    line = line.translate(_fullwidth_table())
     # Texts typed on GBK-era keyboards often end sentences with a full-width "．".
-    text = _CJK_FULL_STOP_RE.sub("。", text).replace("．", ".")
-    text = _SPACES_RE.sub(" ", text)  # \t, \u3000, NBSP and friends become one space
-    return [p for line in text.split("\n") if (p := line.strip())]
+    line = _CJK_FULL_STOP_RE.sub("。", line).replace("．", ".")
+    return _SPACES_RE.sub(" ", line).strip()  # \t, \u3000, NBSP and friends become one space
+
+
+def normalise(text: str) -> list[str]:
+    """Clean layout noise and return the non-empty lines (a chat message, say)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p for line in text.split("\n") if (p := clean_line(line))]
 
 
 @lru_cache(maxsize=2)
@@ -189,151 +249,3 @@ def to_simplified(paragraphs: list[str]) -> list[str]:
     """Convert Traditional to Simplified Chinese (phrase-aware, via OpenCC)."""
     converted = _opencc("t2s").convert("\n".join(paragraphs))
     return converted.split("\n")
-
-
-# ---------------------------------------------------------------------------- quotes
-
-# Openers and the quote family each belongs to. “ and " are one family because real
-# texts mix them (“…" is common); ‘’ and 『』 are usually nested quotes.
-_OPENERS = {"“": "double", "「": "corner", "『": "white", "‘": "single", "\u201e": "double"}
-_CLOSERS = {"”": "double", "」": "corner", "』": "white", "’": "single"}
-
-
-def quote_spans(paragraph: str) -> list[tuple[int, int]]:
-    """Top-level quotations in a paragraph as (open index, close index) pairs.
-
-    Tolerant of the mess real texts contain: a stray closer is ignored, an unclosed
-    quotation runs to the end of the paragraph, " closes an open double quote and opens
-    one otherwise, and ’ followed by a letter is an apostrophe (it’s), not a closer.
-    """
-    spans: list[tuple[int, int]] = []
-    stack: list[str] = []
-    start = 0
-    n = len(paragraph)
-    for i, ch in enumerate(paragraph):
-        if ch == '"':
-            family, opening = "double", not (stack and stack[-1] == "double")
-        elif ch in _OPENERS:
-            family, opening = _OPENERS[ch], True
-        elif ch in _CLOSERS:
-            family, opening = _CLOSERS[ch], False
-            if (
-                ch == "’"
-                and i + 1 < n
-                and paragraph[i + 1].isalpha()
-                and paragraph[i + 1] < "\u3000"
-            ):
-                continue
-        else:
-            continue
-        if opening:
-            if (
-                ch == "‘"
-                and not stack
-                and i > 0
-                and paragraph[i - 1].isalnum()
-                and paragraph[i - 1] < "\u3000"
-            ):
-                continue  # a Latin word with a stray opening single quote
-            if not stack:
-                start = i
-            stack.append(family)
-        elif family in stack:
-            while stack.pop() != family:
-                pass
-            if not stack:
-                spans.append((start, i))
-    if stack:
-        spans.append((start, n - 1))
-    return spans
-
-
-# ------------------------------------------------------------------------- sentences
-
-_TERMINATORS = set("。！？!?；;…")
-_CLOSING = set('”」』’"）)】')
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "st",
-    "jr",
-    "sr",
-    "prof",
-    "rev",
-    "gen",
-    "col",
-    "capt",
-    "vs",
-    "etc",
-    "no",
-}
-_HEADING_RE = re.compile(
-    r"^(第[0-9零一二三四五六七八九十百千万〇两]+[回章节卷集部篇幕]"
-    r"|(chapter|book|part|volume)\s+([0-9]+|[ivxlcdm]+|[a-z]+)\b"
-    r"|卷[0-9零一二三四五六七八九十百千万〇两]+)",
-    re.IGNORECASE,
-)
-
-
-def is_heading(paragraph: str) -> bool:
-    """A chapter/part heading: it ends a dialogue run and is not a sentence of speech."""
-    return len(paragraph) <= 60 and bool(_HEADING_RE.match(paragraph))
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Split a paragraph at sentence ends (。！？…；and . ! ? in Latin text), never inside
-    a quotation: a quoted speech stays in one piece with the narration around it."""
-    inside = bytearray(len(paragraph))
-    for a, b in quote_spans(paragraph):
-        inside[a : b + 1] = b"\x01" * (b + 1 - a)
-    out: list[str] = []
-    start = 0
-    i, n = 0, len(paragraph)
-    while i < n:
-        ch = paragraph[i]
-        if not inside[i] and (ch in _TERMINATORS or (ch == "." and _latin_full_stop(paragraph, i))):
-            j = i + 1
-            while (
-                j < n
-                and not inside[j]
-                and (
-                    paragraph[j] in _TERMINATORS or paragraph[j] in _CLOSING or paragraph[j] == "."
-                )
-            ):
-                j += 1
-            piece = paragraph[start:j].strip()
-            if _has_word(piece):
-                out.append(piece)
-            start = i = j
-            continue
-        i += 1
-    tail = paragraph[start:].strip()
-    if _has_word(tail):
-        out.append(tail)
-    return out
-
-
-def _has_word(piece: str) -> bool:
-    """A run of punctuation alone ("……", "！！") is not a sentence."""
-    return any(c.isalnum() for c in piece)
-
-
-def _latin_full_stop(text: str, i: int) -> bool:
-    """A '.' that ends a Latin sentence: followed by a space or the end, not after
-    a digit (3.14) or a common abbreviation (Mr.)."""
-    if i + 1 < len(text) and not text[i + 1].isspace():
-        return False
-    m = re.search(r"([A-Za-z]+)$", text[max(0, i - 12) : i])
-    return not (m and (m.group(1).lower() in _ABBREVIATIONS or len(m.group(1)) == 1))
-
-
-def join_words(words: list[str]) -> str:
-    """Chinese words join without spaces; Latin words get one between them."""
-    out = ""
-    for w in words:
-        if out and out[-1].isascii() and out[-1].isalnum() and w[:1].isascii() and w[:1].isalnum():
-            out += " "
-        out += w
-    return out

@@ -1,0 +1,165 @@
+"""Raw lines -> paragraphs, whatever the file's layout.
+
+Three layouts are common in plain-text novels:
+
+- ``lines``: one paragraph per line (blank lines between them or not).
+- ``wrapped``: hard-wrapped at a fixed width (Project Gutenberg style at ~70 columns,
+  Chinese texts at ~35 characters); a paragraph is a block between blank lines, or,
+  without blank lines, ends at an indented line or a line well short of the width.
+  Its lines are joined again (English with a space, Chinese with nothing), so no
+  quotation is ever cut at a line end.
+- ``unbroken``: the whole book (or most of it) on a handful of huge lines. Such a line
+  is cut into sentences (never inside a quotation), each one a paragraph, so every
+  later stage works on pieces of bounded size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chatbot.ingest.sentences import TERMINATORS, sentence_bounds
+
+PARAGRAPH_MODES = ("lines", "wrapped", "unbroken")
+# A line longer than this is many paragraphs whose breaks were lost.
+LONG_LINE = 5000
+# Wrapped text: the wrap width is at most this many columns (a CJK character is two).
+MAX_WRAP_WIDTH = 250
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_ENDS = TERMINATORS | set('”」』’"）).:')
+_SOFT_CUT_RE = re.compile(r"[，,、：:]")
+
+
+@dataclass(frozen=True)
+class Paragraphs:
+    texts: list[str]
+    offsets: list[int]  # where each paragraph starts in the decoded file
+    mode: str  # "lines", "wrapped" or "unbroken"
+    wrap_width: int | None = None  # columns, for wrapped text
+
+
+def width(line: str) -> int:
+    """Display columns: CJK and other wide characters take two."""
+    return len(line) + sum(1 for c in line if c >= "\u1100")
+
+
+def split_paragraphs(text: str, clean: Callable[[str], str], mode: str | None = None) -> Paragraphs:
+    """Paragraphs of a decoded file; ``clean`` normalises one line (no newlines in it).
+    ``mode`` forces a layout (see PARAGRAPH_MODES); None detects it."""
+    lines: list[tuple[int, str, bool]] = []  # (offset of content, cleaned, indented)
+    for m in _LINE_RE.finditer(text):
+        raw = m.group().rstrip("\r\n")
+        cleaned = clean(raw)
+        lead = len(raw) - len(raw.lstrip())
+        lines.append((m.start() + lead, cleaned, lead > 0))
+        if m.end() == len(text):
+            break
+    nonblank = [c for _, c, _ in lines if c]
+    wrap = _wrap_width(nonblank)
+    if mode is None:
+        long_chars = sum(len(c) for c in nonblank if len(c) > LONG_LINE)
+        unbroken = long_chars > sum(map(len, nonblank)) / 2
+        mode = "unbroken" if unbroken else "wrapped" if wrap else "lines"
+    if mode == "wrapped":
+        wrap = wrap or _widest(nonblank)
+        paras = _unwrap(lines, wrap)
+    else:
+        wrap = None
+        paras = [(o, c) for o, c, _ in lines if c]
+    texts: list[str] = []
+    offsets: list[int] = []
+    for offset, par in paras:
+        for a, piece in _cut_long(par):
+            texts.append(piece)
+            offsets.append(offset + a)
+    return Paragraphs(texts, offsets, mode, wrap)
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The wrap width when most lines are hard-wrapped at one width, else None.
+
+    Wrapped: the longest lines (up to the 95th percentile width W) are short, many lines
+    come within 25% of W, and most of those end mid-sentence. A book of one paragraph
+    per line has a spread of widths and its long lines end with sentence punctuation.
+    """
+    if len(lines) < 10:
+        return None
+    widths = sorted(width(s) for s in lines)
+    w = widths[int(0.95 * (len(widths) - 1))]
+    if w > MAX_WRAP_WIDTH or w < 20:
+        return None
+    near = [s for s in lines if 0.75 * w <= width(s) <= 1.05 * w]
+    open_ends = sum(1 for s in near if s[-1] not in _ENDS)
+    if len(near) < 0.3 * len(lines) or open_ends < 0.5 * len(near):
+        return None
+    return w
+
+
+def _widest(lines: list[str]) -> int:
+    """The wrap width of a text said to be wrapped that does not look it."""
+    widths = sorted(map(width, lines)) or [0]
+    return widths[int(0.95 * (len(widths) - 1))]
+
+
+def _unwrap(lines: list[tuple[int, str, bool]], wrap: int) -> list[tuple[int, str]]:
+    """Join the lines of each wrapped paragraph."""
+    nonblank = [ln for ln in lines if ln[1]]
+    blank_separated = len(lines) - len(nonblank) >= 0.1 * len(nonblank)
+    indents_mark_starts = sum(ind for _, _, ind in nonblank) < 0.6 * len(nonblank)
+    paras: list[tuple[int, list[str]]] = []
+    prev = ""
+    for offset, line, indented in lines:
+        if not line:
+            prev = ""
+            continue
+        starts = not prev or (
+            not blank_separated
+            and ((indented and indents_mark_starts) or width(prev) < 0.75 * wrap)
+        )
+        if starts:
+            paras.append((offset, [line]))
+        else:
+            paras[-1][1].append(line)
+        prev = line
+    return [(offset, join_lines(parts)) for offset, parts in paras]
+
+
+def join_lines(parts: list[str]) -> str:
+    """Lines of one paragraph as one string: Chinese lines join with nothing, Latin ones
+    with a space, and a word hyphenated at the line end ("well-" + "known") with nothing."""
+    out = parts[0]
+    for line in parts[1:]:
+        a, b = out[-1], line[0]
+        if a >= "\u2e80" or b >= "\u2e80" or (a == "-" and out[-2:-1].isalpha() and b.islower()):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def _cut_long(par: str) -> list[tuple[int, str]]:
+    """A paragraph of sensible length as is; a huge one as its sentences (a sentence
+    still over LONG_LINE is cut at its commas, or hard)."""
+    if len(par) <= LONG_LINE:
+        return [(0, par)]
+    out: list[tuple[int, str]] = []
+    for a, b in sentence_bounds(par):
+        while b - a > LONG_LINE:
+            cut = _last_soft_cut(par, a, a + LONG_LINE)
+            _keep(out, par, a, cut)
+            a = cut
+        _keep(out, par, a, b)
+    return out
+
+
+def _last_soft_cut(par: str, a: int, b: int) -> int:
+    cuts = [m.end() for m in _SOFT_CUT_RE.finditer(par, a + LONG_LINE // 2, b)]
+    return cuts[-1] if cuts else b
+
+
+def _keep(out: list[tuple[int, str]], par: str, a: int, b: int) -> None:
+    piece = par[a:b]
+    stripped = piece.strip()
+    if stripped:
+        out.append((a + len(piece) - len(piece.lstrip()), stripped))

@@ -1,0 +1,90 @@
+"""Paragraph layouts: one per line, hard-wrapped, and no line breaks at all."""
+
+import random
+import textwrap
+
+from chatbot.ingest.paragraphs import LONG_LINE, split_paragraphs
+from chatbot.ingest.sentences import quote_spans
+from chatbot.ingest.textio import clean_line
+from tests.conftest import LINES, NAMES, NARRATION, make_story
+
+EN_LINES = [
+    "Where are you going so late in the evening, with the lamp and the old coat?",
+    "To the mill by the river, because I promised the miller I would help him tonight.",
+    "Then take the lamp with you, and do not forget to come back before the bells ring.",
+    "I never forget anything, as you very well know, but the road is long and dark.",
+]
+
+
+def wrapped_english(n: int = 60, seed: int = 0) -> tuple[str, list[str]]:
+    """Paragraphs of dialogue between blank lines, hard-wrapped at 70 columns, and the
+    quotations they hold."""
+    rng = random.Random(seed)
+    paragraphs, quotes = [], []
+    for i in range(n):
+        if i % 10 == 0:
+            paragraphs.append(f"CHAPTER {i // 10 + 1}")
+        q = rng.choice(EN_LINES)
+        quotes.append(q)
+        who = rng.choice(["Mary", "Tom", "Mr. Brown"])
+        paragraphs.append(f'"{q}" said {who}, who stood by the window of the little room.')
+        if i % 4 == 3:
+            paragraphs.append(
+                "The rain fell on the old house by the river, and the wind moved in the "
+                "trees beyond the garden wall for a long time."
+            )
+    text = "\n\n".join("\n".join(textwrap.wrap(p, 70)) for p in paragraphs) + "\n"
+    return text, quotes
+
+
+def test_hard_wrapped_english_is_joined_and_keeps_every_quotation_whole():
+    text, quotes = wrapped_english()
+    layout = split_paragraphs(text, clean_line)
+    assert layout.mode == "wrapped" and 60 <= layout.wrap_width <= 70
+    said = [p for p in layout.texts if " said " in p]
+    assert len(said) == len(quotes)
+    for par, q in zip(said, quotes):
+        (a, b), *_ = quote_spans(par)
+        assert par[a + 1 : b] == q  # whole, joined with single spaces
+    assert all(text.startswith(p[:10], o) for o, p in zip(layout.offsets, layout.texts))
+
+
+def test_wrapped_chinese_with_indented_paragraphs_joins_without_spaces():
+    rng = random.Random(1)
+    paragraphs = [
+        f"{rng.choice(NAMES)}道：“{rng.choice(LINES)}{rng.choice(LINES)}”{rng.choice(NARRATION)}"
+        for _ in range(40)
+    ]
+    lines = []
+    for p in paragraphs:
+        body = "\u3000\u3000" + p
+        lines += [body[i : i + 20] for i in range(0, len(body), 20)]
+    layout = split_paragraphs("\r\n".join(lines), clean_line)
+    assert layout.mode == "wrapped"
+    assert layout.texts == paragraphs
+
+
+def test_one_paragraph_per_line_stays_as_it_is():
+    story = make_story()
+    layout = split_paragraphs(story, clean_line)
+    assert layout.mode == "lines"
+    assert layout.texts == [clean_line(x) for x in story.split("\r\n") if clean_line(x)]
+
+
+def test_a_book_without_line_breaks_is_cut_into_sentences_never_inside_a_quotation():
+    stories = (make_story(chapters=10, seed=s) for s in range(4))
+    book = "".join(s.replace("\r\n", "").replace("\u3000", "") for s in stories)
+    assert len(book) > 4 * LONG_LINE
+    layout = split_paragraphs(book, clean_line)
+    assert layout.mode == "unbroken"
+    assert max(map(len, layout.texts)) <= LONG_LINE
+    assert "".join(layout.texts) == book
+    for par in layout.texts:
+        assert par.count("“") == par.count("”")  # every quotation within one piece
+    assert all(book[o] == p[0] for o, p in zip(layout.offsets, layout.texts))
+
+
+def test_a_forced_layout_wins():
+    story = make_story()
+    assert split_paragraphs(story, clean_line, "unbroken").mode == "unbroken"
+    assert split_paragraphs(story, clean_line, "wrapped").mode == "wrapped"
