@@ -16,9 +16,11 @@ def test_prepare_development_novel(dev_novel, tmp_path):
     result = prepare(dev_novel, tmp_path)
     counts = result.manifest["counts"]
     assert result.manifest["source"]["encoding"] == "utf-8"
-    assert counts["pairs"] >= 7000
+    assert result.manifest["source"]["paragraphs"] == "lines"
+    assert result.manifest["dialogue"]["quotes"] == "“…”"
+    assert counts["pairs"] >= 9000
     assert not counts["pairs_from_sentences"]
-    assert counts["utterances_with_speaker"] > 0.6 * counts["utterances"]
+    assert counts["utterances_with_speaker"] > 0.75 * counts["utterances"]
     kv = KeyedVectors.load_word2vec_format(str(tmp_path / "vectors.bin"), binary=True)
     assert len(kv) == counts["vocabulary"] > 5000
     pairs = read_pairs(tmp_path / "pairs.tsv")

@@ -1,10 +1,9 @@
 from chatbot.ingest.dialogue import extract_dialogue, extract_utterances, is_speech, make_turns
-from chatbot.ingest.segment import tokenize
 from chatbot.ingest.textio import normalise, split_sentences
 
 
 def utterances(text: str):
-    return extract_utterances(normalise(text), tokenize)
+    return extract_utterances(normalise(text))
 
 
 def test_speaker_before_and_after_the_quote():
@@ -65,7 +64,7 @@ def test_heading_and_narration_gap_break_conversations():
         ]
     )
     paragraphs = normalise(text)
-    result = extract_dialogue(paragraphs, tokenize, n_sentences=10, min_pairs=1)
+    result = extract_dialogue(paragraphs, n_sentences=10, min_pairs=1)
     assert [(p.query, p.reply) for p in result.pairs] == [("甲。", "乙。"), ("丁。", "戊。")]
     assert [(p.query_speaker, p.reply_speaker) for p in result.pairs] == [
         ("张三", "李四"),
@@ -93,7 +92,7 @@ def test_text_without_dialogue_falls_back_to_sentences():
     text = "天亮了。鸡叫了。他起床了。\n他走到院子里。太阳出来了。"
     paragraphs = normalise(text)
     n = sum(len(split_sentences(p)) for p in paragraphs)
-    result = extract_dialogue(paragraphs, tokenize, n_sentences=n)
+    result = extract_dialogue(paragraphs, n_sentences=n)
     assert result.fallback
     assert [(p.query, p.reply) for p in result.pairs][:2] == [
         ("天亮了。", "鸡叫了。"),
@@ -103,7 +102,7 @@ def test_text_without_dialogue_falls_back_to_sentences():
 
 
 def test_name_glued_to_the_next_character_is_the_name():
-    lines = ["张小三道：“好。”", "李四道：“是。”"] * 60 + [
+    lines = ["张小三道：“好。”", "李四道：“是。”", "张小三和李四走了一回。"] * 60 + [
         "张小三因道：“走。”",
         "张小三因道：“来。”",
     ]

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from gensim.models import KeyedVectors
 
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.ingest.prepare import PrepareConfig, prepare
+from chatbot.ingest.prepare import PrepareConfig, prepare, summary
 from chatbot.ingest.vectors import Word2VecConfig, load_vectors
 from chatbot.layout import CorpusLayout
 
@@ -220,3 +221,89 @@ def test_failure_in_a_late_step_rolls_back_the_earlier_ones(story_file, tmp_path
         prepare(other, out, impossible)
     assert snapshot(out) == before  # text, tokens and pairs of the first novel still agree
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_manifest_records_what_was_chosen_and_summary_shows_it(story_file, tmp_path):
+    m = prepare(story_file, tmp_path, SMALL).manifest
+    assert m["source"]["paragraphs"] == "lines" and m["source"]["encoding"] == "gb18030"
+    assert m["dialogue"]["speech"] == "quotes" and m["dialogue"]["quotes"] == "“…”"
+    rows, notes = summary(m)
+    assert dict(rows)["speech"] == "quoted" and dict(rows)["quotation marks"] == "“…”"
+    assert dict(rows)["paragraphs"].startswith("lines")
+    assert dict(rows)["pairs"].endswith("from dialogue") and notes == []
+    # A re-run that skips every step still knows what the first run chose.
+    assert summary(prepare(story_file, tmp_path, SMALL).manifest) == (rows, notes)
+
+
+def test_summary_says_why_a_book_gave_few_pairs():
+    manifest = {
+        "source": {"encoding": "cp950", "encoding_detected": "big5hkscs", "paragraphs": "lines"},
+        "dialogue": {"quotes": "none", "speech": "quotes", "tags_quoted": 0, "tags_bare": 40},
+        "counts": {"utterances": 3, "utterances_with_speaker": 0, "pairs": 900},
+    }
+    manifest["counts"]["pairs_from_sentences"] = True
+    rows, notes = summary(manifest)
+    assert "big5hkscs" in dict(rows)["encoding"]
+    assert "consecutive sentences" in dict(rows)["pairs"]
+    assert any("--speech tags" in n for n in notes)
+    assert any("--paragraphs wrapped" in n for n in notes)
+    assert summary({}) == ([("encoding", "?"), ("traditional -> simplified", "no")], [])
+
+
+def test_big5_file_with_a_cp950_only_character_prepares_without_encoding(tmp_path):
+    from chatbot.ingest.textio import _opencc
+    from tests.conftest import make_story
+
+    traditional = _opencc("s2t").convert(make_story(3)).replace("院子", "院子€", 1)
+    f = tmp_path / "big5.txt"
+    f.write_bytes(traditional.encode("cp950", errors="ignore"))
+    result = prepare(f, tmp_path / "b", SMALL)
+    assert result.manifest["source"]["encoding"] == "cp950"
+    assert result.manifest["counts"]["pairs"] > 50
+
+
+def test_hard_wrapped_english_novel_keeps_its_quotations(tmp_path):
+    import random
+    import textwrap
+
+    from tests.test_ingest_paragraphs import EN_LINES
+
+    rng = random.Random(3)
+    paragraphs, quotes = [], 0
+    for i in range(120):
+        if i % 6 == 0:
+            paragraphs.append(
+                "The rain fell on the old house by the river, and the wind moved in the "
+                "trees beyond the garden wall for a long time before anyone spoke."
+            )
+        who = ("Mary", "Tom")[i % 2]
+        q1, q2 = rng.sample(EN_LINES, 2)
+        quotes += 2
+        paragraphs.append(f'"{q1}" said {who}, turning from the window. "{q2}"')
+    f = tmp_path / "wrapped.txt"
+    f.write_text("\n\n".join("\n".join(textwrap.wrap(p, 70)) for p in paragraphs) + "\n")
+    m = prepare(f, tmp_path / "w", SMALL).manifest
+    assert m["source"]["paragraphs"] == "wrapped"
+    assert m["counts"]["utterances"] == quotes
+    assert not m["counts"]["pairs_from_sentences"] and m["counts"]["pairs"] >= 90
+    assert all(p.reply.count('"') == 0 for p in read_pairs(tmp_path / "w" / "pairs.tsv"))
+
+
+def test_book_with_unquoted_speech_prepares_in_tags_mode(tmp_path):
+    from tests.test_ingest_speech import bare_book
+
+    f = tmp_path / "bare.txt"
+    f.write_text(bare_book()[0], encoding="utf-8")
+    m = prepare(f, tmp_path / "t", SMALL).manifest
+    assert m["dialogue"]["speech"] == "tags" and m["dialogue"]["quotes"] == "none"
+    assert not m["counts"]["pairs_from_sentences"] and m["counts"]["pairs"] > 100
+    forced = prepare(f, tmp_path / "t", dataclasses.replace(SMALL, speech="quotes")).manifest
+    assert forced["counts"]["pairs_from_sentences"]
+    assert any("--speech tags" in n for n in summary(forced)[1])
+
+
+def test_unknown_layout_or_speech_mode_is_a_one_line_error():
+    with pytest.raises(ChatbotError, match="--paragraphs must be one of lines, wrapped, unbroken"):
+        PrepareConfig(paragraphs="columns")
+    with pytest.raises(ChatbotError, match="--speech must be one of quotes, tags"):
+        PrepareConfig(speech="mime")

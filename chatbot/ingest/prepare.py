@@ -23,13 +23,16 @@ from chatbot import __version__
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
 from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
-from chatbot.ingest.segment import tokenize, tokenize_many
-from chatbot.ingest.textio import Novel, read_novel, split_sentences
+from chatbot.ingest.paragraphs import PARAGRAPH_MODES
+from chatbot.ingest.segment import tokenize_many
+from chatbot.ingest.sentences import split_sentences
+from chatbot.ingest.speech import SPEECH_MODES
+from chatbot.ingest.textio import Novel, read_novel
 from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,26 @@ class PrepareConfig:
     workers: int = 0  # processes for segmentation; 0 = all cores
     min_pairs: int = 50  # fewer dialogue pairs than this -> pair consecutive sentences
     word2vec: Word2VecConfig = field(default_factory=Word2VecConfig)
+    paragraphs: str | None = field(
+        default=None,
+        metadata={
+            "help": "paragraph layout: lines (one per line), wrapped (hard-wrapped lines, "
+            "blank line between paragraphs) or unbroken (no line breaks); default: detect"
+        },
+    )
+    speech: str | None = field(
+        default=None,
+        metadata={
+            "help": "where the speech is: quotes (in quotation marks) or tags (after "
+            "unquoted 道：/说：/曰：); default: detect"
+        },
+    )
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("paragraphs", PARAGRAPH_MODES), ("speech", SPEECH_MODES)):
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise ChatbotError(f"--{name} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 @dataclass
@@ -94,10 +117,11 @@ def prepare(
         },
         "config": _config_dict(config, userdict),
         "counts": dict(old.get("counts", {})),
+        "dialogue": dict(old.get("dialogue", {})),
         "steps": {},
     }
     if old.get("source", {}).get("sha256") == manifest["source"]["sha256"]:
-        for key in ("encoding", "converted_t2s"):
+        for key in _READ_CHOICES:
             if key in old["source"]:
                 manifest["source"][key] = old["source"][key]
     reports: list[StepReport] = []
@@ -106,11 +130,19 @@ def prepare(
         @functools.cache
         def novel() -> tuple[Novel, list[str]]:
             """The decoded novel and its sentences, read only if a step needs them."""
-            n = read_novel(novel_path, encoding=config.encoding, t2s=config.t2s)
+            n = read_novel(
+                novel_path, encoding=config.encoding, t2s=config.t2s, paragraphs=config.paragraphs
+            )
             sentences = [s for p in n.paragraphs for s in split_sentences(p)]
             if not sentences:
                 raise ChatbotError(f"{novel_path} contains no sentences")
-            manifest["source"].update(encoding=n.encoding, converted_t2s=n.converted_t2s)
+            manifest["source"].update(
+                encoding=n.encoding,
+                encoding_detected=n.detected_encoding,
+                converted_t2s=n.converted_t2s,
+                paragraphs=n.paragraph_mode,
+                wrap_width=n.wrap_width,
+            )
             return n, sentences
 
         @contextlib.contextmanager
@@ -134,7 +166,7 @@ def prepare(
             }
             reports.append(StepReport(name, output, seconds, skipped=fresh))
 
-        read_deps = [config.encoding, config.t2s]
+        read_deps = [config.encoding, config.t2s, config.paragraphs]
         with step("text", layout.text, read_deps) as run:
             if run:
                 n, sentences = novel()
@@ -164,25 +196,35 @@ def prepare(
                     tokens=sum(map(len, tokens)), word_types=len({w for t in tokens for w in t})
                 )
 
-        with step("pairs", layout.pairs, [text_fp, dict_sha, config.min_pairs]) as run:
+        pair_deps = [text_fp, dict_sha, config.min_pairs, config.speech]
+        with step("pairs", layout.pairs, pair_deps) as run:
             if run:
                 n, sentences = novel()
                 advance = progress("finding dialogue", 1)
                 result = extract_dialogue(
                     n.paragraphs,
-                    lambda s: tokenize(s, userdict),
                     n_sentences=len(sentences),
                     min_pairs=config.min_pairs,
+                    paragraph_mode=n.paragraph_mode,
+                    speech=config.speech,
                 )
                 advance(1)
                 _segment_pairs(result.pairs, userdict, config.workers, progress)
                 write_pairs(tx.path(layout.pairs), result.pairs)
                 manifest["counts"].update(
-                    utterances=result.utterances,
+                    utterances=len(result.utterances),
                     utterances_with_speaker=result.with_speaker,
                     pairs=len(result.pairs),
                     pairs_from_sentences=result.fallback,
                 )
+                style = result.style
+                manifest["dialogue"] = {
+                    "quotes": style.quotes,
+                    "speech": style.mode,
+                    "speech_detected": config.speech is None,
+                    "tags_quoted": style.tags_quoted,
+                    "tags_bare": style.tags_bare,
+                }
 
         seg_fp = manifest["steps"]["segmented"]["fingerprint"]
         w2v = config.word2vec
@@ -199,6 +241,10 @@ def prepare(
 
         _write_manifest(tx.path(layout.manifest), manifest)
     return PrepareResult(layout=layout, manifest=manifest, steps=reports)
+
+
+# What reading the source decided, kept across runs that skip the text step.
+_READ_CHOICES = ("encoding", "encoding_detected", "converted_t2s", "paragraphs", "wrap_width")
 
 
 def _userdict(config: PrepareConfig, layout: CorpusLayout) -> Path | None:
@@ -244,3 +290,85 @@ def _segment_pairs(
     for p in pairs:
         p.query_tokens = tokens[p.query]
         p.reply_tokens = tokens[p.reply]
+
+
+_LAYOUTS = {
+    "lines": "one per line",
+    "wrapped": "hard-wrapped lines joined again",
+    "unbroken": "no line breaks: cut at sentence ends",
+}
+
+
+def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
+    """What ``prepare`` chose for a book and why it gave the pairs it did: (label, value)
+    rows and one-line notes (what to try when the result looks wrong). Pure: reads only
+    the manifest, so it also describes an earlier run."""
+    src = manifest.get("source", {})
+    dia = manifest.get("dialogue", {})
+    counts = manifest.get("counts", {})
+    rows: list[tuple[str, str]] = []
+    notes: list[str] = []
+
+    encoding = str(src.get("encoding", "?"))
+    detected = src.get("encoding_detected")
+    if detected:
+        encoding += f" (detected {detected}, which failed on some bytes)"
+        notes.append(f"the bytes are not all valid {detected}; decoded as {src['encoding']}")
+    rows.append(("encoding", encoding))
+    rows.append(("traditional -> simplified", "yes" if src.get("converted_t2s") else "no"))
+
+    layout = src.get("paragraphs")
+    if layout:
+        value = _LAYOUTS.get(layout, layout)
+        if layout == "wrapped" and src.get("wrap_width"):
+            value += f" (~{src['wrap_width']} columns)"
+        rows.append(("paragraphs", f"{layout} ({value})"))
+        if layout == "unbroken":
+            notes.append(
+                "the file has no line breaks, so where a conversation ends is guessed from "
+                "the narration between turns"
+            )
+
+    quotes, speech = dia.get("quotes"), dia.get("speech")
+    if speech:
+        rows.append(("quotation marks", quotes or "none"))
+        how = "quoted" if speech == "quotes" else "after unquoted speech tags (道：/说：/曰：)"
+        forced = "" if dia.get("speech_detected", True) else " (--speech)"
+        rows.append(("speech", how + forced))
+        if speech == "tags":
+            notes.append(
+                "speech has no quotation marks: each utterance runs from its tag to the "
+                "first sentence that reads like narration, so some are cut short or run on"
+            )
+        elif dia.get("tags_bare", 0) > dia.get("tags_quoted", 0):
+            notes.append("most speech tags are not followed by quotation marks: try --speech tags")
+
+    utterances = counts.get("utterances")
+    if isinstance(utterances, int):
+        named = counts.get("utterances_with_speaker", 0)
+        share = named / utterances if utterances else 0.0
+        rows.append(("utterances", f"{utterances:,}, {share:.0%} with a speaker"))
+        if utterances and share < 0.5:
+            notes.append(
+                f"only {share:.0%} of utterances name a speaker: speakers are read from "
+                "speech tags (某某道：), which this book rarely has"
+            )
+    pairs = counts.get("pairs")
+    if isinstance(pairs, int):
+        if counts.get("pairs_from_sentences"):
+            rows.append(("pairs", f"{pairs:,} from consecutive sentences (too little dialogue)"))
+            notes.append(_few_pairs_note(layout, speech, utterances))
+        else:
+            rows.append(("pairs", f"{pairs:,} from dialogue"))
+    return rows, notes
+
+
+def _few_pairs_note(layout: str | None, speech: str | None, utterances: Any) -> str:
+    found = f"found {utterances:,} utterances" if isinstance(utterances, int) else "found"
+    if speech == "quotes":
+        hint = "if speech follows 道：/说： without quotation marks, try --speech tags"
+    else:
+        hint = "if speech is in quotation marks, try --speech quotes"
+    if layout == "lines":
+        hint += "; if one paragraph spans several lines, try --paragraphs wrapped"
+    return f"too few dialogue pairs ({found}): {hint}"

@@ -1,0 +1,69 @@
+"""Speaker names learned from the book: whole names, not narrative words or objects."""
+
+import random
+
+from chatbot.ingest.dialogue import extract_utterances
+from chatbot.ingest.segment import tokenize
+from chatbot.ingest.speakers import NameLexicon
+from chatbot.ingest.textio import normalise
+from tests.conftest import LINES, NARRATION
+
+# Invented names that jieba cuts apart (景 + 兰舟, 匡 + 远人 ...).
+NAMES = ["景兰舟", "匡远人", "牛二先生", "季苇舟", "鲍文山"]
+
+
+def book(rows, seed: int = 0) -> list[str]:
+    """Paragraphs: each row is a tag with {name} in it, followed by a quotation; names
+    also turn up in narration, as they do in novels."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(300):
+        name = NAMES[i % len(NAMES)]
+        out.append(rng.choice(rows).format(name=name) + f"“{rng.choice(LINES)}”")
+        if i % 3 == 0:
+            out.append(f"{rng.choice(NARRATION)}{name}走了进来，{rng.choice(NAMES)}看见{name}。")
+    return normalise("\n".join(out))
+
+
+def speakers(paragraphs):
+    return [u.speaker for u in extract_utterances(paragraphs)]
+
+
+def test_names_the_segmenter_does_not_know_are_learned_whole():
+    assert any(n not in tokenize(f"{n}听了，笑道") for n in NAMES)
+    got = speakers(book(["{name}道：", "{name}笑道：", "{name}忙问道："]))
+    assert set(got) == set(NAMES)
+
+
+def test_narrative_and_time_words_in_front_of_a_tag_are_not_speakers():
+    rows = [
+        "次日，{name}道：",
+        "却说{name}道：",
+        "须臾，{name}笑道：",
+        "{name}道：",
+        "一日，{name}说：",
+    ]
+    poem = "“春风吹过小桥东，细雨飞来满院中。一夜江头花落尽，谁家笛里怨飞鸿。”"
+    paragraphs = book(rows) + normalise(f"后人有诗叹曰：{poem}\n" * 10)
+    got = speakers(paragraphs)
+    assert set(got) - {None} == set(NAMES)
+    assert len(got) == 300  # the poems quoted in the narration are not speech
+
+
+def test_manner_words_between_name_and_verb_are_learned_and_stripped():
+    rows = ["{name}回头道：", "{name}拍手笑道：", "{name}道：", "{name}回头看了看，拍手道："]
+    assert set(speakers(book(rows))) == set(NAMES)
+
+
+def test_the_name_next_to_the_verb_wins_and_objects_are_not_speakers():
+    rows = ["{name}道：", "{name}笑道："]
+    paragraphs = book(rows) + normalise(
+        "景兰舟听了，向匡远人笑道：“好。”\n又叫匡远人道：“来。”\n只见鲍文山走来，问季苇舟道：“谁？”"
+    )
+    assert speakers(paragraphs)[-3:] == ["景兰舟", None, "鲍文山"]
+
+
+def test_lexicon_from_few_tags_in_a_short_text():
+    lexicon = NameLexicon.learn(["景兰舟", "匡远人"], "景兰舟道。匡远人道。", short=True)
+    assert lexicon.names == {"景兰舟", "匡远人"}
+    assert lexicon.speaker("景兰舟听了，向匡远人") == "景兰舟"
