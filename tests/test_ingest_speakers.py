@@ -67,3 +67,15 @@ def test_lexicon_from_few_tags_in_a_short_text():
     lexicon = NameLexicon.learn(["景兰舟", "匡远人"], "景兰舟道。匡远人道。", short=True)
     assert lexicon.names == {"景兰舟", "匡远人"}
     assert lexicon.speaker("景兰舟听了，向匡远人") == "景兰舟"
+
+
+def test_a_name_with_a_diminutive_is_the_same_speaker():
+    rows = ["{name}道：", "{name}儿笑道："]
+    got = speakers(book(rows))
+    assert set(got) == set(NAMES)
+
+
+def test_turning_to_someone_is_not_part_of_their_name():
+    rows = ["{name}道：", "{name}笑道："] * 4 + ["{name}听了，向景兰舟道："]
+    got = speakers(book(rows))
+    assert set(got) == set(NAMES)

@@ -85,8 +85,7 @@ def _wrap_width(lines: list[str]) -> int | None:
     """
     if len(lines) < 10:
         return None
-    widths = sorted(width(s) for s in lines)
-    w = widths[int(0.95 * (len(widths) - 1))]
+    w = _widest(lines)
     if w > MAX_WRAP_WIDTH or w < 20:
         return None
     near = [s for s in lines if 0.75 * w <= width(s) <= 1.05 * w]
@@ -97,7 +96,7 @@ def _wrap_width(lines: list[str]) -> int | None:
 
 
 def _widest(lines: list[str]) -> int:
-    """The wrap width of a text said to be wrapped that does not look it."""
+    """The 95th percentile of the line widths: the wrap width, if the text is wrapped."""
     widths = sorted(map(width, lines)) or [0]
     return widths[int(0.95 * (len(widths) - 1))]
 

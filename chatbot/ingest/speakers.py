@@ -135,6 +135,10 @@ class NameLexicon:
 
     def __init__(self, names: Iterable[str]):
         self.names = frozenset(names)
+        # 凤姐儿 is 凤姐: one speaker, and no pair in which she answers herself.
+        self.canonical = {
+            n: n[:-1] for n in self.names if n.endswith("儿") and n[:-1] in self.names
+        }
 
     @classmethod
     def learn(cls, contexts: Iterable[str], text: str, *, short: bool = False) -> NameLexicon:
@@ -153,6 +157,10 @@ class NameLexicon:
     def speaker(self, context: str) -> str | None:
         """The lexicon name next to the verb, else the first near the start of a clause
         that is not an object."""
+        name = self._find(context)
+        return self.canonical.get(name, name) if name else None
+
+    def _find(self, context: str) -> str | None:
         adjacent = _adjacent(context)
         for k in range(min(len(adjacent), MAX_NAME), 1, -1):
             w = adjacent[-k:]
@@ -203,7 +211,9 @@ def _learn_names(
             if count[w] < min_count:
                 break
             bounded = max(left[w].values(), default=0) <= 0.5 * count[w]
-            if bounded and (best is None or count[w] >= LONGER_NAME_SHARE * whole[best]):
+            # 向宦成 is 宦成 spoken to, unless the book says it more often (向知府: a surname).
+            share = 1.0 if w[0] in _OBJECT_MARKERS else LONGER_NAME_SHARE
+            if bounded and (best is None or count[w] >= share * whole[best]):
                 best = w
         if best:
             tags[best] += 1
