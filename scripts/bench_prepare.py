@@ -1,10 +1,18 @@
 #!/usr/bin/env python
-"""Seconds and MB/s for each corpus step on one novel (default: the development novel).
+"""Seconds per corpus step, and what `prepare` makes of every novel we have.
 
-    .venv/bin/python scripts/bench_prepare.py [NOVEL]
+    .venv/bin/python scripts/bench_prepare.py [NOVEL]      # steps on one novel
+    .venv/bin/python scripts/bench_prepare.py --library    # every shared novel
+    .venv/bin/python scripts/bench_prepare.py --labels     # speakers labelled by hand
 
-Runs each stage's public function on its own, then the whole `prepare` pipeline, and
-prints a table; also the vectors' quality check (speaker-neighbour share).
+NOVEL (default: the development novel): each stage's public function on its own, then
+the whole `prepare` pipeline, and the vectors' quality check (speaker-neighbour share).
+--library: the whole `prepare`, cold and without flags, on the development novel and
+every novel in ../shared/corpus/library: seconds, the layout, encoding and speech mode
+it chose, utterances, share with a speaker, pairs (targets: < 90 s a book; >= 3,000
+pairs for a quoted book, >= 1,500 for an unquoted one; >= 9,000 for the development
+novel). --labels: precision and coverage of speaker attribution against
+tests/data/speaker_labels.tsv.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +30,10 @@ from rich.table import Table
 
 from chatbot.ingest.dialogue import extract_dialogue, read_pairs
 from chatbot.ingest.prepare import prepare
-from chatbot.ingest.segment import get_tokenizer, tokenize, tokenize_many
-from chatbot.ingest.textio import read_novel, split_sentences
+from chatbot.ingest.segment import get_tokenizer, tokenize_many
+from chatbot.ingest.sentences import split_sentences
+from chatbot.ingest.speaker_check import SpeakerScore, read_labels, score
+from chatbot.ingest.textio import read_novel
 from chatbot.ingest.vectors import (
     Word2VecConfig,
     load_vectors,
@@ -31,17 +41,37 @@ from chatbot.ingest.vectors import (
     train_word2vec,
 )
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hongloumeng.txt"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpus"
+DEFAULT = SHARED / "hongloumeng.txt"
+LABELS = ROOT / "tests" / "data" / "speaker_labels.tsv"
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("novel", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--library", action="store_true", help="every shared novel, whole prepare")
+    ap.add_argument("--labels", action="store_true", help="speaker precision on the labels")
     args = ap.parse_args()
+    if args.library or args.labels:
+        if not DEFAULT.is_file():
+            print(f"skip: shared novels not found at {SHARED}", file=sys.stderr)
+            return 0
+        if args.library:
+            library()
+        if args.labels:
+            labels()
+        return 0
     novel_path = Path(args.novel)
     if not novel_path.is_file():
         print(f"skip: novel not found at {novel_path}", file=sys.stderr)
         return 0
+    steps(novel_path)
+    return 0
+
+
+def steps(novel_path: Path) -> None:
     mb = novel_path.stat().st_size / 1e6
     rows: list[tuple[str, float]] = []
 
@@ -58,7 +88,10 @@ def main() -> int:
     timed("load jieba", lambda: get_tokenizer(None))
     tokens = timed("segment (all cores)", lambda: tokenize_many(sentences))
     result = timed(
-        "dialogue", lambda: extract_dialogue(novel.paragraphs, tokenize, n_sentences=len(sentences))
+        "dialogue",
+        lambda: extract_dialogue(
+            novel.paragraphs, n_sentences=len(sentences), paragraph_mode=novel.paragraph_mode
+        ),
     )
     with tempfile.TemporaryDirectory() as tmp:
         seg = Path(tmp) / "segmented.txt"
@@ -76,7 +109,6 @@ def main() -> int:
     table.add_column("MB/s", justify="right")
     for name, sec in rows:
         table.add_row(name, f"{sec:.2f}", f"{mb / sec:.2f}" if sec > 0 else "-")
-    console = Console()
     console.print(table)
     speakers = Counter(s for p in pairs for s in (p.query_speaker, p.reply_speaker) if s)
     rng = np.random.default_rng(0)
@@ -85,13 +117,72 @@ def main() -> int:
     mean_cos = float(np.mean(np.sum(vecs[idx[:, 0]] * vecs[idx[:, 1]], axis=1)))
     console.print(
         f"sentences {len(sentences):,}  tokens {sum(map(len, tokens)):,}  "
-        f"utterances {result.utterances:,}  pairs {len(result.pairs):,}  vocabulary {len(kv):,}"
+        f"utterances {len(result.utterances):,}  pairs {len(result.pairs):,}  "
+        f"vocabulary {len(kv):,}"
     )
     console.print(
         f"speaker-neighbour share@10 {speaker_neighbour_share(kv, speakers):.2f}  "
         f"mean cosine of random word pairs {mean_cos:.3f}"
     )
-    return 0
+
+
+def library() -> None:
+    books = [DEFAULT, *sorted((SHARED / "library").glob("*.txt"))]
+    table = Table(title="prepare, cold and without flags, on every shared novel")
+    for col in ("novel", "MB", "seconds", "encoding", "paragraphs", "speech", "utterances"):
+        table.add_column(col, justify="right" if col in ("MB", "seconds", "utterances") else "left")
+    table.add_column("with speaker", justify="right")
+    table.add_column("pairs", justify="right")
+    for path in books:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            m = prepare(path, Path(tmp) / "corpus").manifest
+            seconds = time.perf_counter() - t
+        c, d, src = m["counts"], m["dialogue"], m["source"]
+        speech = d["speech"] + ("" if d["speech"] == "tags" else f" {d['quotes']}")
+        pairs = f"{c['pairs']:,}" + (" (sentences)" if c["pairs_from_sentences"] else "")
+        table.add_row(
+            path.stem,
+            f"{src['bytes'] / 1e6:.2f}",
+            f"{seconds:.1f}",
+            src["encoding"],
+            src["paragraphs"],
+            speech,
+            f"{c['utterances']:,}",
+            f"{c['utterances_with_speaker'] / max(c['utterances'], 1):.0%}",
+            pairs,
+        )
+        console.print(f"{path.stem}: {seconds:.1f} s, {c['pairs']:,} pairs")
+    console.print(table)
+
+
+def labels() -> None:
+    by_book = defaultdict(list)
+    for label in read_labels(LABELS):
+        by_book[label.book].append(label)
+    table = Table(title=f"speakers against {LABELS.relative_to(ROOT)}")
+    for col in ("novel", "labelled", "read as speech", "with speaker", "right"):
+        table.add_column(col, justify="right" if col != "novel" else "left")
+    table.add_column("precision", justify="right")
+    table.add_column("coverage", justify="right")
+    total = SpeakerScore()
+    for book, book_labels in sorted(by_book.items()):
+        path = DEFAULT if book == DEFAULT.stem else SHARED / "library" / f"{book}.txt"
+        novel = read_novel(path)
+        n = sum(len(split_sentences(p)) for p in novel.paragraphs)
+        result = extract_dialogue(
+            novel.paragraphs, n_sentences=n, paragraph_mode=novel.paragraph_mode
+        )
+        s = score(book_labels, novel, result.utterances)
+        total += s
+        table.add_row(book, *_score_cells(s))
+    table.add_row("all", *_score_cells(total))
+    console.print(table)
+
+
+def _score_cells(s: SpeakerScore) -> list[str]:
+    cells = [s.labelled, s.found, s.attributed, s.correct]
+    return [str(x) for x in cells] + [f"{s.precision:.1%}", f"{s.coverage:.1%}"]
 
 
 if __name__ == "__main__":
