@@ -91,10 +91,10 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
     return spans
 
 
-def inside_quotes(paragraph: str, spans: list[tuple[int, int]] | None = None) -> bytearray:
+def _inside_quotes(paragraph: str) -> bytearray:
     """One byte per character: 1 inside a top-level quotation (marks included)."""
     inside = bytearray(len(paragraph))
-    for a, b in quote_spans(paragraph) if spans is None else spans:
+    for a, b in quote_spans(paragraph):
         inside[a : b + 1] = b"\x01" * (b + 1 - a)
     return inside
 
@@ -122,7 +122,7 @@ def is_heading(paragraph: str) -> bool:
 def sentence_bounds(paragraph: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: cut after 。！？…；(and . ! ? in Latin text) and the
     closing marks that follow, never inside a quotation. Pieces may be blank."""
-    inside = inside_quotes(paragraph)
+    inside = _inside_quotes(paragraph)
     out: list[tuple[int, int]] = []
     start = i = 0
     n = len(paragraph)

@@ -4,9 +4,10 @@ Chinese names are not in any segmenter's dictionary (jieba reads 景兰江 as �
 the clause in front of a speech verb also holds narrative words (却说, 次日, 须臾, 后人…)
 that differ from book to book. So the names are learned from the book itself
 (``NameLexicon``): strings that stand right before a speech verb in many tags, with a
-clear left boundary, that the book also uses like a name elsewhere. A tag's speaker is
-then the lexicon name next to its verb, or else the first one in its sentence that is
-not an object (向宝玉, 叫紫鹃). Nothing here knows any particular book.
+clear left boundary, often as the whole clause before the verb (as a subject does), and
+not the words the book puts between names and verbs or in front of names. A tag's
+speaker is then the lexicon name next to its verb, or else the first one near a clause
+start that is not an object (向宝玉, 叫紫鹃). Nothing here knows any particular book.
 """
 
 from __future__ import annotations
@@ -181,9 +182,9 @@ class NameLexicon:
 
 def _is_object(text: str, i: int) -> bool:
     """Does the name at ``text[i]`` follow an object marker (向宝玉, 看见宝玉, not 只见宝玉)?"""
-    before = text[i - 1 : i]
-    if before in "见見" and before:
-        return text[i - 2 : i - 1] not in _SEEING or i < 2
+    before = text[i - 1] if i else ""
+    if before in ("见", "見"):
+        return i < 2 or text[i - 2] not in _SEEING
     return before in _OBJECT_MARKERS
 
 
