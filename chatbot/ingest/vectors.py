@@ -111,11 +111,16 @@ def speaker_neighbour_share(
 ) -> float:
     """How much the vectors know who is who: for the most frequent speakers, the share of
     their ``topn`` nearest neighbours that are other speakers (names seen 5+ times in
-    speech tags). Needs no name list, so it works for any novel."""
+    speech tags) or another form of one (林黛玉 and 凤姐儿 for the speakers 黛玉 and 凤姐).
+    Needs no name list, so it works for any novel."""
     names = {n for n, k in speakers.items() if k >= 5}
+
+    def is_name(word: str) -> bool:
+        return word in names or any(len(n) >= 2 and n in word for n in names)
+
     shares = []
     for name, _ in speakers.most_common(top_speakers):
         if name in kv.key_to_index:
             neighbours = [w for w, _ in kv.most_similar(name, topn=topn)]
-            shares.append(sum(w in names for w in neighbours) / topn)
+            shares.append(sum(map(is_name, neighbours)) / topn)
     return sum(shares) / len(shares) if shares else 0.0
