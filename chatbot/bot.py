@@ -7,6 +7,7 @@ How words are chosen is ``chatbot.decode``.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -16,16 +17,50 @@ from typing import Any
 import torch
 
 from chatbot.checkpoint import load_model
-from chatbot.config import DecodeOptions, ModelCard
-from chatbot.data import EOS, Example, WordTable, collate, encode_query, encode_reply
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard
+from chatbot.data import (
+    CONT,
+    EOS,
+    Example,
+    WordTable,
+    collate,
+    encode_query,
+    encode_reply,
+    split_examples,
+)
 from chatbot.decode import beam_search, finish, run
 from chatbot.errors import ChatbotError
+from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.textio import join_words
-from chatbot.layout import ModelLayout
+from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
+from chatbot.retrieve import Retriever
 
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
+_CHAPTER_END = ("下回分解",)  # the closing formula of Chinese vernacular fiction
+
+
+def chapter_ends(words: list[str]) -> bool:
+    """Whether the text written so far just ended a chapter: the closing formula, or a
+    chapter heading starting after the last sentence end."""
+    from chatbot.ingest.textio import is_heading
+
+    tail = join_words(words[-12:])
+    if any(tail.rstrip("。！？!?.”」").endswith(f) for f in _CHAPTER_END):
+        return True
+    last = re.split(r"[。！？!?…]", join_words(words[-40:]))[-1].strip()
+    return bool(last) and is_heading(last)
+
+
+@dataclass
+class Grounding:
+    """A line of the book a grounded reply leaned on: a training pair's reply."""
+
+    text: str
+    tokens: list[str]
+    position: int  # where the pair is in the book (its paragraph)
+    score: float  # how well its query matched the message (BM25)
 
 
 @dataclass
@@ -36,6 +71,7 @@ class Reply:
     seconds: float = 0.0
     log_prob: float = 0.0  # model log-probability of the words (and the end)
     query_tokens: list[str] = field(default_factory=list)
+    grounding: list[Grounding] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -52,6 +88,7 @@ class Chatbot:
         card: ModelCard,
         root: Path,
         userdict: Path | None = None,
+        retriever: Retriever | None = None,
     ):
         # Replying never trains: without gradients the word index stays cached.
         self.model = model.eval().requires_grad_(False)
@@ -60,19 +97,47 @@ class Chatbot:
         self.root = root
         self.userdict = userdict
         self.device = next(model.parameters()).device
+        self.retriever = retriever
 
     @classmethod
-    def load(cls, model_dir: str | Path, device: str = "cpu", warm: bool = True) -> Chatbot:
+    def load(
+        cls,
+        model_dir: str | Path,
+        device: str = "cpu",
+        warm: bool = True,
+        corpus: str | Path | None = None,
+    ) -> Chatbot:
         """Load the model; ``warm`` also loads jieba's dictionary and builds the word
         index now rather than on the first message (the TUI warms them in the background
-        after showing "ready")."""
+        after showing "ready"). A grounded model retrieves from the training pairs of
+        ``corpus`` (default: the corpus it was trained on) when they are there, and
+        answers without grounding when they are not (the package ships no novel text)."""
         loaded = load_model(model_dir, device)
         lay = ModelLayout.at(model_dir)
         userdict = lay.userdict if lay.userdict.is_file() else None
-        bot = cls(loaded.model, loaded.table, loaded.card, lay.root, userdict)
+        retriever = None
+        train = loaded.card.train
+        if train.ground:
+            pairs_file = CorpusLayout.at(corpus or loaded.card.corpus).pairs
+            if pairs_file.is_file():
+                examples = split_examples(read_pairs(pairs_file), loaded.table, train)[0]
+                retriever = Retriever([e.pair for e in examples])  # type: ignore[misc]
+        bot = cls(loaded.model, loaded.table, loaded.card, lay.root, userdict, retriever)
         if warm:
             bot.warm()
         return bot
+
+    def grounding(self, tokens: list[str]) -> list[Grounding]:
+        """The book's lines a grounded model reads beside this message (none for an
+        ungrounded model, or without its corpus)."""
+        if self.retriever is None:
+            return []
+        hits = self.retriever.search(tokens, self.card.train.ground)
+        pairs = self.retriever.pairs
+        return [
+            Grounding(pairs[i].reply, pairs[i].reply_tokens, pairs[i].position, score)
+            for i, score in hits
+        ]
 
     def warm(self) -> None:
         """Do now what the first message would otherwise wait for: load jieba's
@@ -94,10 +159,15 @@ class Chatbot:
             raise ChatbotError("say something: the message has no words")
         return tokens
 
-    def _start(self, tokens: list[str]) -> Callable[[int], tuple[Any, Any]]:
-        """Encodes the query as n identical rows (beam search decodes n at once)."""
-        enc = encode_query(self.table, tokens, self.card.train.max_query)
-        ex = Example(enc, [EOS], pair=None)  # type: ignore[arg-type]
+    def _start(
+        self, tokens: list[str], grounding: list[Grounding] = ()
+    ) -> Callable[[int], tuple[Any, Any]]:
+        """Encodes the query (beside its grounding) as n identical rows (beam search
+        decodes n at once)."""
+        train = self.card.train
+        lines = [g.tokens for g in grounding]
+        enc = encode_query(self.table, tokens, train.max_query, grounding=lines)
+        ex = Example(enc, [EOS], pair=None)
         return lambda n: self.model.start(collate([ex] * n, self.table.dim).to(self.device))
 
     # ---------------------------------------------------------------- output
@@ -107,12 +177,18 @@ class Chatbot:
         start = time.perf_counter()
         options = replace(options or DecodeOptions(), **kw)
         tokens = self.tokenize(text)
+        grounding = self.grounding(tokens)
+        start_fn = self._start(tokens, grounding)
         if options.strategy == "beam":
-            d = beam_search(self.model, self._start(tokens), options)
+            d = beam_search(self.model, start_fn, options)
         else:
-            d = finish(self.model, list(self._steps(tokens, options)))
+            memory, state = start_fn(1)
+            d = finish(
+                self.model, list(run(self.model, memory, state, options.max_length, options))
+            )
         words = [self.table.words[i] for i in d.ids]
         r = Reply(words, d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
+        r.grounding = grounding
         r.seconds = time.perf_counter() - start
         return r
 
@@ -128,22 +204,53 @@ class Chatbot:
             r = self.reply(text, options)
             yield from zip(r.words, r.scores)
             return
-        for step in self._steps(tokens, options):
+        memory, state = self._start(tokens, self.grounding(tokens))(1)
+        for step in run(self.model, memory, state, options.max_length, options):
             word = step.words[0]
             if word == EOS:
                 return
             yield self.table.words[word], step.scores[0]
 
-    def _steps(self, tokens: list[str], options: DecodeOptions):
-        memory, state = self._start(tokens)(1)
-        return run(self.model, memory, state, options.max_length, options)
+    @torch.no_grad()
+    def write_on(
+        self, text: str, words: int = 60, options: DecodeOptions | None = None, **kw: Any
+    ) -> Iterator[tuple[str, float]]:
+        """Continue a passage in the book's style, word by word (``Chatbot.stream``'s
+        counterpart for running text): windows of the model's ``text_target`` words,
+        each read after the last ``text_source`` words so far, never ending inside one.
+        Stops after ``words`` words, or where a chapter ends."""
+        options = replace(options or CONTINUE_OPTIONS, **kw)
+        if options.strategy == "beam":
+            raise ChatbotError("beam search is for replies; continue with greedy or sample")
+        cont = self.table.marker(CONT)
+        train = self.card.train
+        tokens = self.tokenize(text)
+        written: list[str] = []
+        generator = torch.Generator()
+        generator.manual_seed(options.seed) if options.seed is not None else generator.seed()
+        while len(written) < words:
+            n = min(train.text_target, words - len(written))
+            context = (tokens + written)[-train.text_source :]
+            ex = Example(encode_query(self.table, context, train.text_source), [EOS], None, cont)
+            memory, state = self.model.start(collate([ex], self.table.dim).to(self.device))
+            window = replace(options, min_length=n, max_length=n)  # no end inside a window
+            recent = self.table.ids(written[-train.text_target :])
+            for step in run(
+                self.model, memory, state, n, window, generator, start=cont, said=recent
+            ):
+                word = self.table.words[step.words[0]]
+                written.append(word)
+                yield word, step.scores[0]
+                if chapter_ends(written):
+                    return
 
     @torch.no_grad()
     def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:
         """Mean log-probability per word of each reply (and its end) given the query, all
         replies in one batch: how the model ranks replies."""
-        enc = encode_query(self.table, query_tokens, self.card.train.max_query)
-        examples = [Example(enc, encode_reply(self.table, r, 10_000), None) for r in replies]  # type: ignore[arg-type]
+        lines = [g.tokens for g in self.grounding(query_tokens)]
+        enc = encode_query(self.table, query_tokens, self.card.train.max_query, grounding=lines)
+        examples = [Example(enc, encode_reply(self.table, r, 10_000), None) for r in replies]
         batch = collate(examples, self.table.dim).to(self.device)
         logp = self.model.log_probs(self.model(batch))  # (N, T, V)
         return reply_log_likelihood(logp, batch.tgt_out).tolist()

@@ -54,6 +54,9 @@ class ModelConfig:
         True, "vector head: learn word frequency in a training-only bias, not in the vectors"
     )
     output_size: int = setting(0, "replies use the table's first N rows (0 = all)", cli=False)
+    segments: int = setting(
+        1, "source segment kinds (message, context, grounding); 1 = the message only", cli=False
+    )
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -107,6 +110,46 @@ class TrainConfig:
     rollout: float = setting(
         1.0, "weight of the penalty on loops in the model's own greedy replies", group="objective"
     )
+    text_epochs: int = setting(
+        0,
+        "epochs of next-word prediction on the book's running text (its training part) "
+        "before the dialogue pairs",
+        group="running text",
+    )
+    text_mix: float = setting(
+        0.0,
+        "running-text windows mixed into each dialogue epoch, as a share of its pairs "
+        "(keeps the model able to write the story on)",
+        group="running text",
+    )
+    text_source: int = setting(
+        40, "tokens of the passage read before each window", group="running text"
+    )
+    text_target: int = setting(30, "tokens each window predicts", group="running text")
+    negatives: int = setting(
+        0,
+        "on running text, estimate the word loss over the targets and this many sampled "
+        "rows instead of every row (0 = exact)",
+        group="running text",
+    )
+    ground: int = setting(
+        0,
+        "retrieved training replies the encoder reads beside each message (0 = none): "
+        "the reply leans on lines of the book",
+        group="grounding",
+    )
+    ground_gold: float = setting(
+        0.3,
+        "share of training pairs that read their own reply (a few words dropped) instead "
+        "of a retrieved one, so the model learns to copy what fits",
+        group="grounding",
+    )
+    ground_drop: float = setting(
+        0.1,
+        "share of training pairs that read no retrieved reply, so the model also answers "
+        "without one",
+        group="grounding",
+    )
     batch_size: int = setting(64, "pairs per batch", group="optimisation")
     lr: float = setting(
         2e-3, "Adam learning rate (halved when validation stalls)", group="optimisation"
@@ -120,8 +163,9 @@ class TrainConfig:
         2, "epochs without a better score before halving the rate", group="optimisation"
     )
     max_minutes: float = setting(
-        9.0,
-        "wall-clock budget, counted across resumes; no epoch starts that would overrun it",
+        0.0,
+        "optional wall-clock cap, counted across resumes: no epoch starts that would "
+        "overrun it (0 = none; training ends by epochs and early stopping)",
         group="optimisation",
     )
     sample: int = setting(
@@ -135,11 +179,22 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if min(self.batch_size, self.max_epochs, self.max_query, self.max_reply) < 1:
             raise ChatbotError("batch size, max epochs, max query and max reply must be >= 1")
-        if self.lr <= 0 or self.max_minutes <= 0:
+        if min(self.text_epochs, self.text_mix, self.negatives, self.ground) < 0:
+            raise ChatbotError("text epochs, text mix and negatives cannot be negative")
+        if min(self.text_source, self.text_target) < 1:
+            raise ChatbotError("text source and text target must be at least 1")
+        if self.lr <= 0 or self.max_minutes < 0:
             raise ChatbotError("learning rate and time budget must be positive")
 
     def model_config(self, vocab_size: int, dim: int, output_size: int = 0) -> ModelConfig:
-        return replace(self.model, vocab_size=vocab_size, dim=dim, output_size=output_size)
+        segments = 3 if self.ground else 1
+        return replace(
+            self.model,
+            vocab_size=vocab_size,
+            dim=dim,
+            output_size=output_size,
+            segments=segments,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The training settings without the architecture (saved beside it)."""
@@ -187,6 +242,13 @@ class DecodeOptions:
             raise ChatbotError("repetition penalty must be at least 1")
         if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
             raise ChatbotError("need 0 <= min length <= max length and max length >= 1")
+
+
+# Writing on from a passage: sampling a little cooler than replies, and guards that let
+# running text repeat what prose repeats (particles, punctuation, short phrases).
+CONTINUE_OPTIONS = DecodeOptions(
+    temperature=0.8, repetition_penalty=1.2, no_repeat_ngram=4, min_length=0, max_length=30
+)
 
 
 @dataclass(frozen=True)

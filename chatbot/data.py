@@ -1,17 +1,22 @@
-"""Word vectors + dialogue pairs -> the model's word table and padded tensor batches.
+"""Word vectors + dialogue pairs + running text -> the model's word table and batches.
 
-The table is the word2vec vocabulary with four special rows in front: padding, start
-of reply, end of reply and unknown. The model reads queries and writes replies as rows
-of this table; a query word the table lacks gets a fallback vector (the mean of its
-characters' vectors) instead of being dropped, because names and rare words carry most
-of a query's meaning.
+The table is the word2vec vocabulary with four special rows in front (padding, start
+of reply, end of reply, unknown) and two marker rows at the end (start of a
+continuation, segment separator), never said. The model reads queries and writes
+replies as rows of this table; a query word the table lacks gets a fallback vector (the
+mean of its characters' vectors) instead of being dropped, because names and rare words
+carry most of a query's meaning.
+
+Examples come in two kinds: a dialogue pair (query -> reply, ending with the end row)
+and a window of the book's running text (the passage so far -> its next words, started
+by the continuation marker and never ended): next-word prediction on the whole book.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +25,13 @@ import torch
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import Pair
+from chatbot.layout import CorpusLayout
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 NEVER_EMITTED = (PAD, BOS, UNK)  # rows a reply may never contain
+CONT, SEP = "<cont>", "<sep>"
+MARKERS = (CONT, SEP)  # rows after the words: they start or separate, never said
 _SENTENCE_END = frozenset("。！？!?…")
 
 
@@ -42,15 +50,20 @@ class WordTable:
         """Add the special rows to word2vec vectors. ``</s>`` from the C tool becomes our
         end-of-reply row; start and end get random vectors of the table's typical norm."""
         vectors = np.asarray(vectors, dtype=np.float32)
-        keep = [i for i, w in enumerate(words) if w not in SPECIALS]
+        keep = [i for i, w in enumerate(words) if w not in SPECIALS and w not in MARKERS]
         body = vectors[keep]
         norm = float(np.linalg.norm(body, axis=1).mean()) if len(body) else 1.0
         rng = np.random.default_rng(seed)
-        special = rng.standard_normal((len(SPECIALS), vectors.shape[1])).astype(np.float32)
-        special *= norm / np.linalg.norm(special, axis=1, keepdims=True)
+
+        def random_rows(n: int) -> np.ndarray:
+            rows = rng.standard_normal((n, vectors.shape[1])).astype(np.float32)
+            return rows * norm / np.linalg.norm(rows, axis=1, keepdims=True)
+
+        special = random_rows(len(SPECIALS))
         special[PAD] = 0.0
         special[UNK] = body.mean(axis=0) if len(body) else 0.0
-        return cls(list(SPECIALS) + [words[i] for i in keep], np.vstack([special, body]))
+        words = list(SPECIALS) + [words[i] for i in keep] + list(MARKERS)
+        return cls(words, np.vstack([special, body, random_rows(len(MARKERS))]))
 
     @classmethod
     def from_word2vec(cls, path: str | Path, seed: int = 0) -> WordTable:
@@ -83,6 +96,12 @@ class WordTable:
         table = WordTable([self.words[i] for i in order], self.vectors[order])
         return table, len(SPECIALS) + len(first)
 
+    def marker(self, name: str) -> int:
+        """The row of a marker (CONT, SEP); a table made before markers existed has none."""
+        if name not in self.index:
+            raise ChatbotError(f"this model has no {name} row: retrain it to use this feature")
+        return self.index[name]
+
     def ids(self, tokens: Sequence[str]) -> list[int]:
         return [self.index.get(t, UNK) for t in tokens]
 
@@ -93,22 +112,42 @@ class WordTable:
         return self.vectors[rows].mean(axis=0) if rows else self.vectors[UNK]
 
 
+MESSAGE, CONTEXT, GROUNDING = 0, 1, 2  # the segments a source is made of
+
+
 @dataclass
 class Encoded:
-    """A query as table ids, plus fallback vectors for the words the table lacks:
-    ``oov[k]`` replaces position ``oov_pos[k]``."""
+    """A source (the message, and what the model reads with it) as table ids, plus
+    fallback vectors for the words the table lacks (``oov[k]`` replaces position
+    ``oov_pos[k]``) and the segment of each position (empty: all message)."""
 
     ids: list[int]
     oov_pos: list[int]
     oov: list[np.ndarray]
+    segments: list[int] = field(default_factory=list)
 
 
-def encode_query(table: WordTable, tokens: Sequence[str], max_len: int) -> Encoded:
-    """The last ``max_len`` tokens (a query's end matters most for its reply)."""
-    tokens = list(tokens)[-max_len:] or ["<unk>"]
-    ids = table.ids(tokens)
-    pos = [i for i, (t, w) in enumerate(zip(tokens, ids)) if w == UNK and t != "<unk>"]
-    return Encoded(ids, pos, [table.fallback_vector(tokens[i]) for i in pos])
+def encode_query(
+    table: WordTable,
+    tokens: Sequence[str],
+    max_len: int,
+    *,
+    context: Sequence[str] = (),
+    grounding: Sequence[Sequence[str]] = (),
+) -> Encoded:
+    """The message's last ``max_len`` tokens (its end matters most for the reply); with
+    ``context`` (what was said before, its last ``max_len`` tokens) in front and each
+    ``grounding`` line (its first ``max_len`` tokens) after it, each part after a
+    separator row."""
+    parts = [(MESSAGE, list(tokens)[-max_len:] or ["<unk>"])]
+    if context:
+        parts.insert(0, (CONTEXT, [*list(context)[-max_len:], SEP]))
+    parts += [(GROUNDING, [SEP, *list(g)[:max_len]]) for g in grounding]
+    words = [t for _, part in parts for t in part]
+    segments = [seg for seg, part in parts for _ in part] if len(parts) > 1 else []
+    ids = table.ids(words)
+    pos = [i for i, (t, w) in enumerate(zip(words, ids)) if w == UNK and t != "<unk>"]
+    return Encoded(ids, pos, [table.fallback_vector(words[i]) for i in pos], segments)
 
 
 def cut_reply(tokens: Sequence[str], max_len: int) -> list[str]:
@@ -129,8 +168,9 @@ def encode_reply(table: WordTable, tokens: Sequence[str], max_len: int) -> list[
 @dataclass
 class Example:
     query: Encoded
-    reply: list[int]  # ends with EOS; BOS is added by the batcher
-    pair: Pair
+    reply: list[int]  # a reply ends with EOS; a text window does not end
+    pair: Pair | None
+    start: int = BOS  # the decoder's first input: BOS for replies, CONT for running text
 
 
 @dataclass
@@ -141,6 +181,7 @@ class Batch:
     src_has_oov: torch.Tensor  # (B, S) bool
     tgt_in: torch.Tensor  # (B, T) BOS + reply[:-1]
     tgt_out: torch.Tensor  # (B, T) reply, PAD-padded
+    src_seg: torch.Tensor  # (B, S) the segment of each source position
 
     def to(self, device: torch.device) -> Batch:
         return Batch(*(t.to(device) for t in self.__dict__.values()))
@@ -155,16 +196,19 @@ def collate(examples: Sequence[Example], dim: int) -> Batch:
     has_oov = torch.zeros(B, S, dtype=torch.bool)
     tgt_in = torch.zeros(B, T, dtype=torch.long)
     tgt_out = torch.zeros(B, T, dtype=torch.long)
+    src_seg = torch.zeros(B, S, dtype=torch.long)
     for b, e in enumerate(examples):
         q = e.query
         src[b, : len(q.ids)] = torch.tensor(q.ids)
+        if q.segments:
+            src_seg[b, : len(q.segments)] = torch.tensor(q.segments)
         for p, v in zip(q.oov_pos, q.oov):
             src_oov[b, p] = torch.from_numpy(np.asarray(v, dtype=np.float32))
             has_oov[b, p] = True
-        tgt_in[b, 0] = BOS
+        tgt_in[b, 0] = e.start
         tgt_in[b, 1 : len(e.reply)] = torch.tensor(e.reply[:-1])
         tgt_out[b, : len(e.reply)] = torch.tensor(e.reply)
-    return Batch(src, src != PAD, src_oov, has_oov, tgt_in, tgt_out)
+    return Batch(src, src != PAD, src_oov, has_oov, tgt_in, tgt_out, src_seg)
 
 
 def make_examples(
@@ -191,6 +235,63 @@ def split_by_position(items: Sequence, valid: float, test: float) -> tuple[list,
         raise ChatbotError(f"only {n} pairs: too few to split into train, valid and test")
     a, b = n - n_test - n_valid, n - n_test
     return list(items[:a]), list(items[a:b]), list(items[b:])
+
+
+def text_windows(
+    tokens: Sequence[str], table: WordTable, source: int, target: int
+) -> list[Example]:
+    """Next-word examples over running text: each window of ``target`` tokens (every
+    token a target once), read after the ``source`` tokens before it."""
+    start = table.marker(CONT)
+    out = []
+    for i in range(1, len(tokens), target):
+        reply = table.ids(tokens[i : i + target])
+        out.append(
+            Example(encode_query(table, tokens[max(0, i - source) : i], source), reply, None, start)
+        )
+    return out
+
+
+def read_running_text(corpus: CorpusLayout) -> list[list[str]]:
+    """The book's sentences as tokens, in order (``segmented.txt``)."""
+    if not corpus.segmented.is_file():
+        raise ChatbotError(f"no {corpus.segmented.name} in {corpus.root}; run `chatbot prepare`")
+    with open(corpus.segmented, encoding="utf-8") as f:
+        return [line.split() for line in f]
+
+
+def text_split(
+    corpus: CorpusLayout, pairs: Sequence[Pair], config: TrainConfig
+) -> tuple[list[str], list[str], list[str]]:
+    """Train / valid / test running text, split where the pairs split: the sentence
+    holding the first validation (test) query starts the validation (test) text, so no
+    held-out pair's words are in the training text. (text.txt and segmented.txt have one
+    line per sentence.) A query not found falls back to the pairs' shares of sentences."""
+    sentences = read_running_text(corpus)
+    n = len(sentences)
+    shares = (1 - config.valid_share - config.test_share, 1 - config.test_share)
+    _, valid, test = split_by_position(list(pairs), config.valid_share, config.test_share)
+    with open(corpus.text, encoding="utf-8") as f:
+        lines = f.read().split("\n")[:n]
+    cuts = []
+    for share, part in zip(shares, (valid, test)):
+        # Search from a little before where the pairs' share puts it: a short query
+        # ("是。") also occurs early in the book.
+        lo = max(0, int(n * (share - 0.1)))
+        found = next((i for i in range(lo, n) if part and part[0].query in lines[i]), None)
+        cuts.append(round(n * share) if found is None else found)
+    a, b = min(cuts), max(cuts)
+    flat = lambda part: [t for s in part for t in s]  # noqa: E731
+    return flat(sentences[:a]), flat(sentences[a:b]), flat(sentences[b:])
+
+
+def with_grounding(
+    example: Example, table: WordTable, grounding: Sequence[Sequence[str]], max_len: int
+) -> Example:
+    """``example`` with its query read beside ``grounding`` lines."""
+    assert example.pair is not None
+    query = encode_query(table, example.pair.query_tokens, max_len, grounding=grounding)
+    return Example(query, example.reply, example.pair, example.start)
 
 
 def split_examples(

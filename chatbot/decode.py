@@ -86,13 +86,17 @@ def run(
     options: DecodeOptions | None = None,
     generator: torch.Generator | None = None,
     stop_early: bool = True,
+    start: int | torch.Tensor = BOS,
+    said: Sequence[int] = (),
 ) -> Iterator[Step]:
     """The decoding loop, for every row of an encoded batch: the likeliest word each
     step (no ``options``, or strategy greedy), or a word sampled among the ``top_k``
-    likeliest at ``temperature``; with ``options`` the guards apply. A row that has
-    ended reads PAD. With ``stop_early`` the loop ends once every row has ended;
-    without it, it runs all ``max_len`` steps (training: the same dropout draws
-    whatever the model says)."""
+    likeliest at ``temperature``; with ``options`` the guards apply, counting ``said``
+    (words before this run) as already said. Each row starts from ``start`` (BOS for a
+    reply, CONT to write on; one row id or one per row). A row that has ended reads
+    PAD. With ``stop_early`` the loop ends once every row has ended; without it, it
+    runs all ``max_len`` steps (training: the same dropout draws whatever the model
+    says)."""
     rows = memory.mask.size(0)
     device = memory.mask.device
     greedy_pick = options is None or options.strategy == "greedy"
@@ -105,14 +109,14 @@ def run(
                 generator.manual_seed(options.seed)
             else:
                 generator.seed()
-    said: list[list[int]] = [[] for _ in range(rows)]
+    history: list[list[int]] = [list(said) for _ in range(rows)]
     done = [False] * rows
-    prev = torch.full((rows,), BOS, dtype=torch.long, device=device)
+    prev = torch.as_tensor(start, dtype=torch.long, device=device).expand(rows).clone()
     for t in range(max_len):
         out, state = model.step(prev, state, memory)
         bias = None
         if options is not None:
-            bias = np.stack([guard_bias(s, options, t, model.outputs) for s in said])
+            bias = np.stack([guard_bias(h, options, t, model.outputs) for h in history])
         top_scores, top_ids = model.top(
             out, k, None if bias is None else torch.from_numpy(bias).to(device)
         )
@@ -138,18 +142,23 @@ def run(
             if word == EOS:
                 done[r] = True
             elif word != PAD:
-                said[r].append(word)
+                history[r].append(word)
         if stop_early and all(done):
             return
         prev = torch.tensor(step.words, dtype=torch.long, device=device)
 
 
 def greedy(
-    model: Decodable, memory: Any, state: Any, max_len: int, stop_early: bool = True
+    model: Decodable,
+    memory: Any,
+    state: Any,
+    max_len: int,
+    stop_early: bool = True,
+    start: int | torch.Tensor = BOS,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Greedy replies of a whole batch: ids (B, <=max_len), PAD after EOS, and the
     score (cosine for the vector head) of each chosen word."""
-    steps = list(run(model, memory, state, max_len, stop_early=stop_early))
+    steps = list(run(model, memory, state, max_len, stop_early=stop_early, start=start))
     device = memory.mask.device
     ids = torch.tensor([s.words for s in steps], dtype=torch.long, device=device).T
     scores = torch.tensor([s.scores for s in steps], device=device).T

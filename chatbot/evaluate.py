@@ -8,9 +8,9 @@ likelihood after typical training queries: 10% is chance).
 
 ``evaluate_model`` (``chatbot eval``) adds replies decoded with the chosen options:
 BLEU-2, distinct-1/2, degenerate rate and length against the gold replies, and median
-latency; two reference systems run on the same pairs: retrieval (the reply of the
-training query whose mean word vector is closest) and, when given, a ``--head softmax``
-model.
+latency (and, for a grounded model, the share of replies that copy a retrieved line);
+two reference systems run on the same pairs: retrieval (the reply of the training
+query sharing the most rare words, BM25) and, when given, a ``--head softmax`` model.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from chatbot.bot import Chatbot, DecodeOptions
@@ -44,9 +43,10 @@ from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
-from chatbot.metrics import bleu, degenerate_rate, distinct_n
+from chatbot.metrics import bleu, copied, degenerate_rate, distinct_n
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
+from chatbot.retrieve import Retriever
 
 
 def ids_to_words(table: WordTable, ids: list[int]) -> list[str]:
@@ -63,25 +63,30 @@ def ids_to_words(table: WordTable, ids: list[int]) -> list[str]:
 def teacher_forced(
     model: Seq2Seq, examples: Sequence[Example], dim: int, *, batch_size: int, device: torch.device
 ) -> dict[str, float]:
-    """Loss (a mean over the words the model can say) and next-word top-1/top-5 (where
-    words outside the output rows count as misses) with the gold prefix given."""
+    """With the gold prefix given: the training loss and the perplexity of the model's
+    decoding distribution (both means over the words the model can say), and next-word
+    top-1/top-5 (where words outside the output rows count as misses)."""
     model.eval()
-    loss_sum = n_loss = n_tok = top1 = top5 = 0.0
+    loss_sum = nll_sum = n_loss = n_tok = top1 = top5 = 0.0
     for batch in batches(examples, batch_size, dim):
         batch = batch.to(device)
         out = model(batch)
         keep = (batch.tgt_out != PAD) & (batch.tgt_out != UNK)
-        n = int(keep.sum())
-        sayable = int((keep & (batch.tgt_out < model.outputs)).sum())
-        loss_sum += float(model.head.loss(out, batch.tgt_out)) * sayable
-        n_loss += sayable
-        best5 = model.scores(out).topk(5, dim=-1).indices  # (B, T, 5)
+        sayable = keep & (batch.tgt_out < model.outputs)
+        n = int(sayable.sum())
+        loss_sum += float(model.head.loss(out, batch.tgt_out)) * n
+        logp = model.log_probs(out)
+        target = batch.tgt_out.clamp(max=model.outputs - 1).unsqueeze(-1)
+        nll_sum -= float(logp.gather(-1, target).squeeze(-1)[sayable].sum())
+        n_loss += n
+        best5 = logp.topk(5, dim=-1).indices  # (B, T, 5)
         hit = best5 == batch.tgt_out.unsqueeze(-1)
         top1 += float((hit[..., 0] & keep).sum())
         top5 += float((hit.any(-1) & keep).sum())
-        n_tok += n
+        n_tok += int(keep.sum())
     return {
         "loss": loss_sum / max(n_loss, 1),
+        "ppl": math.exp(nll_sum / max(n_loss, 1)),
         "top1": top1 / max(n_tok, 1),
         "top5": top5 / max(n_tok, 1),
     }
@@ -218,7 +223,7 @@ def model_report(
     """Every metric for one model on the test examples (``train`` supplies the
     background queries of the ranking score)."""
     tf = teacher_forced(bot.model, test, bot.table.dim, batch_size=64, device=bot.device)
-    replies, latency = [], []
+    replies, latency, copies = [], [], []
     for i, ex in enumerate(test):
         opts = (
             options if options.seed is not None else DecodeOptions(**{**asdict(options), "seed": i})
@@ -227,6 +232,7 @@ def model_report(
         r = bot.reply(ex.pair.query, opts)
         latency.append(time.perf_counter() - start)
         replies.append(r.words)
+        copies.append(max((copied(r.words, g.tokens) for g in r.grounding), default=0.0))
     gold = [_gold(ex, max_reply) for ex in test]
     ranks = ranking_hits(
         bot.model, test, train, bot.table, candidates=hits_candidates, seed=seed, device=bot.device
@@ -239,6 +245,8 @@ def model_report(
         "hits_candidates": min(hits_candidates, len(test)),
         "hits_at_1_raw_likelihood": ranks["hits1_raw"],
         "median_latency_ms": 1000 * statistics.median(latency),
+        # grounded models: replies that repeat >= 80% of a line they leaned on
+        "copy_share": sum(c >= 0.8 for c in copies) / max(len(copies), 1),
         "examples": [
             {"query": ex.pair.query, "gold": "".join(g), "reply": "".join(r)}
             for ex, g, r in list(zip(test, gold, replies))[:20]
@@ -246,25 +254,14 @@ def model_report(
     }
 
 
-def retrieval_report(
-    bot: Chatbot, train: list[Example], test: list[Example], max_reply: int
-) -> dict[str, Any]:
-    """The nearest-neighbour baseline: answer with the reply of the training query
-    whose mean word vector is most similar to the test query's."""
-    vecs = bot.table.vectors
-
-    def mean_vec(ex: Example) -> np.ndarray:
-        rows = vecs[ex.query.ids].copy()
-        for p, v in zip(ex.query.oov_pos, ex.query.oov):
-            rows[p] = v
-        v = rows.mean(axis=0)
-        return v / (np.linalg.norm(v) + 1e-9)
-
-    keys = np.stack([mean_vec(e) for e in train])
+def retrieval_report(train: list[Example], test: list[Example], max_reply: int) -> dict[str, Any]:
+    """The retrieval baseline: answer with the reply of the training query that shares
+    the most (rare) words with the test query (BM25, ``chatbot.retrieve``)."""
+    retriever = Retriever([e.pair for e in train])  # type: ignore[misc]
     replies = []
     for ex in test:
-        best = int(np.argmax(keys @ mean_vec(ex)))
-        replies.append(_gold(train[best], max_reply))
+        hits = retriever.search(ex.pair.query_tokens)  # type: ignore[union-attr]
+        replies.append(_gold(train[hits[0][0]] if hits else train[0], max_reply))
     gold = [_gold(ex, max_reply) for ex in test]
     return {**reply_metrics(replies, gold), "hits_at_1": overlap_hits(train, test)}
 
@@ -325,7 +322,7 @@ def evaluate_model(
         "test_pairs": len(test),
         "options": asdict(options),
         "model": model_report(bot, test, train, options, tc.max_reply),
-        "retrieval": retrieval_report(bot, train, test, tc.max_reply),
+        "retrieval": retrieval_report(train, test, tc.max_reply),
     }
     if softmax_dir:
         ref = Chatbot.load(softmax_dir)

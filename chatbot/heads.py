@@ -97,9 +97,12 @@ class Head(nn.Module):
         target: torch.Tensor,
         weight: torch.Tensor | None = None,
         logits: torch.Tensor | None = None,
+        negatives: int = 0,
     ) -> torch.Tensor:
         """Mean loss over the ``sayable`` target positions; ``weight`` (outputs,)
-        reweights target words; ``logits``, when given, are ``scores(out, scaled=True)``."""
+        reweights target words; ``logits``, when given, are ``scores(out, scaled=True)``.
+        ``negatives`` > 0 asks for a cheaper estimate over the targets and that many
+        sampled rows, where the head can give one (the vector head)."""
         keep = sayable(target, self.outputs)
         logits = self.scores(out[keep], scaled=True) if logits is None else logits[keep]
         return F.cross_entropy(self.train_logits(logits), target[keep], weight=weight)
@@ -178,7 +181,10 @@ class VectorHead(Head):
         target: torch.Tensor,
         weight: torch.Tensor | None = None,
         logits: torch.Tensor | None = None,
+        negatives: int = 0,
     ) -> torch.Tensor:
+        if self.distribution and negatives and logits is None:
+            return self._sampled_loss(out, target, weight, negatives)
         if self.distribution:
             return super().loss(out, target, weight, logits)
         keep = sayable(target, self.outputs)
@@ -186,6 +192,24 @@ class VectorHead(Head):
         if self.loss_name == "mse":
             return F.mse_loss(pred, gold)
         return (1 - F.cosine_similarity(pred, gold, dim=-1)).mean()
+
+    def _sampled_loss(
+        self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None, k: int
+    ) -> torch.Tensor:
+        """Cosine-softmax over the batch's target words and ``k`` rows drawn uniformly
+        from the output rows, instead of all of them: the cost of the output layer
+        falls from the whole table to a few thousand rows, which is most of a step."""
+        keep = sayable(target, self.outputs)
+        pred, tgt = out[keep], target[keep]
+        drawn = torch.randint(0, self.outputs, (k,), device=tgt.device)
+        rows = torch.unique(torch.cat([tgt, drawn]))  # sorted
+        rows = rows[~self.never[rows]]
+        unit = F.normalize(self._table()[rows], dim=-1)
+        logits = (F.normalize(pred, dim=-1) @ unit.T) * self.log_scale.exp()
+        if self.prior is not None:
+            logits = logits + self.prior[rows]
+        w = None if weight is None else weight[rows]
+        return F.cross_entropy(logits, torch.searchsorted(rows, tgt), weight=w)
 
     def warm(self) -> None:
         self.index()

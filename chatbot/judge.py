@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import random
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,16 @@ CRITERIA: dict[str, tuple[str, list[str]]] = {
             "5: reads as if a good writer of this novel wrote it",
         ],
     ),
+    "coherence": (
+        "Does it go on from this passage: the same scene, people and thread of events?",
+        [
+            "1: unrelated to the passage",
+            "2: shares a word or a name with the passage, but no thread",
+            "3: the same scene or people, but a jump or a contradiction",
+            "4: goes on from the passage, with something slightly off",
+            "5: exactly how the passage could go on",
+        ],
+    ),
     "relevance": (
         "Does it fit as a reply to this message, said by these speakers (where shown)?",
         [
@@ -55,7 +65,6 @@ CRITERIA: dict[str, tuple[str, list[str]]] = {
         ],
     ),
 }
-REPLY_CRITERIA = ("fluency", "relevance")
 
 
 @dataclass(frozen=True)
@@ -65,12 +74,13 @@ class System:
 
     name: str
     model: str | None = None
-    options: DecodeOptions = field(default_factory=DecodeOptions)
+    options: DecodeOptions | None = None  # None: the mode's default decoding
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        return {"name": self.name, "model": self.model, "options": asdict(self.options)}
+        options = None if self.options is None else asdict(self.options)
+        return {"name": self.name, "model": self.model, "options": options}
 
 
 def parse_system(spec: str) -> System:
@@ -82,7 +92,7 @@ def parse_system(spec: str) -> System:
     if not eq or not name or not rest:
         raise ChatbotError(f"--system {spec!r}: write NAME=MODEL_DIR[:decoding flags]")
     model, _, flags = rest.partition(":")
-    return System(name, model, _decode_flags(flags, spec))
+    return System(name, model, _decode_flags(flags, spec) if flags.strip() else None)
 
 
 def _decode_flags(flags: str, spec: str) -> DecodeOptions:
@@ -114,10 +124,29 @@ def _book_line(text: str, tokens: list[str], limit: int = MAX_GOLD_WORDS) -> str
 class Item:
     item: int
     position: int
-    message: str
-    query_speaker: str | None
-    reply_speaker: str | None
+    prompt: str  # the message, or the passage to continue
     candidates: dict[str, str]  # system name -> text
+    speakers: str = ""  # "X answers Y", where the book says
+
+
+@dataclass(frozen=True)
+class Mode:
+    """What a set asks the reader about: the prompt's label, what the candidates are,
+    the criteria."""
+
+    name: str
+    prompt: str
+    candidates: str
+    criteria: tuple[str, ...]
+
+
+MODES = {
+    "reply": Mode("reply", "Message", "candidate replies", ("fluency", "relevance")),
+    "continue": Mode(
+        "continue", "Passage", "candidate continuations (the next words)", ("fluency", "coherence")
+    ),
+}
+CONTINUATION_WORDS = 60
 
 
 def make_set(
@@ -128,24 +157,48 @@ def make_set(
     seed: int = 0,
     systems: list[System] | None = None,
     corpus_dir: str | Path | None = None,
+    mode: str = "reply",
 ) -> Path:
-    """Write items.md, rubric.md and key.json for ``n`` test pairs of the model's corpus;
-    see the module docstring. The same arguments give the same set."""
-    from chatbot.bot import Chatbot
-    from chatbot.data import split_examples
-    from chatbot.evaluate import corpus_of
-    from chatbot.ingest.dialogue import read_pairs
-    from chatbot.retrieve import OverlapIndex
+    """Write items.md, rubric.md and key.json for ``n`` items from the test part of the
+    model's corpus (see the module docstring); the same arguments give the same set.
 
-    systems = [System(MODEL, str(model_dir)), System(RETRIEVAL), *(systems or [])]
+    ``reply``: test pairs; candidates are the book's reply, the model's, the retrieval
+    baseline's and each other system's. ``continue``: passages of the test part's
+    running text; candidates are the book's next 60 words and each model's."""
+    from chatbot.bot import Chatbot
+    from chatbot.evaluate import corpus_of
+
+    if mode not in MODES:
+        raise ChatbotError(f"mode must be one of {', '.join(MODES)}")
+    base = [System(MODEL, str(model_dir))] + ([System(RETRIEVAL)] if mode == "reply" else [])
+    systems = base + list(systems or [])
     names = [GOLD] + [s.name for s in systems]
     if len(set(names)) != len(names):
         raise ChatbotError(f"system names must differ: {', '.join(names)}")
+    if mode == "continue" and RETRIEVAL in names:
+        raise ChatbotError("the retrieval baseline answers messages; it cannot continue text")
     if n < 1:
         raise ChatbotError("--n must be at least 1")
     bots = {s.model: Chatbot.load(s.model) for s in systems if s.model}
     main = bots[str(model_dir)]
     corpus = corpus_of(main, corpus_dir)
+    make = _reply_items if mode == "reply" else _continuation_items
+    items = make(main, corpus, n, seed, systems, bots)
+    return write_set(out_dir, items, MODES[mode], seed=seed, systems=systems, model=str(model_dir))
+
+
+def _options(s: System, k: int, default: DecodeOptions) -> DecodeOptions:
+    """A system's decoding (else ``default``), seeded per item when it names no seed:
+    the same set each time."""
+    o = s.options or default
+    return o if o.seed is not None else replace(o, seed=k)
+
+
+def _reply_items(main, corpus, n, seed, systems, bots) -> list[Item]:
+    from chatbot.data import split_examples
+    from chatbot.ingest.dialogue import read_pairs
+    from chatbot.retrieve import OverlapIndex
+
     train, _, test = split_examples(read_pairs(corpus.pairs), main.table, main.card.train)
     eligible = [e for e in test if 0 < len(e.pair.reply_tokens) <= MAX_GOLD_WORDS]
     chosen = random.Random(seed).sample(eligible, min(n, len(eligible)))
@@ -160,20 +213,71 @@ def make_set(
                 best = train[hits[0][0]].pair if hits else train[0].pair
                 candidates[s.name] = _book_line(best.reply, best.reply_tokens)
             else:
-                options = s.options if s.options.seed is not None else replace(s.options, seed=k)
-                candidates[s.name] = bots[s.model].reply(p.query, options).text or "(no reply)"
-        items.append(Item(k, p.position, p.query, p.query_speaker, p.reply_speaker, candidates))
-    return write_set(out_dir, items, seed=seed, systems=systems, model=str(model_dir))
+                r = bots[s.model].reply(p.query, _options(s, k, DecodeOptions()))
+                candidates[s.name] = r.text or "(no reply)"
+        speakers = ""
+        if p.reply_speaker or p.query_speaker:
+            speakers = f"{p.reply_speaker or 'someone'} answers {p.query_speaker or 'someone'}"
+        items.append(Item(k, p.position, p.query, candidates, speakers))
+    return items
+
+
+def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
+    """Passages of about ``text_source`` words ending at a sentence end in the test part
+    of the running text, far enough from its end for the book's next 60 words."""
+    from chatbot.config import CONTINUE_OPTIONS
+    from chatbot.data import read_running_text, text_split
+    from chatbot.ingest.dialogue import read_pairs
+    from chatbot.ingest.textio import join_words
+
+    _, _, test = text_split(corpus, read_pairs(corpus.pairs), main.card.train)
+    sentences = read_running_text(corpus)
+    with open(corpus.text, encoding="utf-8") as f:
+        raw = f.read().split("\n")[: len(sentences)]
+    first = len(sentences) - _sentences_holding(sentences, len(test))
+    source = main.card.train.text_source
+    starts = []  # (first sentence of the passage, first sentence after it)
+    for end in range(first + 1, len(sentences)):
+        words, begin = 0, end
+        while begin > first and words < source:
+            begin -= 1
+            words += len(sentences[begin])
+        after = sum(len(s) for s in sentences[end:])
+        if words >= source // 2 and after >= CONTINUATION_WORDS:
+            starts.append((begin, end))
+    chosen = random.Random(seed).sample(starts, min(n, len(starts)))
+    items = []
+    for k, (begin, end) in enumerate(chosen, 1):
+        passage = "".join(raw[begin:end])
+        following = [t for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
+        candidates = {GOLD: join_words(following)}
+        for s in systems:
+            options = _options(s, k, CONTINUE_OPTIONS)
+            written = bots[s.model].write_on(passage, CONTINUATION_WORDS, options)
+            candidates[s.name] = join_words([w for w, _ in written]) or "(nothing)"
+        items.append(Item(k, end, passage, candidates))
+    return items
+
+
+def _sentences_holding(sentences: list[list[str]], tokens: int) -> int:
+    """How many of the last sentences hold the last ``tokens`` tokens."""
+    total = count = 0
+    for s in reversed(sentences):
+        if total >= tokens:
+            break
+        total += len(s)
+        count += 1
+    return count
 
 
 def write_set(
     out_dir: str | Path,
     items: list[Item],
+    mode: Mode,
     *,
     seed: int,
     systems: list[System],
     model: str,
-    criteria: tuple[str, ...] = REPLY_CRITERIA,
 ) -> Path:
     """Shuffle each item's candidates under letters and write the three files."""
     out = ensure_dir(out_dir)
@@ -184,30 +288,28 @@ def write_set(
         rng.shuffle(names)
         letters = dict(zip(LETTERS, names))
         keys.append({"item": it.item, "position": it.position, "letters": letters})
-        speakers = ""
-        if it.reply_speaker or it.query_speaker:
-            speakers = (
-                f"**Speakers:** {it.reply_speaker or 'someone'} answers "
-                f"{it.query_speaker or 'someone'}\n\n"
-            )
+        speakers = f"**Speakers:** {it.speakers}\n\n" if it.speakers else ""
         options = "\n".join(
             f"- **{letter}:** {it.candidates[name]}" for letter, name in letters.items()
         )
-        blocks.append(f"## Item {it.item}\n\n{speakers}**Message:** {it.message}\n\n{options}\n")
+        blocks.append(
+            f"## Item {it.item}\n\n{speakers}**{mode.prompt}:** {it.prompt}\n\n{options}\n"
+        )
     (out / "items.md").write_text(
-        f"# Reading set: {len(items)} items\n\nRead rubric.md first. Each item shows a message "
-        "from a novel's dialogue and candidate replies under letters.\n\n" + "\n".join(blocks),
+        f"# Reading set: {len(items)} items\n\nRead rubric.md first. Each item shows a "
+        f"{mode.prompt.lower()} from a novel and {mode.candidates} under letters.\n\n"
+        + "\n".join(blocks),
         encoding="utf-8",
     )
-    (out / "rubric.md").write_text(rubric(criteria, len(items)), encoding="utf-8")
+    (out / "rubric.md").write_text(rubric(mode.criteria, len(items)), encoding="utf-8")
     write_json(
         out / "key.json",
         {
             "version": 1,
-            "mode": "reply",
+            "mode": mode.name,
             "seed": seed,
             "model": model,
-            "criteria": list(criteria),
+            "criteria": list(mode.criteria),
             "systems": [{"name": GOLD}] + [s.to_dict() for s in systems],
             "items": keys,
         },

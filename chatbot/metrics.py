@@ -55,3 +55,14 @@ def bleu(
     log_p = sum(math.log(m / t) for m, t in zip(matches, totals)) / n
     brevity = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
     return brevity * math.exp(log_p)
+
+
+def copied(reply: Sequence[str], line: Sequence[str]) -> float:
+    """The share of ``line``'s words that ``reply`` repeats in order (matching blocks of
+    the two word sequences): 1.0 when the reply copies the line whole."""
+    from difflib import SequenceMatcher
+
+    if not line:
+        return 0.0
+    blocks = SequenceMatcher(None, list(reply), list(line), autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) / len(line)

@@ -47,6 +47,9 @@ class Seq2Seq(nn.Module):
         if table is not None:
             self.table.weight.data.copy_(table)
         self.table.weight.requires_grad_(c.train_table)
+        if c.segments > 1:  # which part of the source a word is in; starts as no change
+            self.segment = nn.Embedding(c.segments, c.dim)
+            nn.init.zeros_(self.segment.weight)
         self.drop = nn.Dropout(c.dropout)
         self.encoder = nn.LSTM(
             c.dim,
@@ -80,9 +83,10 @@ class Seq2Seq(nn.Module):
         return torch.where(batch.src_has_oov.unsqueeze(-1), batch.src_oov.to(emb.dtype), emb)
 
     def encode(self, batch: Batch) -> tuple[Memory, State]:
-        """What the decoder attends to, and its start state (from the mean encoder state)."""
+        """What the decoder attends to, and its start state (from the mean encoder state).
+        The encoder reads each word with its segment; the copy points at the word alone."""
         emb = self.embed_query(batch)
-        x = self.drop(emb)
+        x = self.drop(emb + self.segment(batch.src_seg) if self.config.segments > 1 else emb)
         lengths = batch.src_mask.sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(
             x, lengths, batch_first=True, enforce_sorted=False

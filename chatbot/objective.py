@@ -39,14 +39,17 @@ def objective(
     contrast: float = 0.0,
     unlikelihood: float = 0.0,
     rollout: float = 0.0,
+    negatives: int = 0,
 ) -> torch.Tensor:
-    """The training loss of one batch; see the module docstring."""
+    """The training loss of one batch; see the module docstring. ``negatives`` > 0
+    estimates the word loss over that many sampled rows (the extra terms need every
+    row's probability, so with them the loss is exact)."""
     head = model.head
     memory, state = model.encode(batch)
     out, _ = model.decode_steps(batch.tgt_in, state, memory)
     tgt = batch.tgt_out
     if not (contrast or unlikelihood or rollout):
-        return head.loss(out, tgt, weight)
+        return head.loss(out, tgt, weight, negatives=negatives)
     logits = head.scores(out, scaled=True)  # computed once for all the terms
     loss = head.loss(out, tgt, weight, logits if head.distribution else None)
     logp = torch.log_softmax(logits.float(), dim=-1)
@@ -62,26 +65,32 @@ def objective(
         )
         loss = loss + contrast * F.softplus(-gain).mean()
     if rollout:
-        loss = loss + rollout * rollout_unlikelihood(model, memory, state, tgt.size(1) + 4)
+        start = batch.tgt_in[:, 0]
+        loss = loss + rollout * rollout_unlikelihood(model, memory, state, tgt.size(1) + 4, start)
     return loss
 
 
 def rollout_unlikelihood(
-    model: Seq2Seq, memory: Memory, state: State, max_len: int
+    model: Seq2Seq,
+    memory: Memory,
+    state: State,
+    max_len: int,
+    start: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Sequence-level unlikelihood of the loops in the model's own greedy replies to the
-    first ``ROLLOUT_ROWS`` queries."""
+    """Sequence-level unlikelihood of the loops in the model's own greedy outputs for the
+    first ``ROLLOUT_ROWS`` rows, each started from its ``start`` row (BOS by default)."""
     rows = torch.arange(min(ROLLOUT_ROWS, memory.mask.size(0)), device=memory.mask.device)
     memory, state = memory.take(rows), (state[0][:, rows], state[1][:, rows])
+    first = torch.full_like(rows, BOS) if start is None else start[rows]
     with torch.no_grad():
         # All max_len steps, never stopping early: every batch then draws the same
         # dropout randomness, which keeps training reproducible step for step.
-        ids, _ = greedy(model, memory, state, max_len, stop_early=False)  # (R, L)
+        ids, _ = greedy(model, memory, state, max_len, stop_early=False, start=first)  # (R, L)
         said = (ids == EOS).long().cumsum(1) - (ids == EOS).long() == 0  # up to EOS
         bad = repeats(ids) & said & (ids != EOS)
     if not bad.any():
         return ids.new_zeros((), dtype=torch.float)
-    prev_in = torch.cat([torch.full_like(ids[:, :1], BOS), ids[:, :-1]], 1)
+    prev_in = torch.cat([first[:, None], ids[:, :-1]], 1)
     out, _ = model.decode_steps(prev_in, state, memory)
     logp = model.log_probs(out)
     p = logp.gather(2, ids.unsqueeze(-1)).squeeze(-1).exp().clamp(max=1 - 1e-6)

@@ -2,7 +2,8 @@
 
 The retrieval baseline answers with the reply of the training query that shares the
 most (rare) words with the message: fluent, because the book wrote it, but often about
-something else. It is a reference every model is judged against.
+something else. It is a reference every model is judged against, and what a grounded
+model reads beside the message (``Retriever``).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from chatbot.ingest.segment import QUOTE_MARKS
+if TYPE_CHECKING:
+    from chatbot.ingest.dialogue import Pair
 
 # Punctuation carries no topic; counting it would match every question with every other.
-_SKIP = frozenset("，。！？、；：…—,.!?;:-·（）()《》") | QUOTE_MARKS
+_SKIP = frozenset("，。！？、；：…—,.!?;:-·（）()《》“”‘’「」『』\"'")
 
 
 class OverlapIndex:
@@ -50,3 +53,30 @@ class OverlapIndex:
                 norm = c + self.k1 * (1 - self.b + self.b * self.lengths[i] / self.mean_length)
                 scores[i] += idf * c * (self.k1 + 1) / norm
         return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
+
+
+class Retriever:
+    """The replies of training pairs whose queries best match a message (BM25), never a
+    pair within ``near`` pairs of an excluded one: a pair's own reply and its neighbours
+    in the book are the answer, not a hint."""
+
+    def __init__(self, pairs: Sequence[Pair], near: int = 10):
+        self.pairs = list(pairs)
+        self.near = near
+        self.index = OverlapIndex([p.query_tokens for p in self.pairs])
+
+    def search(
+        self, tokens: Sequence[str], k: int = 1, exclude: int | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to ``k`` (pair index, score), best first; with ``exclude`` (an index in the
+        book's pair order, which may lie past the training pairs) no pair within
+        ``near`` of it, and no reply equal to its own."""
+        hits = self.index.search(tokens, k + 2 * self.near + 8 if exclude is not None else k)
+        if exclude is not None:
+            own = self.pairs[exclude].reply if exclude < len(self.pairs) else None
+            hits = [
+                (i, s)
+                for i, s in hits
+                if abs(i - exclude) > self.near and self.pairs[i].reply != own
+            ]
+        return hits[:k]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import shutil
 import time
 from collections.abc import Callable
@@ -26,14 +27,26 @@ import torch
 
 from chatbot.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from chatbot.config import ModelCard, TrainConfig
-from chatbot.data import SPECIALS, Batch, Example, WordTable, batches, split_examples
+from chatbot.data import (
+    MARKERS,
+    SPECIALS,
+    Batch,
+    Example,
+    WordTable,
+    batches,
+    split_examples,
+    text_split,
+    text_windows,
+    with_grounding,
+)
 from chatbot.errors import ChatbotError
-from chatbot.evaluate import validate
+from chatbot.evaluate import teacher_forced, validate
 from chatbot.fsutil import ensure_dir, sha256_file
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
 from chatbot.objective import frequency_weights, objective
+from chatbot.retrieve import Retriever
 
 
 @dataclass
@@ -52,26 +65,65 @@ BatchCallback = Callable[[int, int, float], None]  # (done, total, loss)
 
 
 @dataclass
+class Split:
+    train: list[Example]
+    valid: list[Example]
+    test: list[Example]
+
+
+@dataclass
 class TrainData:
     table: WordTable
     outputs: int  # replies are made of the table's first ``outputs`` rows
     train: list[Example]
     valid: list[Example]
     test: list[Example]
+    text: Split | None = None  # windows of running text, when training reads it
+    # With grounding: the retrieved replies of each training pair (valid and test
+    # examples read theirs already).
+    retrieved: list[list[list[str]]] | None = None
+
+
+VALID_WINDOWS = 1000  # running-text windows scored after each epoch
 
 
 def load_data(corpus: CorpusLayout, config: TrainConfig) -> TrainData:
-    """The word table and the train/valid/test examples of a prepared corpus. With
-    ``reply_vocab`` the table is reordered so the words of training replies come first."""
+    """The word table, the train/valid/test dialogue examples of a prepared corpus and,
+    when training reads running text, its windows, split where the pairs split. With
+    ``reply_vocab`` the table is reordered so the words of training replies come first;
+    without it replies may use every word (but never the marker rows at the end)."""
     table = WordTable.from_word2vec(corpus.vectors, seed=config.seed)
     pairs = read_pairs(corpus.pairs)
     parts = split_examples(pairs, table, config)
-    outputs = len(table)
+    outputs = len(table) - len(MARKERS)
     if config.reply_vocab:
         said = {table.words[i] for e in parts[0] for i in e.reply if i >= len(SPECIALS)}
         table, outputs = table.outputs_first(said)
         parts = split_examples(pairs, table, config)
-    return TrainData(table, outputs, *parts)
+    retrieved = None
+    if config.ground:
+        retriever = Retriever([e.pair for e in parts[0]])  # type: ignore[misc]
+
+        def lines(e: Example, index: int) -> list[list[str]]:
+            hits = retriever.search(e.pair.query_tokens, config.ground, exclude=index)  # type: ignore[union-attr]
+            return [retriever.pairs[i].reply_tokens for i, _ in hits]
+
+        retrieved = [lines(e, i) for i, e in enumerate(parts[0])]
+        offset = len(parts[0])
+        for part in parts[1:]:
+            part[:] = [
+                with_grounding(e, table, lines(e, offset + j), config.max_reply)
+                for j, e in enumerate(part)
+            ]
+            offset += len(part)
+    text = None
+    if config.text_epochs or config.text_mix:
+        windows = [
+            text_windows(part, table, config.text_source, config.text_target)
+            for part in text_split(corpus, pairs, config)
+        ]
+        text = Split(*windows)
+    return TrainData(table, outputs, *parts, text=text, retrieved=retrieved)
 
 
 def pick_device(name: str) -> torch.device:
@@ -97,19 +149,21 @@ def train_step(
     optimizer: torch.optim.Optimizer,
     config: TrainConfig,
     weight: torch.Tensor | None,
+    text: bool = False,
 ) -> float:
-    """One optimisation step on one batch (bfloat16 autocast on CUDA); the loss."""
+    """One optimisation step on one batch (bfloat16 autocast on CUDA); the loss. A
+    ``text`` batch (running text only) trains next-word prediction alone, with
+    ``config.negatives`` sampled rows; a dialogue batch adds the objective's terms."""
     device = next(model.parameters()).device
     batch = batch.to(device)
+    terms = (
+        {"negatives": config.negatives}
+        if text
+        else {"contrast": config.contrast, "unlikelihood": config.unlikelihood}
+        | {"rollout": config.rollout}
+    )
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        loss = objective(
-            model,
-            batch,
-            weight,
-            contrast=config.contrast,
-            unlikelihood=config.unlikelihood,
-            rollout=config.rollout,
-        )
+        loss = objective(model, batch, weight, **terms)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     params = [p for g in optimizer.param_groups for p in g["params"]]
@@ -121,23 +175,55 @@ def train_step(
 def train_epoch(
     model: Seq2Seq,
     optimizer: torch.optim.Optimizer,
-    data: TrainData,
+    examples: list[Example],
+    dim: int,
     config: TrainConfig,
     weight: torch.Tensor | None,
-    epoch: int,
+    seed: int,
     on_batch: BatchCallback | None = None,
+    text: bool = False,
 ) -> float:
-    """One pass over the training pairs in an order seeded by the epoch; the mean loss."""
+    """One pass over ``examples`` in an order seeded by ``seed``; the mean loss."""
     model.train()
-    gen = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
-    n_batches = math.ceil(len(data.train) / config.batch_size)
+    gen = torch.Generator().manual_seed(seed)
+    n_batches = math.ceil(len(examples) / config.batch_size)
     total = 0.0
-    for k, batch in enumerate(batches(data.train, config.batch_size, data.table.dim, gen), 1):
-        value = train_step(model, batch, optimizer, config, weight)
+    for k, batch in enumerate(batches(examples, config.batch_size, dim, gen), 1):
+        value = train_step(model, batch, optimizer, config, weight, text)
         total += value
         if on_batch:
             on_batch(k, n_batches, value)
     return total / n_batches
+
+
+def epoch_examples(data: TrainData, config: TrainConfig, epoch: int) -> list[Example]:
+    """A dialogue epoch's examples: the training pairs (each, with grounding, beside its
+    retrieved replies, or its own reply with a few words dropped, or nothing: drawn
+    afresh each epoch), plus ``text_mix`` x as many running-text windows."""
+    rng = random.Random(config.seed * 7_919 + epoch)
+    examples = data.train
+    if data.retrieved is not None:
+        examples = [
+            with_grounding(e, data.table, _grounding(e, lines, config, rng), config.max_reply)
+            for e, lines in zip(data.train, data.retrieved)
+        ]
+    if config.text_mix and data.text is not None:
+        k = min(len(data.text.train), round(config.text_mix * len(data.train)))
+        examples = examples + rng.sample(data.text.train, k)
+    return examples
+
+
+def _grounding(
+    e: Example, retrieved: list[list[str]], config: TrainConfig, rng: random.Random
+) -> list[list[str]]:
+    """What a training pair reads beside its query this epoch."""
+    draw = rng.random()
+    if draw < config.ground_drop:
+        return []
+    if draw < config.ground_drop + config.ground_gold:
+        own = [t for t in e.pair.reply_tokens if rng.random() > 0.25]  # type: ignore[union-attr]
+        return [own, *retrieved[1:]]
+    return retrieved
 
 
 DIVERSE = 0.2  # greedy distinct-2 from which replies count as varied
@@ -163,7 +249,8 @@ def train(
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
-    """Train on a prepared corpus; see the module docstring."""
+    """Train on a prepared corpus: first ``text_epochs`` of next-word prediction on its
+    running text, then dialogue epochs until early stopping (see the module docstring)."""
     config = config or TrainConfig()
     start = time.perf_counter()
     corpus = CorpusLayout.at(corpus_dir)
@@ -177,6 +264,7 @@ def train(
     model = build_model(config, data, device)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     state: dict[str, Any] = {
+        "text_epoch": 0,
         "epoch": 0,
         "best_score": -1.0,
         "best_epoch": 0,
@@ -201,23 +289,62 @@ def train(
         table_fingerprint=data.table.fingerprint(),
         split={"train": len(data.train), "valid": len(data.valid), "test": len(data.test)},
     )
-    weight = frequency_weights(data.train, data.outputs, config.freq_weight, device)
-    budget = config.max_minutes * 60
+    dim, bs = data.table.dim, config.batch_size
+
+    def finish_epoch(row: dict[str, Any], seconds: float) -> None:
+        state["elapsed"] += seconds
+        save_checkpoint(
+            out.root,
+            model,
+            optimizer,
+            {**state, "train": asdict(config), "vectors_sha256": vectors_sha},
+        )
+        with open(out.metrics, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        if on_epoch:
+            on_epoch(row)
+
+    budget = config.max_minutes * 60 if config.max_minutes else math.inf
     stopped = "max_epochs"
+    while state["text_epoch"] < config.text_epochs and data.text:
+        epoch = state["text_epoch"] + 1
+        t0 = time.perf_counter()
+        train_loss = train_epoch(
+            model, optimizer, data.text.train, dim, config, None, -epoch, on_batch, text=True
+        )
+        metrics = teacher_forced(
+            model, data.text.valid[:VALID_WINDOWS], dim, batch_size=bs, device=device
+        )
+        state["text_epoch"] = epoch
+        row = {"phase": "text", "epoch": epoch, "train_loss": train_loss}
+        row |= {f"valid_{k}": v for k, v in metrics.items()}
+        finish_epoch(
+            row | {"lr": state["lr"], "seconds": round(time.perf_counter() - t0, 2)},
+            time.perf_counter() - t0,
+        )
+
+    weight = frequency_weights(data.train, data.outputs, config.freq_weight, device)
     while state["epoch"] < config.max_epochs:
         epoch = state["epoch"] + 1
         t0 = time.perf_counter()
-        train_loss = train_epoch(model, optimizer, data, config, weight, epoch, on_batch)
+        examples = epoch_examples(data, config, epoch)
+        seed = config.seed * 100_003 + epoch
+        train_loss = train_epoch(model, optimizer, examples, dim, config, weight, seed, on_batch)
         metrics = validate(
             model,
             data.valid,
             data.table,
-            batch_size=config.batch_size,
+            batch_size=bs,
             sample=config.sample,
             max_reply=config.max_reply,
             device=device,
             background=data.train,
         )
+        if data.text:
+            text = teacher_forced(
+                model, data.text.valid[:VALID_WINDOWS], dim, batch_size=bs, device=device
+            )
+            metrics |= {f"text_{k}": v for k, v in text.items()}
         s = score(metrics)
         if s > state["best_score"]:
             state.update(best_score=s, best_epoch=epoch, bad_epochs=0)
@@ -230,25 +357,9 @@ def train(
                     group["lr"] = state["lr"]
         seconds = time.perf_counter() - t0
         state["epoch"] = epoch
-        state["elapsed"] += seconds
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            **{f"valid_{k}": v for k, v in metrics.items()},
-            "score": s,
-            "lr": state["lr"],
-            "seconds": round(seconds, 2),
-        }
-        save_checkpoint(
-            out.root,
-            model,
-            optimizer,
-            {**state, "train": asdict(config), "vectors_sha256": vectors_sha},
-        )
-        with open(out.metrics, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
-        if on_epoch:
-            on_epoch(row)
+        row = {"phase": "dialogue", "epoch": epoch, "train_loss": train_loss}
+        row |= {f"valid_{k}": v for k, v in metrics.items()}
+        finish_epoch(row | {"score": s, "lr": state["lr"], "seconds": round(seconds, 2)}, seconds)
         if state["bad_epochs"] >= config.patience:
             stopped = "early_stop"
             break
@@ -261,12 +372,15 @@ def train(
         best.model,
         data.test,
         data.table,
-        batch_size=config.batch_size,
+        batch_size=bs,
         sample=len(data.test),
         max_reply=config.max_reply,
         device=device,
         background=data.train,
     )
+    if data.text:
+        text = teacher_forced(best.model, data.text.test, dim, batch_size=bs, device=device)
+        test |= {f"text_{k}": v for k, v in text.items()}
     result = TrainResult(
         model_dir=out.root,
         epochs=state["epoch"],
@@ -308,9 +422,8 @@ def _resume(
     saved = TrainConfig.from_dict(state.get("train", {}))
     if _fixed(saved) != _fixed(config):
         raise ChatbotError("--resume needs the same model and data settings as the first run")
-    return {
-        k: state[k] for k in ("epoch", "best_score", "best_epoch", "bad_epochs", "elapsed", "lr")
-    }
+    keys = ("epoch", "best_score", "best_epoch", "bad_epochs", "elapsed", "lr")
+    return {"text_epoch": state.get("text_epoch", 0), **{k: state[k] for k in keys}}
 
 
 def _fixed(c: TrainConfig) -> dict[str, Any]:

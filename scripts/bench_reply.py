@@ -30,6 +30,7 @@ from rich.progress import track
 from rich.table import Table
 
 from chatbot.bot import Chatbot, DecodeOptions
+from chatbot.decode import run
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.lookup import WordIndex
@@ -103,7 +104,8 @@ def main() -> int:
     # The decoder's own outputs: how peaked they are decides how many rows the exact
     # check reads, so random vectors would flatter or wrong the lookup.
     with torch.no_grad():
-        outs = [step.out for q in queries for step in bot._steps(bot.tokenize(q), opts)]
+        starts = [bot._start(bot.tokenize(q))(1) for q in queries]
+        outs = [step.out for m, s in starts for step in run(model, m, s, opts.max_length, opts)]
     with torch.no_grad():
         for out in outs:  # the lookup must give the float32 product's word, every time
             assert int(model.top(out)[1]) == int(model.scores(out).argmax()), "lookup not exact"

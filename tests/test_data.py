@@ -5,7 +5,9 @@ import pytest
 
 from chatbot.data import (
     BOS,
+    CONT,
     EOS,
+    MARKERS,
     PAD,
     UNK,
     WordTable,
@@ -14,6 +16,7 @@ from chatbot.data import (
     encode_reply,
     make_examples,
     split_by_position,
+    text_windows,
 )
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import Pair
@@ -23,7 +26,7 @@ from tests.conftest import small_table
 def test_table_has_special_rows_and_c_tool_end_marker_is_ours():
     t = WordTable.from_vectors(["</s>", "好", "的"], np.eye(3, 4))
     assert t.words[:4] == ["<pad>", "<s>", "</s>", "<unk>"]
-    assert t.words[4:] == ["好", "的"]
+    assert t.words[4:] == ["好", "的", "<cont>", "<sep>"]  # marker rows come last
     assert not t.vectors[PAD].any()
     assert np.linalg.norm(t.vectors[BOS]) == pytest.approx(1.0, rel=1e-5)
     assert len(t.fingerprint()) == 16
@@ -76,7 +79,55 @@ def test_batches_pad_and_shift_targets():
 def test_outputs_first_moves_reply_words_after_the_specials():
     t = small_table(("甲", "乙", "丙", "丁"))
     moved, n = t.outputs_first({"丙", "甲"})
-    assert moved.words == ["<pad>", "<s>", "</s>", "<unk>", "甲", "丙", "乙", "丁"]
+    assert moved.words == ["<pad>", "<s>", "</s>", "<unk>", "甲", "丙", "乙", "丁", *MARKERS]
     assert n == 6
     for w in t.words:
         np.testing.assert_array_equal(moved.vectors[moved.index[w]], t.vectors[t.index[w]])
+
+
+def test_text_windows_predict_every_token_once_after_the_passage_before_it():
+    words = ["甲", "乙", "丙", "丁"]
+    t = small_table(tuple(words))
+    tokens = [words[i % 4] for i in range(23)]
+    windows = text_windows(tokens, t, source=5, target=4)
+    targets = [i for w in windows for i in w.reply]
+    assert targets == t.ids(tokens[1:])  # every token but the first, once, in order
+    assert all(w.start == t.marker(CONT) and EOS not in w.reply for w in windows)
+    for k, w in enumerate(windows):
+        first = 1 + 4 * k
+        assert w.query.ids == t.ids(tokens[max(0, first - 5) : first])
+    (b,) = list(batches(windows[:1], 8, t.dim))
+    assert b.tgt_in[0, 0] == t.marker(CONT)
+
+
+def test_running_text_is_split_where_the_pairs_split(tmp_path):
+    from chatbot.config import TrainConfig
+    from chatbot.data import read_running_text, text_split
+    from chatbot.ingest.dialogue import read_pairs
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
+    from chatbot.layout import CorpusLayout
+
+    lines = []
+    for i in range(60):  # every line unique, so a held-out line cannot hide in training text
+        lines += [f"张三道：“这是第{i}个问题吗？”", f"李四道：“这是第{i}个回答。”", "天黑了。"]
+    (tmp_path / "book.txt").write_text("\n".join(lines), encoding="utf-8")
+    w2v = Word2VecConfig(vector_size=8, epochs=1, min_count=1, workers=1)
+    corpus = CorpusLayout.at(
+        prepare(tmp_path / "book.txt", tmp_path / "c", PrepareConfig(word2vec=w2v)).layout.root
+    )
+    pairs = read_pairs(corpus.pairs)
+    config = TrainConfig(valid_share=0.1, test_share=0.1)
+    train, valid, test = text_split(corpus, pairs, config)
+    assert train + valid + test == [t for s in read_running_text(corpus) for t in s]
+    assert len(train) > 3 * len(valid) > 0 and len(test) > 0
+    _, held_valid, held_test = split_by_position(pairs, 0.1, 0.1)
+    seen = " ".join(train)
+    for p in held_valid + held_test:
+        assert " ".join(p.reply_tokens) not in seen, p.reply
+
+
+def test_an_old_table_has_no_markers_and_says_so():
+    t = WordTable(["<pad>", "<s>", "</s>", "<unk>", "好"], np.zeros((5, 2), dtype=np.float32))
+    with pytest.raises(ChatbotError, match="retrain"):
+        t.marker(CONT)

@@ -119,3 +119,17 @@ def test_output_rows_limit_what_a_reply_can_say_and_what_the_loss_scores():
     logp = m.log_probs(out)[0]
     (got,) = reply_log_likelihood(m.log_probs(out), b.tgt_out).tolist()
     assert got == pytest.approx(((logp[0, 4] + logp[2, 5] + logp[3, EOS]) / 3).item(), rel=1e-5)
+
+
+def test_sampled_rows_give_the_full_loss_when_every_row_is_drawn():
+    m, b = model_and_batch()
+    out = m(b)
+    full = m.head.loss(out, b.tgt_out)
+    torch.manual_seed(0)
+    sampled = m.head.loss(out, b.tgt_out, negatives=2000)  # 8 rows: all drawn
+    assert sampled.item() == pytest.approx(full.item(), rel=1e-5)
+    torch.manual_seed(0)
+    few = m.head.loss(out, b.tgt_out, negatives=1)  # targets and one row: an easier task
+    assert few.item() < full.item()
+    few.backward()
+    assert m.head.out.weight.grad.abs().sum() > 0

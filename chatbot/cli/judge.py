@@ -20,14 +20,17 @@ def add(sub: argparse._SubParsersAction) -> None:
         "Sets quote the novel: keep them out of git (under corpus/ or a temp folder).",
         formatter_class=HelpFormatter,
     )
-    judge_sub = p.add_subparsers(dest="judge_command", metavar="STEP", required=True)
+    judge_sub = p.add_subparsers(
+        dest="judge_command", metavar="STEP", required=True, help="make a set, or score it"
+    )
     make = judge_sub.add_parser(
         "make",
         help="write a blind set from the test split",
         description="Sample test pairs of MODEL_DIR's corpus and write, per item, the "
-        "message, the book's own reply and one reply per system, shuffled under neutral "
-        "letters: items.md, rubric.md and key.json in OUT_DIR. The same seed gives the "
-        "same set.",
+        "message, the book's own reply and one reply per system (the model, the retrieval "
+        "baseline, each --system), shuffled under neutral letters: items.md, rubric.md and "
+        "key.json in OUT_DIR. With --mode continue, passages of the test part's running "
+        "text and continuations instead. The same seed gives the same set.",
         formatter_class=HelpFormatter,
     )
     make.add_argument("model", metavar="MODEL_DIR", help="the model judged as system 'model'")
@@ -43,14 +46,22 @@ def add(sub: argparse._SubParsersAction) -> None:
         "'beam=corpus/x/model:--strategy beam --beam 4'); repeatable",
     )
     make.add_argument("--corpus", help="corpus directory (default: the model's)")
+    make.add_argument(
+        "--mode",
+        choices=("reply", "continue"),
+        default="reply",
+        help="reply: messages and replies, rated for fluency and relevance; continue: "
+        "passages of the book's running text and their next 60 words, rated for fluency "
+        "and coherence",
+    )
     make.set_defaults(func=run_make)
     score = judge_sub.add_parser(
         "score",
         help="score a reader's verdicts.json",
         description="Check OUT_DIR/verdicts.json against key.json and print, per system, "
-        "mean fluency and relevance, the share rated >= 4 on relevance and the share "
-        "picked best, with 95% bootstrap intervals, and pairwise win rates. Writes "
-        "scores.json (no novel text) into OUT_DIR.",
+        "the mean of each criterion, the share rated >= 4 on the last (relevance, or "
+        "coherence) and the share picked best, with 95% bootstrap intervals, and pairwise "
+        "win rates. Writes scores.json (no novel text) into OUT_DIR.",
         formatter_class=HelpFormatter,
     )
     score.add_argument("out", metavar="OUT_DIR", help="a set made by `chatbot judge make`")
@@ -64,7 +75,13 @@ def run_make(args: argparse.Namespace) -> int:
 
     systems = [parse_system(s) for s in args.system]
     out = make_set(
-        args.model, args.out, n=args.n, seed=args.seed, systems=systems, corpus_dir=args.corpus
+        args.model,
+        args.out,
+        n=args.n,
+        seed=args.seed,
+        systems=systems,
+        corpus_dir=args.corpus,
+        mode=args.mode,
     )
     print(f"wrote {out}/items.md, rubric.md (for the reader) and key.json (not for the reader)")
     return 0

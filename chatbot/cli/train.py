@@ -14,9 +14,10 @@ from chatbot.config import TrainConfig
 
 # (column, metrics.jsonl key, format); no vertical rules: eleven columns fit 80.
 EPOCH_COLUMNS = [
+    ("phase", "phase", "{}"),
     ("epoch", "epoch", "{:d}"),
     ("train loss", "train_loss", "{:.3f}"),
-    ("valid loss", "valid_loss", "{:.3f}"),
+    ("ppl", "valid_ppl", "{:.0f}"),
     ("top-1", "valid_top1", "{:.1%}"),
     ("top-5", "valid_top5", "{:.1%}"),
     ("degen.", "valid_degenerate", "{:.0%}"),
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     test.add_column("metric")
     test.add_column("value", justify="right")
     t = result.test
-    for name, value in [
+    rows = [
         ("teacher-forced top-1", f"{t['top1']:.1%}"),
         ("teacher-forced top-5", f"{t['top5']:.1%}"),
         ("greedy degenerate rate", f"{t['degenerate']:.1%}"),
@@ -111,7 +112,21 @@ def run(args: argparse.Namespace) -> int:
         ("epochs (best)", f"{result.epochs} ({result.best_epoch})"),
         ("stopped by", result.stopped),
         ("seconds", f"{result.seconds:.0f}"),
-    ]:
+    ]
+    if "text_ppl" in t:
+        rows[2:2] = [
+            ("running text: perplexity", f"{t['text_ppl']:.0f}"),
+            (
+                "running text: next-word top-1 / top-5",
+                f"{t['text_top1']:.1%} / {t['text_top5']:.1%}",
+            ),
+        ]
+    for name, value in rows:
         test.add_row(name, value)
     console.print(test)
+    if result.stopped == "time_budget":
+        console.print(
+            "[yellow]note:[/] the --max-minutes cap ended training before early stopping; "
+            "continue with --resume (and a larger --max-minutes, or none)"
+        )
     return 0

@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
-from chatbot.config import DecodeOptions
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.ingest.textio import join_words
 from chatbot.layout import SHIPPED_MODEL, ModelLayout, default_model, find_models
@@ -61,6 +61,8 @@ class ChatApp(App):
         self.store = Store(data_dir or default_data_dir())
         self.bot = None  # a chatbot.bot.Chatbot once the worker has loaded it
         self.options = DecodeOptions()
+        self.writing = False  # writing mode: messages are passages the model writes on
+        self.story_words = 60
         self.pace_ms = pace_ms
         self.show_scores = False
         self.chat_id: int | None = None
@@ -158,13 +160,22 @@ class ChatApp(App):
         log.scroll_end(animate=False)
         self._reply_worker = self.generate(text, self._live)
 
+    def _words(self, text: str):
+        """The bot's words for ``text``: a reply, or in writing mode the story written on
+        (with the writing defaults, the settings' strategy and seed)."""
+        assert self.bot is not None
+        if not self.writing:
+            return self.bot.stream(text, self.options)
+        strategy = "greedy" if self.options.strategy == "greedy" else "sample"
+        options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=self.options.seed)
+        return self.bot.write_on(text, self.story_words, options)
+
     @work(thread=True, exclusive=True, group="reply")
     def generate(self, text: str, bubble: Bubble) -> None:
         worker = get_current_worker()
-        assert self.bot is not None
         words: list[tuple[str, float]] = []
         try:
-            for word, score in self.bot.stream(text, self.options):
+            for word, score in self._words(text):
                 if worker.is_cancelled:
                     break
                 words.append((word, score))
@@ -233,6 +244,8 @@ class ChatApp(App):
             "info": self.action_info,
             "chats": self.action_open_chat,
             "model": self.action_switch_model,
+            "continue": self.action_write,
+            "chat": self.action_chat,
         }
         try:
             command = parse(line)
@@ -255,6 +268,24 @@ class ChatApp(App):
         self.options = replace(self.options, **changes)
         shown = ", ".join(f"{k}={v}" for k, v in changes.items())
         self._status(f"settings: {shown}")
+
+    def action_write(self) -> None:
+        self.set_writing(True)
+
+    def action_chat(self) -> None:
+        self.set_writing(False)
+
+    def set_writing(self, on_: bool) -> None:
+        """Writing mode: each message is a passage that the model writes on."""
+        self.writing = on_
+        prompt = self.query_one("#prompt", HistoryInput)
+        prompt.placeholder = (
+            "type a passage: the model writes the story on (/chat to talk again)"
+            if on_
+            else "say something (/help for commands)"
+        )
+        self.sub_title = f"{self.model_dir}{' · writing' if on_ else ''}"
+        self._status("writing mode: the model writes on from your passage" if on_ else "chat mode")
 
     def set_scores(self, on_: bool) -> None:
         self.show_scores = on_
@@ -328,6 +359,14 @@ class ChatApp(App):
         yield SystemCommand("Model info", "Novel, vocabulary, training metrics", self.action_info)
         yield SystemCommand(
             "Settings", "Temperature, top-k, beam, length, seed", self.action_settings
+        )
+        yield SystemCommand(
+            "Write on",
+            "Type a passage, the model continues the story",
+            lambda: self.set_writing(True),
+        )
+        yield SystemCommand(
+            "Chat", "Back to talking with the model", lambda: self.set_writing(False)
         )
         yield SystemCommand("Help", "Keys and slash commands", self.action_help)
 

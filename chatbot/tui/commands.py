@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("/model", "switch to another trained model"),
     "info": ("/info", "the model's novel, vocabulary and training metrics"),
     "settings": ("/settings", "the settings dialog"),
+    "continue": ("/continue", "writing mode: type a passage, the model writes the story on"),
+    "chat": ("/chat", "back to chatting"),
     "temp": ("/temp 0.7", "sampling temperature"),
     "topk": ("/topk 8", "sample among this many nearest words"),
     "beam": ("/beam 4", "beam width"),

@@ -14,10 +14,16 @@ from chatbot.config import DecodeOptions, ModelConfig, TrainConfig, setting
 from chatbot.layout import SHIPPED_MODEL, ModelLayout
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = build_parser()
-    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(sub.choices)
+def subcommands(parser=None, prefix="") -> dict[str, argparse.ArgumentParser]:
+    """Every (sub)subcommand's parser, by its name ("judge make")."""
+    parser = parser or build_parser()
+    found = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[prefix + name] = sub
+                found |= subcommands(sub, f"{prefix}{name} ")
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(subcommands()))

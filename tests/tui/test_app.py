@@ -198,3 +198,19 @@ def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, da
             assert bubbles(app, "user")[0].plain == LINES[4]
 
     run(main())
+
+
+def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(echo_model, data_dir):
+    async def main():
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            await say(pilot, app, "/continue")
+            assert app.writing and "writes the story on" in app.query_one("#prompt").placeholder
+            app.story_words = 25
+            await ask(pilot, app, LINES[3])
+            assert len(bubbles(app, "bot")[-1].words) == 25
+            await say(pilot, app, "/chat")
+            assert not app.writing
+            await ask(pilot, app, LINES[0])
+            assert len(bubbles(app, "bot")[-1].words) < 25  # a reply ends by itself
+
+    run(main())

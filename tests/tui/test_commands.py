@@ -23,6 +23,8 @@ from chatbot.tui.commands import COMMANDS, Command, CommandError, parse
         ("/scores", Command("scores", arg="on")),
         ("/scores off", Command("scores", arg="off")),
         ("/export", Command("export")),
+        ("/continue", Command("continue")),
+        ("/chat", Command("chat")),
         ("/export out/chat.md", Command("export", arg="out/chat.md")),
     ],
 )

@@ -1,0 +1,57 @@
+"""``chatbot continue``: write the story on from a passage, word by word."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+
+from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.options import HelpFormatter, add_options, from_args
+from chatbot.config import DecodeOptions
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    from chatbot.config import CONTINUE_OPTIONS
+
+    p = sub.add_parser(
+        "continue",
+        help="write the story on from a passage, in the book's style",
+        description="Continue PASSAGE (or standard input) word by word with a trained model "
+        "(by default the shipped one): the model predicts the next words of the book's "
+        "running text. Stops after --words words or where a chapter ends.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("passage", nargs="?", metavar="PASSAGE", help="the text to continue")
+    add_model_option(p)
+    p.add_argument("--words", type=int, default=60, help="how many words to write")
+    add_options(p, DecodeOptions, title="decoding", skip=frozenset({"min_length", "max_length"}))
+    defaults = asdict(CONTINUE_OPTIONS)
+    p.set_defaults(**{k: v for k, v in defaults.items() if k not in ("min_length", "max_length")})
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatbot.bot import Chatbot
+    from chatbot.config import CONTINUE_OPTIONS
+    from chatbot.errors import ChatbotError
+
+    if args.words < 1:
+        raise ChatbotError("--words must be at least 1")
+    options = from_args(
+        DecodeOptions,
+        args,
+        min_length=CONTINUE_OPTIONS.min_length,
+        max_length=CONTINUE_OPTIONS.max_length,
+    )
+    passage = args.passage if args.passage is not None else sys.stdin.read()
+    bot = Chatbot.load(resolve_model(args.model))
+    from chatbot.ingest.textio import join_words
+
+    written: list[str] = []
+    for word, _ in bot.write_on(passage, args.words, options):
+        piece = join_words([*written[-1:], word])[len(written[-1]) if written else 0 :]
+        written.append(word)
+        print(piece, end="", flush=True)
+    print()
+    return 0
