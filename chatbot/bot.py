@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from chatbot.cast import FIRST_MESSAGE, Cast, Conversation
 from chatbot.checkpoint import load_model
 from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard
 from chatbot.data import (
     CONT,
     EOS,
+    SEP,
     Example,
     WordTable,
     collate,
@@ -159,26 +161,62 @@ class Chatbot:
             raise ChatbotError("say something: the message has no words")
         return tokens
 
-    def _start(
-        self, tokens: list[str], grounding: list[Grounding] = ()
-    ) -> Callable[[int], tuple[Any, Any]]:
-        """Encodes the query (beside its grounding) as n identical rows (beam search
-        decodes n at once)."""
+    @property
+    def cast(self) -> Cast:
+        """Who the model can speak as (the first row is anyone)."""
+        return Cast.from_dict(self.card.cast)
+
+    def _rows(self, conversation: Conversation) -> tuple[int, int]:
+        """The persona rows of the conversation's speaker and addressee."""
+        names = (conversation.speaker, conversation.addressee)
+        if not self.model.config.characters:
+            if any(names):
+                raise ChatbotError("this model has no characters; train it with --characters N")
+            return 0, 0
+        return tuple(self.cast.find(n) if n else 0 for n in names)  # type: ignore[return-value]
+
+    def _example(
+        self,
+        tokens: list[str],
+        grounding: Sequence[Grounding] = (),
+        conversation: Conversation = FIRST_MESSAGE,
+    ) -> Example:
+        """The message as the model reads it: after the turns before it, beside its
+        grounding, for its speaker and addressee."""
         train = self.card.train
+        context: list[str] = []
+        for turn in conversation.history[len(conversation.history) - train.context :]:
+            context += ([SEP] if context else []) + self.tokenize(turn)
         lines = [g.tokens for g in grounding]
-        enc = encode_query(self.table, tokens, train.max_query, grounding=lines)
-        ex = Example(enc, [EOS], pair=None)
+        enc = encode_query(self.table, tokens, train.max_query, context=context, grounding=lines)
+        speaker, addressee = self._rows(conversation)
+        return Example(enc, [EOS], None, speaker=speaker, addressee=addressee)
+
+    def _start(
+        self,
+        tokens: list[str],
+        grounding: Sequence[Grounding] = (),
+        conversation: Conversation = FIRST_MESSAGE,
+    ) -> Callable[[int], tuple[Any, Any]]:
+        """``_example``, encoded as n identical rows (beam search decodes n at once)."""
+        ex = self._example(tokens, grounding, conversation)
         return lambda n: self.model.start(collate([ex] * n, self.table.dim).to(self.device))
 
     # ---------------------------------------------------------------- output
     @torch.no_grad()
-    def reply(self, text: str, options: DecodeOptions | None = None, **kw: Any) -> Reply:
+    def reply(
+        self,
+        text: str,
+        options: DecodeOptions | None = None,
+        conversation: Conversation = FIRST_MESSAGE,
+        **kw: Any,
+    ) -> Reply:
         """The whole reply at once."""
         start = time.perf_counter()
         options = replace(options or DecodeOptions(), **kw)
         tokens = self.tokenize(text)
         grounding = self.grounding(tokens)
-        start_fn = self._start(tokens, grounding)
+        start_fn = self._start(tokens, grounding, conversation)
         if options.strategy == "beam":
             d = beam_search(self.model, start_fn, options)
         else:
@@ -194,17 +232,21 @@ class Chatbot:
 
     @torch.no_grad()  # on a generator: around each step, not between them
     def stream(
-        self, text: str, options: DecodeOptions | None = None, **kw: Any
+        self,
+        text: str,
+        options: DecodeOptions | None = None,
+        conversation: Conversation = FIRST_MESSAGE,
+        **kw: Any,
     ) -> Iterator[tuple[str, float]]:
         """Yield (word, cosine score) as soon as each word is decoded. Beam search can
         only know its words at the end, so it yields them then."""
         options = replace(options or DecodeOptions(), **kw)
         tokens = self.tokenize(text)
         if options.strategy == "beam":
-            r = self.reply(text, options)
+            r = self.reply(text, options, conversation)
             yield from zip(r.words, r.scores)
             return
-        memory, state = self._start(tokens, self.grounding(tokens))(1)
+        memory, state = self._start(tokens, self.grounding(tokens), conversation)(1)
         for step in run(self.model, memory, state, options.max_length, options):
             word = step.words[0]
             if word == EOS:
@@ -245,12 +287,16 @@ class Chatbot:
                     return
 
     @torch.no_grad()
-    def score_replies(self, query_tokens: list[str], replies: list[list[str]]) -> list[float]:
+    def score_replies(
+        self,
+        query_tokens: list[str],
+        replies: list[list[str]],
+        conversation: Conversation = FIRST_MESSAGE,
+    ) -> list[float]:
         """Mean log-probability per word of each reply (and its end) given the query, all
         replies in one batch: how the model ranks replies."""
-        lines = [g.tokens for g in self.grounding(query_tokens)]
-        enc = encode_query(self.table, query_tokens, self.card.train.max_query, grounding=lines)
-        examples = [Example(enc, encode_reply(self.table, r, 10_000), None) for r in replies]
+        ex = self._example(query_tokens, self.grounding(query_tokens), conversation)
+        examples = [replace(ex, reply=encode_reply(self.table, r, 10_000)) for r in replies]
         batch = collate(examples, self.table.dim).to(self.device)
         logp = self.model.log_probs(self.model(batch))  # (N, T, V)
         return reply_log_likelihood(logp, batch.tgt_out).tolist()

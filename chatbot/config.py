@@ -57,6 +57,8 @@ class ModelConfig:
     segments: int = setting(
         1, "source segment kinds (message, context, grounding); 1 = the message only", cli=False
     )
+    characters: int = setting(0, "rows of the persona embeddings (0 = none)", cli=False)
+    persona: int = setting(64, "size of the speaker and addressee embeddings")
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -150,6 +152,22 @@ class TrainConfig:
         "without one",
         group="grounding",
     )
+    characters: int = setting(
+        0,
+        "speakers with a persona embedding of their own, the most frequent first (0 = "
+        "none); the others share one",
+        group="characters and context",
+    )
+    min_lines: int = setting(
+        20,
+        "training replies a speaker needs for an embedding of its own",
+        group="characters and context",
+    )
+    context: int = setting(
+        0,
+        "earlier turns of the conversation read before the message (0 = none)",
+        group="characters and context",
+    )
     batch_size: int = setting(64, "pairs per batch", group="optimisation")
     lr: float = setting(
         2e-3, "Adam learning rate (halved when validation stalls)", group="optimisation"
@@ -179,21 +197,23 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if min(self.batch_size, self.max_epochs, self.max_query, self.max_reply) < 1:
             raise ChatbotError("batch size, max epochs, max query and max reply must be >= 1")
-        if min(self.text_epochs, self.text_mix, self.negatives, self.ground) < 0:
+        if min(self.text_epochs, self.text_mix, self.negatives, self.ground, self.context) < 0:
             raise ChatbotError("text epochs, text mix and negatives cannot be negative")
         if min(self.text_source, self.text_target) < 1:
             raise ChatbotError("text source and text target must be at least 1")
         if self.lr <= 0 or self.max_minutes < 0:
             raise ChatbotError("learning rate and time budget must be positive")
 
-    def model_config(self, vocab_size: int, dim: int, output_size: int = 0) -> ModelConfig:
-        segments = 3 if self.ground else 1
+    def model_config(
+        self, vocab_size: int, dim: int, output_size: int = 0, characters: int = 0
+    ) -> ModelConfig:
         return replace(
             self.model,
             vocab_size=vocab_size,
             dim=dim,
             output_size=output_size,
-            segments=segments,
+            segments=3 if self.ground or self.context else 1,
+            characters=characters,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -266,6 +286,7 @@ class ModelCard:
     trainable_parameters: int | None = None
     test: dict[str, float] = field(default_factory=dict)
     weights_dtype: str = "float32"
+    cast: dict[str, list] = field(default_factory=dict)  # chatbot.cast.Cast.to_dict()
 
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from chatbot.cast import Cast, Conversation
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import Pair
 from chatbot.layout import CorpusLayout
+from chatbot.retrieve import Retriever
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
@@ -171,6 +173,11 @@ class Example:
     reply: list[int]  # a reply ends with EOS; a text window does not end
     pair: Pair | None
     start: int = BOS  # the decoder's first input: BOS for replies, CONT for running text
+    context: list[str] = field(default_factory=list)  # earlier turns, SEP between them
+    history: tuple[str, ...] = ()  # the same turns as text
+    grounding: list[list[str]] = field(default_factory=list)  # lines read beside the query
+    speaker: int = 0  # the replier's row in the cast (0: anyone)
+    addressee: int = 0  # who the reply answers
 
 
 @dataclass
@@ -182,6 +189,8 @@ class Batch:
     tgt_in: torch.Tensor  # (B, T) BOS + reply[:-1]
     tgt_out: torch.Tensor  # (B, T) reply, PAD-padded
     src_seg: torch.Tensor  # (B, S) the segment of each source position
+    speaker: torch.Tensor  # (B,) the replier's cast row
+    addressee: torch.Tensor  # (B,) the cast row of whom the reply answers
 
     def to(self, device: torch.device) -> Batch:
         return Batch(*(t.to(device) for t in self.__dict__.values()))
@@ -208,21 +217,42 @@ def collate(examples: Sequence[Example], dim: int) -> Batch:
         tgt_in[b, 0] = e.start
         tgt_in[b, 1 : len(e.reply)] = torch.tensor(e.reply[:-1])
         tgt_out[b, : len(e.reply)] = torch.tensor(e.reply)
-    return Batch(src, src != PAD, src_oov, has_oov, tgt_in, tgt_out, src_seg)
+    speaker = torch.tensor([e.speaker for e in examples], dtype=torch.long)
+    addressee = torch.tensor([e.addressee for e in examples], dtype=torch.long)
+    return Batch(src, src != PAD, src_oov, has_oov, tgt_in, tgt_out, src_seg, speaker, addressee)
 
 
 def make_examples(
-    pairs: Sequence[Pair], table: WordTable, max_query: int, max_reply: int
+    pairs: Sequence[Pair], table: WordTable, max_query: int, max_reply: int, context: int = 0
 ) -> list[Example]:
-    return [
-        Example(
-            encode_query(table, p.query_tokens, max_query),
-            encode_reply(table, p.reply_tokens, max_reply),
-            p,
-        )
-        for p in pairs
-        if p.query_tokens and p.reply_tokens
-    ]
+    """An example per pair with words on both sides; with ``context``, each reads up to
+    that many earlier turns of its conversation."""
+    out = []
+    for i, p in enumerate(pairs):
+        if p.query_tokens and p.reply_tokens:
+            turns = earlier_turns(pairs, i, context)
+            tokens = [t for n, (_, words) in enumerate(turns) for t in [SEP] * (n > 0) + words]
+            out.append(
+                Example(
+                    encode_query(table, p.query_tokens, max_query, context=tokens),
+                    encode_reply(table, p.reply_tokens, max_reply),
+                    p,
+                    context=tokens,
+                    history=tuple(text for text, _ in turns),
+                )
+            )
+    return out
+
+
+def earlier_turns(pairs: Sequence[Pair], i: int, turns: int) -> list[tuple[str, list[str]]]:
+    """Up to ``turns`` turns (text, tokens) said before pair ``i``'s query in the same
+    conversation, oldest first (pairs chain: one pair's reply is the next one's query)."""
+    out: list[tuple[str, list[str]]] = []
+    k = i
+    while len(out) < turns and k > 0 and pairs[k - 1].reply == pairs[k].query:
+        out.insert(0, (pairs[k - 1].query, pairs[k - 1].query_tokens))
+        k -= 1
+    return out
 
 
 def split_by_position(items: Sequence, valid: float, test: float) -> tuple[list, list, list]:
@@ -290,16 +320,81 @@ def with_grounding(
 ) -> Example:
     """``example`` with its query read beside ``grounding`` lines."""
     assert example.pair is not None
-    query = encode_query(table, example.pair.query_tokens, max_len, grounding=grounding)
-    return Example(query, example.reply, example.pair, example.start)
+    query = encode_query(
+        table, example.pair.query_tokens, max_len, context=example.context, grounding=grounding
+    )
+    return replace(example, query=query, grounding=[list(g) for g in grounding])
 
 
 def split_examples(
     pairs: Sequence[Pair], table: WordTable, config: TrainConfig
 ) -> tuple[list[Example], list[Example], list[Example]]:
     """Train / valid / test examples of a corpus's pairs, as ``config`` splits them."""
-    examples = make_examples(pairs, table, config.max_query, config.max_reply)
+    examples = make_examples(pairs, table, config.max_query, config.max_reply, config.context)
     return split_by_position(examples, config.valid_share, config.test_share)
+
+
+@dataclass
+class Dialogue:
+    """A corpus's dialogue examples as a model with ``config`` reads them: split, with
+    the cast's rows and, for a grounded model, retrieved lines (the training pairs' are
+    kept apart: each epoch draws what they read)."""
+
+    train: list[Example]
+    valid: list[Example]
+    test: list[Example]
+    cast: Cast
+    retrieved: list[list[list[str]]] | None = None
+
+
+def dialogue(
+    pairs: Sequence[Pair], table: WordTable, config: TrainConfig, cast: Cast | None = None
+) -> Dialogue:
+    """The dialogue examples of ``pairs`` for a model trained with ``config``; ``cast``
+    (a trained model's) else the training pairs' most frequent speakers."""
+    parts = split_examples(pairs, table, config)
+    if cast is None:
+        speakers = (e.pair.reply_speaker for e in parts[0])  # type: ignore[union-attr]
+        cast = Cast.from_speakers(speakers, config.characters, config.min_lines)
+    if config.characters:
+        parts = tuple(
+            [
+                replace(
+                    e,
+                    speaker=cast.row(e.pair.reply_speaker),  # type: ignore[union-attr]
+                    addressee=cast.row(e.pair.query_speaker),  # type: ignore[union-attr]
+                )
+                for e in part
+            ]
+            for part in parts
+        )
+    train, valid, test = parts
+    retrieved = None
+    if config.ground:
+        retriever = Retriever([e.pair for e in train])  # type: ignore[misc]
+
+        def lines(e: Example, index: int) -> list[list[str]]:
+            hits = retriever.search(e.pair.query_tokens, config.ground, exclude=index)  # type: ignore[union-attr]
+            return [retriever.pairs[i].reply_tokens for i, _ in hits]
+
+        retrieved = [lines(e, i) for i, e in enumerate(train)]
+        valid = [
+            with_grounding(e, table, lines(e, len(train) + j), config.max_query)
+            for j, e in enumerate(valid)
+        ]
+        start = len(train) + len(valid)
+        test = [
+            with_grounding(e, table, lines(e, start + j), config.max_query)
+            for j, e in enumerate(test)
+        ]
+    return Dialogue(train, valid, test, cast, retrieved)
+
+
+def conversation_of(example: Example, cast: Cast) -> Conversation:
+    """The conversation a test example's reply answers, in the terms ``Chatbot`` takes."""
+    p = example.pair
+    known = lambda name: name if name and cast.row(name) else None  # noqa: E731
+    return Conversation(example.history, known(p.reply_speaker), known(p.query_speaker))  # type: ignore[union-attr]
 
 
 def batches(

@@ -21,7 +21,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,10 @@ from chatbot.data import (
     WordTable,
     batches,
     collate,
+    conversation_of,
     cut_reply,
-    split_examples,
+    dialogue,
+    with_grounding,
 )
 from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
@@ -195,6 +197,126 @@ def ranking_hits(
     }
 
 
+@torch.no_grad()
+def top5_per_example(
+    model: Seq2Seq, examples: Sequence[Example], dim: int, device: torch.device
+) -> list[tuple[int, int]]:
+    """(next-word top-5 hits, words) of each example, teacher-forced, in order."""
+    model.eval()
+    out: list[tuple[int, int]] = []
+    for start in range(0, len(examples), 64):
+        batch = collate(examples[start : start + 64], dim).to(device)
+        best5 = model.scores(model(batch)).topk(5, dim=-1).indices
+        keep = (batch.tgt_out != PAD) & (batch.tgt_out != UNK)
+        hits = ((best5 == batch.tgt_out.unsqueeze(-1)).any(-1) & keep).sum(1)
+        out.extend(zip(hits.tolist(), keep.sum(1).tolist()))
+    return out
+
+
+def speaker_sensitivity(
+    model: Seq2Seq, examples: Sequence[Example], characters: int, dim: int, device: torch.device
+) -> dict[str, float]:
+    """Teacher-forced top-5 of replies said by a known character, with the true speaker
+    and with another known character drawn at random: how much who speaks matters. The
+    gain's 95% interval is a bootstrap over replies."""
+    rng = random.Random(0)
+    chosen = [e for e in examples if e.speaker > 0]
+    if not chosen or characters < 3:
+        return {}
+    others = [
+        replace(e, speaker=rng.choice([r for r in range(1, characters) if r != e.speaker]))
+        for e in chosen
+    ]
+    true, other = (
+        top5_per_example(model, chosen, dim, device),
+        top5_per_example(model, others, dim, device),
+    )
+    words = sum(n for _, n in true)
+    gains = [(a - b) * len(true) / max(words, 1) for (a, _), (b, _) in zip(true, other)]
+    low, high = _bootstrap(gains)
+    return {
+        "replies": len(chosen),
+        "top5_true_speaker": sum(h for h, _ in true) / max(words, 1),
+        "top5_other_speaker": sum(h for h, _ in other) / max(words, 1),
+        "gain": sum(gains) / len(gains),
+        "gain_low": low,
+        "gain_high": high,
+    }
+
+
+@torch.no_grad()
+def speaker_identification(
+    model: Seq2Seq,
+    train: Sequence[Example],
+    test: Sequence[Example],
+    table: WordTable,
+    device: torch.device,
+    k: int = 10,
+) -> dict[str, float]:
+    """Which of the ``k`` most frequent characters said a test reply: the model ranks
+    them by its likelihood of the reply (given the query and addressee); a per-speaker
+    word-frequency classifier (unigrams, add-one) ranks them by theirs. Chance: 1/k."""
+    k = min(k, model.config.characters - 1)
+    chosen = [e for e in test if 1 <= e.speaker <= k]
+    if not chosen or k < 2:
+        return {}
+    model.eval()
+    right = 0
+    for e in chosen:
+        batch = collate([replace(e, speaker=s) for s in range(1, k + 1)], table.dim).to(device)
+        logp = model.log_probs(model(batch))
+        right += (
+            int(reply_log_likelihood(logp, batch.tgt_out, mean=False).argmax()) + 1 == e.speaker
+        )
+    counts: dict[int, Counter[str]] = {s: Counter() for s in range(1, k + 1)}
+    for e in train:
+        if 1 <= e.speaker <= k:
+            counts[e.speaker].update(e.pair.reply_tokens)  # type: ignore[union-attr]
+    vocab = len({w for c in counts.values() for w in c}) + 1
+
+    def word_guess(words: list[str]) -> int:
+        def score(s: int) -> float:
+            total = sum(counts[s].values()) + vocab
+            return sum(math.log((counts[s][w] + 1) / total) for w in words)
+
+        return max(range(1, k + 1), key=score)
+
+    baseline = sum(word_guess(e.pair.reply_tokens) == e.speaker for e in chosen)  # type: ignore[union-attr]
+    return {
+        "speakers": k,
+        "replies": len(chosen),
+        "model": right / len(chosen),
+        "word_frequency": baseline / len(chosen),
+        "chance": 1 / k,
+    }
+
+
+def context_effect(
+    model: Seq2Seq,
+    test: list[Example],
+    train: list[Example],
+    table: WordTable,
+    max_query: int,
+    device: torch.device,
+) -> dict[str, float]:
+    """Top-5 and Hits@1 on the test pairs with and without the turns before the query."""
+    alone = [replace(e, context=[]) for e in test]
+    alone = [with_grounding(e, table, e.grounding, max_query) for e in alone]
+    out: dict[str, float] = {}
+    for name, part in (("with", test), ("without", alone)):
+        tf = teacher_forced(model, part, table.dim, batch_size=64, device=device)
+        hits = ranking_hits(model, part, train, table, device=device)
+        out |= {f"top5_{name}_context": tf["top5"], f"hits1_{name}_context": hits["hits1"]}
+    out["with_context"] = sum(bool(e.context) for e in test) / max(len(test), 1)
+    return out
+
+
+def _bootstrap(values: list[float], reps: int = 2000) -> tuple[float, float]:
+    from chatbot.judge import bootstrap
+
+    return bootstrap(values, reps)
+
+
 def _gold(ex: Example, max_reply: int) -> list[str]:
     """The reply as training targets cut it."""
     return cut_reply(ex.pair.reply_tokens, max_reply)
@@ -229,7 +351,7 @@ def model_report(
             options if options.seed is not None else DecodeOptions(**{**asdict(options), "seed": i})
         )
         start = time.perf_counter()
-        r = bot.reply(ex.pair.query, opts)
+        r = bot.reply(ex.pair.query, opts, conversation_of(ex, bot.cast))
         latency.append(time.perf_counter() - start)
         replies.append(r.words)
         copies.append(max((copied(r.words, g.tokens) for g in r.grounding), default=0.0))
@@ -314,8 +436,8 @@ def evaluate_model(
     bot = Chatbot.load(model_dir)
     tc = bot.card.train
     corpus = corpus_of(bot, corpus_dir)
-    train, _, test = split_examples(read_pairs(corpus.pairs), bot.table, tc)
-    test = test[:limit] if limit else test
+    d = dialogue(read_pairs(corpus.pairs), bot.table, tc, bot.cast)
+    train, test = d.train, d.test[:limit] if limit else d.test
     report: dict[str, Any] = {
         "model_dir": str(model_dir),
         "corpus": str(corpus.root),
@@ -324,6 +446,14 @@ def evaluate_model(
         "model": model_report(bot, test, train, options, tc.max_reply),
         "retrieval": retrieval_report(train, test, tc.max_reply),
     }
+    model, dim, device = bot.model, bot.table.dim, bot.device
+    if model.config.characters:
+        report["characters"] = {
+            "sensitivity": speaker_sensitivity(model, test, len(bot.cast), dim, device),
+            "identification": speaker_identification(model, train, test, bot.table, device),
+        }
+    if tc.context:
+        report["context"] = context_effect(model, test, train, bot.table, tc.max_query, device)
     if softmax_dir:
         ref = Chatbot.load(softmax_dir)
         if ref.table.words != bot.table.words:

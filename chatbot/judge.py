@@ -195,11 +195,12 @@ def _options(s: System, k: int, default: DecodeOptions) -> DecodeOptions:
 
 
 def _reply_items(main, corpus, n, seed, systems, bots) -> list[Item]:
-    from chatbot.data import split_examples
+    from chatbot.data import conversation_of, dialogue
     from chatbot.ingest.dialogue import read_pairs
     from chatbot.retrieve import OverlapIndex
 
-    train, _, test = split_examples(read_pairs(corpus.pairs), main.table, main.card.train)
+    d = dialogue(read_pairs(corpus.pairs), main.table, main.card.train, main.cast)
+    train, test = d.train, d.test
     eligible = [e for e in test if 0 < len(e.pair.reply_tokens) <= MAX_GOLD_WORDS]
     chosen = random.Random(seed).sample(eligible, min(n, len(eligible)))
     index = OverlapIndex([e.pair.query_tokens for e in train])
@@ -213,7 +214,10 @@ def _reply_items(main, corpus, n, seed, systems, bots) -> list[Item]:
                 best = train[hits[0][0]].pair if hits else train[0].pair
                 candidates[s.name] = _book_line(best.reply, best.reply_tokens)
             else:
-                r = bots[s.model].reply(p.query, _options(s, k, DecodeOptions()))
+                bot = bots[s.model]
+                r = bot.reply(
+                    p.query, _options(s, k, DecodeOptions()), conversation_of(ex, bot.cast)
+                )
                 candidates[s.name] = r.text or "(no reply)"
         speakers = ""
         if p.reply_speaker or p.query_speaker:

@@ -33,10 +33,14 @@ class Memory:
     keys: torch.Tensor  # (B, S, H) their attention keys
     src_emb: torch.Tensor  # (B, S, D) the query's word vectors
     mask: torch.Tensor  # (B, S) True on real tokens
+    persona: torch.Tensor | None = None  # (B, P) who speaks to whom, fed at every step
 
     def take(self, index: torch.Tensor) -> Memory:
         """The memories of other queries, in ``index`` order (for mismatched pairs)."""
-        return Memory(self.states[index], self.keys[index], self.src_emb[index], self.mask[index])
+        persona = None if self.persona is None else self.persona[index]
+        return Memory(
+            self.states[index], self.keys[index], self.src_emb[index], self.mask[index], persona
+        )
 
 
 class Seq2Seq(nn.Module):
@@ -60,8 +64,13 @@ class Seq2Seq(nn.Module):
             dropout=c.dropout if c.encoder_layers > 1 else 0.0,
         )
         self.bridge = nn.Linear(2 * c.hidden, 2 * c.hidden * c.decoder_layers)
+        persona = c.persona if c.characters else 0
+        if c.characters:  # Li et al. 2016: speaker and addressee embeddings, mixed
+            self.speaker = nn.Embedding(c.characters, c.persona)
+            self.addressee = nn.Embedding(c.characters, c.persona)
+            self.persona_mix = nn.Linear(2 * c.persona, c.persona)
         self.decoder = nn.LSTM(
-            c.dim,
+            c.dim + persona,
             c.hidden,
             num_layers=c.decoder_layers,
             batch_first=True,
@@ -97,15 +106,22 @@ class Seq2Seq(nn.Module):
         mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
         L, H = self.config.decoder_layers, self.config.hidden
         h0, c0 = torch.tanh(self.bridge(mean)).view(-1, L, 2, H).permute(2, 1, 0, 3)
-        memory = Memory(states, self.attn_key(states), emb, batch.src_mask)
+        persona = None
+        if self.config.characters:
+            who = torch.cat([self.speaker(batch.speaker), self.addressee(batch.addressee)], -1)
+            persona = torch.tanh(self.persona_mix(who))
+        memory = Memory(states, self.attn_key(states), emb, batch.src_mask, persona)
         return memory, (h0.contiguous(), c0.contiguous())
 
     # ------------------------------------------------------------------ decoder
     def decode_steps(
         self, prev: torch.Tensor, state: State, memory: Memory
     ) -> tuple[torch.Tensor, State]:
-        """Head outputs (B, T, ...) for the previous words ``prev`` (B, T), and the state."""
+        """Head outputs (B, T, ...) for the previous words ``prev`` (B, T), and the state.
+        With characters, each step's input is the previous word and the persona."""
         x = self.drop(self.table(prev))
+        if memory.persona is not None:
+            x = torch.cat([x, memory.persona.unsqueeze(1).expand(-1, x.size(1), -1)], -1)
         if x.size(1) == 1 and not self.training and not torch.is_grad_enabled():
             h, state = self._decoder_step(x[:, 0], state)
         else:

@@ -19,12 +19,13 @@ import random
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from chatbot.cast import Cast
 from chatbot.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from chatbot.config import ModelCard, TrainConfig
 from chatbot.data import (
@@ -34,6 +35,7 @@ from chatbot.data import (
     Example,
     WordTable,
     batches,
+    dialogue,
     split_examples,
     text_split,
     text_windows,
@@ -46,7 +48,6 @@ from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
 from chatbot.objective import frequency_weights, objective
-from chatbot.retrieve import Retriever
 
 
 @dataclass
@@ -82,6 +83,7 @@ class TrainData:
     # With grounding: the retrieved replies of each training pair (valid and test
     # examples read theirs already).
     retrieved: list[list[list[str]]] | None = None
+    cast: Cast = field(default_factory=Cast)  # with characters: who has a persona
 
 
 VALID_WINDOWS = 1000  # running-text windows scored after each epoch
@@ -94,28 +96,12 @@ def load_data(corpus: CorpusLayout, config: TrainConfig) -> TrainData:
     without it replies may use every word (but never the marker rows at the end)."""
     table = WordTable.from_word2vec(corpus.vectors, seed=config.seed)
     pairs = read_pairs(corpus.pairs)
-    parts = split_examples(pairs, table, config)
     outputs = len(table) - len(MARKERS)
     if config.reply_vocab:
-        said = {table.words[i] for e in parts[0] for i in e.reply if i >= len(SPECIALS)}
+        train = split_examples(pairs, table, config)[0]
+        said = {table.words[i] for e in train for i in e.reply if i >= len(SPECIALS)}
         table, outputs = table.outputs_first(said)
-        parts = split_examples(pairs, table, config)
-    retrieved = None
-    if config.ground:
-        retriever = Retriever([e.pair for e in parts[0]])  # type: ignore[misc]
-
-        def lines(e: Example, index: int) -> list[list[str]]:
-            hits = retriever.search(e.pair.query_tokens, config.ground, exclude=index)  # type: ignore[union-attr]
-            return [retriever.pairs[i].reply_tokens for i, _ in hits]
-
-        retrieved = [lines(e, i) for i, e in enumerate(parts[0])]
-        offset = len(parts[0])
-        for part in parts[1:]:
-            part[:] = [
-                with_grounding(e, table, lines(e, offset + j), config.max_reply)
-                for j, e in enumerate(part)
-            ]
-            offset += len(part)
+    d = dialogue(pairs, table, config)
     text = None
     if config.text_epochs or config.text_mix:
         windows = [
@@ -123,7 +109,7 @@ def load_data(corpus: CorpusLayout, config: TrainConfig) -> TrainData:
             for part in text_split(corpus, pairs, config)
         ]
         text = Split(*windows)
-    return TrainData(table, outputs, *parts, text=text, retrieved=retrieved)
+    return TrainData(table, outputs, d.train, d.valid, d.test, text, d.retrieved, d.cast)
 
 
 def pick_device(name: str) -> torch.device:
@@ -139,7 +125,8 @@ def pick_device(name: str) -> torch.device:
 def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:
     """A fresh model for ``data``, seeded, its table initialised from the word vectors."""
     torch.manual_seed(config.seed)
-    model_config = config.model_config(len(data.table), data.table.dim, data.outputs)
+    characters = len(data.cast) if config.characters else 0
+    model_config = config.model_config(len(data.table), data.table.dim, data.outputs, characters)
     return Seq2Seq(model_config, torch.from_numpy(data.table.vectors)).to(device)
 
 
@@ -204,7 +191,7 @@ def epoch_examples(data: TrainData, config: TrainConfig, epoch: int) -> list[Exa
     examples = data.train
     if data.retrieved is not None:
         examples = [
-            with_grounding(e, data.table, _grounding(e, lines, config, rng), config.max_reply)
+            with_grounding(e, data.table, _grounding(e, lines, config, rng), config.max_query)
             for e, lines in zip(data.train, data.retrieved)
         ]
     if config.text_mix and data.text is not None:
@@ -288,6 +275,7 @@ def train(
         vectors_sha256=vectors_sha,
         table_fingerprint=data.table.fingerprint(),
         split={"train": len(data.train), "valid": len(data.valid), "test": len(data.test)},
+        cast=data.cast.to_dict() if config.characters else {},
     )
     dim, bs = data.table.dim, config.batch_size
 

@@ -153,11 +153,21 @@ def echo_corpus(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def echo_model(echo_corpus, tmp_path_factory):
-    """The session's tiny model: it has learned the echo book's six exchanges, and its
-    running text (so it can also write on)."""
+    """The session's tiny model: it has learned the echo book's six exchanges."""
     from chatbot.train import train
 
     out = tmp_path_factory.mktemp("echo-model")
-    cfg = tiny(lr=1e-2, max_epochs=25, patience=100, lr_patience=100, text_mix=0.5)
+    cfg = tiny(lr=1e-2, max_epochs=25, patience=100, lr_patience=100)
+    train(echo_corpus, cfg, model_dir=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def writer_model(echo_corpus, tmp_path_factory):
+    """A tiny model that has also read the echo book's running text: it can write on."""
+    from chatbot.train import train
+
+    out = tmp_path_factory.mktemp("writer-model")
+    cfg = tiny(lr=1e-2, max_epochs=3, text_epochs=3, text_mix=0.5, negatives=16)
     train(echo_corpus, cfg, model_dir=out)
     return out

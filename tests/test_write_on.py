@@ -7,13 +7,12 @@ import pytest
 
 from chatbot.bot import Chatbot, chapter_ends
 from chatbot.errors import ChatbotError
-from chatbot.layout import SHIPPED_MODEL, ModelLayout
 from tests.conftest import LINES
 
 
 @pytest.fixture(scope="module")
-def bot(echo_model):
-    return Chatbot.load(echo_model)
+def bot(writer_model):
+    return Chatbot.load(writer_model)
 
 
 def test_writes_the_words_asked_for_reproducibly(bot):
@@ -38,8 +37,7 @@ def test_beam_and_models_without_running_text_are_clear_errors(bot):
         list(bot.write_on(LINES[0], 5, strategy="beam"))
 
 
-@pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")
-def test_continue_cli(echo_model):
+def test_continue_cli(writer_model):
     def chatbot(*args, stdin=""):
         return subprocess.run(
             [sys.executable, "-m", "chatbot", "continue", *args],
@@ -49,10 +47,10 @@ def test_continue_cli(echo_model):
             input=stdin,
         )
 
-    r = chatbot("--model", str(echo_model), LINES[0], "--words", "12", "--seed", "1")
+    r = chatbot("--model", str(writer_model), LINES[0], "--words", "12", "--seed", "1")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip()
-    piped = chatbot("--model", str(echo_model), "--words", "12", "--seed", "1", stdin=LINES[0])
+    piped = chatbot("--model", str(writer_model), "--words", "12", "--seed", "1", stdin=LINES[0])
     assert piped.stdout == r.stdout
-    r = chatbot("--model", str(echo_model), LINES[0], "--words", "0")
+    r = chatbot("--model", str(writer_model), LINES[0], "--words", "0")
     assert r.returncode == 2 and "--words" in r.stderr

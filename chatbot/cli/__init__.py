@@ -12,11 +12,21 @@ import sys
 from collections.abc import Sequence
 
 from chatbot import __version__
-from chatbot.cli import chat, evaluate, judge, prepare, reply, scratch, train, write_on
+from chatbot.cli import (
+    characters,
+    chat,
+    evaluate,
+    judge,
+    prepare,
+    reply,
+    scratch,
+    train,
+    write_on,
+)
 from chatbot.cli.common import err_console
 from chatbot.errors import ChatbotError
 
-SUBCOMMANDS = (prepare, train, reply, write_on, evaluate, judge, chat, scratch)
+SUBCOMMANDS = (prepare, train, reply, write_on, characters, evaluate, judge, chat, scratch)
 
 
 def build_parser() -> argparse.ArgumentParser:

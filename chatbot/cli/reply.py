@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from chatbot.cast import Conversation
 from chatbot.cli.common import add_model_option, err_console, resolve_model
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
@@ -29,6 +31,15 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     add_model_option(p)
     p.add_argument("--json", action="store_true", help="print words, scores and timings as JSON")
+    p.add_argument("--as", dest="speaker", metavar="NAME", help="the character the bot speaks as")
+    p.add_argument("--to", dest="addressee", metavar="NAME", help="the character you are")
+    p.add_argument(
+        "--history",
+        metavar="FILE",
+        help="what was said before the message, one turn per line, oldest first (plain "
+        'text, or JSON lines with "text"); on standard input, a JSON line may carry its '
+        'own: {"message": ..., "history": [...], "as": ..., "to": ...}',
+    )
     add_options(p, DecodeOptions, title="decoding")
     p.set_defaults(func=run)
 
@@ -45,17 +56,54 @@ def _model_and_text(args: argparse.Namespace) -> tuple[str | None, str | None]:
     return model, (words[0] if words else None)
 
 
+def _history(path: str | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ChatbotError(f"cannot read --history {path}: {e.strerror}") from None
+    return tuple(_turn(ln) for ln in lines if ln.strip())
+
+
+def _turn(line: str) -> str:
+    """A history line: plain text, or a JSON object with "text"."""
+    if line.lstrip().startswith("{"):
+        try:
+            return str(json.loads(line)["text"])
+        except (ValueError, KeyError, TypeError):
+            raise ChatbotError(f'a JSON history line needs "text": {line[:60]}') from None
+    return line
+
+
+def _request(line: str, base: Conversation) -> tuple[str, Conversation]:
+    """A line of standard input: a message, or a JSON object with its conversation."""
+    if not line.lstrip().startswith("{"):
+        return line, base
+    try:
+        d = json.loads(line)
+        message = d["message"]
+        history = tuple(str(t) for t in d.get("history", base.history))
+    except (ValueError, KeyError, TypeError):
+        raise ChatbotError(
+            'a JSON line needs "message" (and may have "history", "as", "to")'
+        ) from None
+    return message, Conversation(history, d.get("as", base.speaker), d.get("to", base.addressee))
+
+
 def run(args: argparse.Namespace) -> int:
     from chatbot.bot import Chatbot
 
     options = from_args(DecodeOptions, args)
     model, text = _model_and_text(args)
+    base = Conversation(_history(args.history), args.speaker, args.addressee)
     bot = Chatbot.load(resolve_model(model))
     lines = [text] if text is not None else (ln.rstrip("\n") for ln in sys.stdin)
     status = 0
     for line in lines:
         try:
-            r = bot.reply(line, options)
+            message, conversation = _request(line, base) if text is None else (line, base)
+            r = bot.reply(message, options, conversation)
         except ChatbotError as e:
             if text is not None:
                 raise
@@ -66,13 +114,18 @@ def run(args: argparse.Namespace) -> int:
             print(
                 json.dumps(
                     {
-                        "query": line,
+                        "query": message,
                         "reply": r.text,
                         "words": r.words,
                         "scores": [round(s, 4) for s in r.scores],
                         "stop": r.stop,
                         "log_prob": round(r.log_prob, 4),
                         "ms": round(r.seconds * 1000, 2),
+                        "as": conversation.speaker,
+                        "grounding": [
+                            {"text": g.text, "position": g.position, "score": round(g.score, 3)}
+                            for g in r.grounding
+                        ],
                     },
                     ensure_ascii=False,
                 )

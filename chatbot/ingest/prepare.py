@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot import __version__
+from chatbot.config import setting
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
 from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
@@ -39,25 +40,27 @@ PIPELINE_VERSION = 2
 class PrepareConfig:
     """Everything ``chatbot prepare`` can be told; saved in the manifest."""
 
-    encoding: str | None = None  # None = detect
-    t2s: bool | None = None  # None = convert when the text is mostly Traditional
-    userdict: str | None = None  # jieba user dictionary; OUT_DIR/userdict.txt if present
-    workers: int = 0  # processes for segmentation; 0 = all cores
-    min_pairs: int = 50  # fewer dialogue pairs than this -> pair consecutive sentences
-    word2vec: Word2VecConfig = field(default_factory=Word2VecConfig)
-    paragraphs: str | None = field(
-        default=None,
-        metadata={
-            "help": "paragraph layout: lines (one per line), wrapped (hard-wrapped lines, "
-            "blank line between paragraphs) or unbroken (no line breaks); default: detect"
-        },
+    encoding: str | None = setting(None, "source encoding (default: detect)")
+    t2s: bool | None = setting(
+        None, "convert Traditional to Simplified Chinese (default: when mostly Traditional)"
     )
-    speech: str | None = field(
-        default=None,
-        metadata={
-            "help": "where the speech is: quotes (in quotation marks) or tags (after "
-            "unquoted 道：/说：/曰：); default: detect"
-        },
+    userdict: str | None = setting(
+        None, "jieba user dictionary (default: OUT_DIR/userdict.txt when present)", metavar="FILE"
+    )
+    workers: int = setting(0, "processes for segmentation and word2vec; 0 = all cores")
+    min_pairs: int = setting(50, "with fewer dialogue pairs, pair consecutive sentences instead")
+    word2vec: Word2VecConfig = field(default_factory=Word2VecConfig)
+    paragraphs: str | None = setting(
+        None,
+        "paragraph layout: lines (one per line), wrapped (hard-wrapped lines, blank line "
+        "between paragraphs) or unbroken (no line breaks); default: detect",
+        choices=PARAGRAPH_MODES,
+    )
+    speech: str | None = setting(
+        None,
+        "where the speech is: quotes (in quotation marks) or tags (after unquoted "
+        "道：/说：/曰：); default: detect",
+        choices=SPEECH_MODES,
     )
 
     def __post_init__(self) -> None:

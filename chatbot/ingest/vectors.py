@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chatbot.config import setting
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path
 
@@ -33,16 +34,21 @@ class Word2VecConfig:
     - ``min_count`` 3 keeps the rarer names and words a chatbot should know.
     """
 
-    vector_size: int = 200
-    window: int = 8
-    sg: int = 0  # 0 = CBOW, 1 = skip-gram
-    negative: int = 25
-    hs: int = 0
-    sample: float = 1e-3
-    epochs: int = 15
-    min_count: int = 3
-    seed: int = 1
-    workers: int = 0  # 0 = all cores; 1 makes training reproducible
+    vector_size: int = setting(200, "word-vector dimensions")
+    window: int = setting(8, "context words on each side")
+    sg: int = setting(0, "0: CBOW, 1: skip-gram", choices=(0, 1))
+    negative: int = setting(25, "negative samples per word")
+    hs: int = setting(0, "1: hierarchical softmax", choices=(0, 1))
+    sample: float = setting(1e-3, "down-sampling of frequent words")
+    epochs: int = setting(15, "passes over the text")
+    min_count: int = setting(3, "words seen fewer times are dropped")
+    seed: int = setting(1, "random seed")
+    workers: int = setting(0, "threads; 0 = all cores, 1 = reproducible", cli=False)
+
+    def __post_init__(self) -> None:
+        for name in ("vector_size", "window", "epochs", "min_count"):
+            if getattr(self, name) < 1:
+                raise ChatbotError(f"--{name.replace('_', '-')} must be at least 1")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -200,9 +200,9 @@ def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, da
     run(main())
 
 
-def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(echo_model, data_dir):
+def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(writer_model, data_dir):
     async def main():
-        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+        async with chat(writer_model, data_dir, pace_ms=0) as (app, pilot):
             await say(pilot, app, "/continue")
             assert app.writing and "writes the story on" in app.query_one("#prompt").placeholder
             app.story_words = 25

@@ -19,7 +19,7 @@ LIBRARY = DEV_NOVEL.parent / "library"
 QUOTED = ["ernv_yingxiong_zhuan", "ershinian_mudu", "fengshen_yanyi", "jinghua_yuan"]
 QUOTED += ["jingu_qiguan", "sanxia_wuyi"]
 UNQUOTED = ["guanchang_xianxing_ji", "xingshi_yinyuan", "rulin_waishi", "suitang_yanyi"]
-LABELS = Path(__file__).parent / "data" / "speaker_labels.tsv"
+LABELS = Path(__file__).parents[1] / "data" / "speaker_labels.tsv"
 
 
 def book_path(book: str) -> Path:

@@ -266,7 +266,7 @@ def test_hard_wrapped_english_novel_keeps_its_quotations(tmp_path):
     import random
     import textwrap
 
-    from tests.test_ingest_paragraphs import EN_LINES
+    from tests.ingest.test_paragraphs import EN_LINES
 
     rng = random.Random(3)
     paragraphs, quotes = [], 0
@@ -290,7 +290,7 @@ def test_hard_wrapped_english_novel_keeps_its_quotations(tmp_path):
 
 
 def test_book_with_unquoted_speech_prepares_in_tags_mode(tmp_path):
-    from tests.test_ingest_speech import bare_book
+    from tests.ingest.test_speech import bare_book
 
     f = tmp_path / "bare.txt"
     f.write_text(bare_book()[0], encoding="utf-8")

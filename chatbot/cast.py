@@ -1,0 +1,78 @@
+"""Who the model can be: the frequent speakers of the training pairs, each with a row of
+its own in the persona embeddings; everyone else shares the "anyone" row (0). And a
+conversation: who speaks to whom, after what.
+
+Names come from the speech tags ``chatbot prepare`` read; a model keeps its cast in
+config.json, so it can say who it can talk as without its corpus.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from chatbot.errors import ChatbotError
+
+ANYONE = "anyone"
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Names in row order (row 0 is ``ANYONE``) and how many training replies each said."""
+
+    names: tuple[str, ...] = (ANYONE,)
+    lines: tuple[int, ...] = (0,)
+
+    @classmethod
+    def from_speakers(cls, speakers: Iterable[str | None], size: int, min_lines: int) -> Cast:
+        """The ``size - 1`` most frequent speakers with at least ``min_lines`` lines."""
+        counts = Counter(s for s in speakers if s)
+        top = [(n, c) for n, c in counts.most_common(max(0, size - 1)) if c >= min_lines]
+        return cls((ANYONE, *(n for n, _ in top)), (0, *(c for _, c in top)))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def row(self, name: str | None) -> int:
+        """A speaker's row; 0 for anyone the cast does not name."""
+        if not name:
+            return 0
+        try:
+            return self.names.index(name)
+        except ValueError:
+            return 0
+
+    def find(self, name: str) -> int:
+        """The row of a name a user typed; an unknown one is a one-line error naming the
+        closest names the model knows."""
+        if name in self.names:
+            return self.names.index(name)
+        close = difflib.get_close_matches(name, self.names[1:], n=3, cutoff=0.3)
+        close += [n for n in self.names[1:] if (name in n or n in name) and n not in close]
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+        known = "" if close else f" (it knows {', '.join(self.names[1:6])}, ...)"
+        raise ChatbotError(f"the model does not know {name!r}{hint}{known}")
+
+    def to_dict(self) -> dict:
+        return {"names": list(self.names), "lines": list(self.lines)}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Cast:
+        if not d:
+            return cls()
+        return cls(tuple(d["names"]), tuple(d["lines"]))
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What a reply answers besides the message: what was said before it (oldest first),
+    who the bot speaks as, and to whom (names of the cast)."""
+
+    history: tuple[str, ...] = ()
+    speaker: str | None = None
+    addressee: str | None = None
+
+
+FIRST_MESSAGE = Conversation()  # nothing said before, nobody in particular

@@ -1,0 +1,41 @@
+"""``chatbot characters``: who a model can speak as."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.options import HelpFormatter
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "characters",
+        help="list who a model can speak as (for reply --as and the chat's /as)",
+        description="The characters a model trained with --characters has a persona for, "
+        "with how many training replies each said. Everyone else speaks as 'anyone'.",
+        formatter_class=HelpFormatter,
+    )
+    add_model_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatbot.cast import Cast
+    from chatbot.config import ModelCard
+    from chatbot.errors import ChatbotError
+
+    model = resolve_model(args.model)
+    cast = Cast.from_dict(ModelCard.read(model).cast)
+    if len(cast) < 2:
+        raise ChatbotError(f"{model} has no characters; train a model with --characters N")
+    table = Table(title=f"characters of {model}")
+    table.add_column("name")
+    table.add_column("training replies", justify="right")
+    for name, lines in zip(cast.names[1:], cast.lines[1:]):
+        table.add_row(name, f"{lines:,}")
+    Console().print(table)
+    return 0
