@@ -113,12 +113,13 @@ def load_data(corpus: CorpusLayout, config: TrainConfig) -> TrainData:
 
 
 def pick_device(name: str) -> torch.device:
-    """The device ``name`` means ("auto": CUDA when present); on the CPU, use every core."""
+    """The device ``name`` means ("auto": CUDA when present); on the CPU, every core
+    (or ``$OMP_NUM_THREADS`` threads, when set)."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(name)
     if device.type == "cpu":
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
     return device
 
 
