@@ -287,6 +287,10 @@ class ModelCard:
     test: dict[str, float] = field(default_factory=dict)
     weights_dtype: str = "float32"
     cast: dict[str, list] = field(default_factory=dict)  # chatbot.cast.Cast.to_dict()
+    books: list[dict[str, Any]] = field(default_factory=list)  # a base: what it read
+    base: str = ""  # a fine-tuned model: the base it started from
+    base_books: list[dict[str, Any]] = field(default_factory=list)
+    mapping: dict[str, float] = field(default_factory=dict)  # how well its words were mapped
 
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:

@@ -1,53 +1,46 @@
-"""The training loop: corpus directory (pairs.tsv + vectors.bin) -> CORPUS/model/.
+"""The training loop: a prepared corpus (or a library, ``chatbot pretrain``) -> a model.
 
+First ``text_epochs`` of next-word prediction on the running text, then dialogue epochs:
 Adam with gradient clipping, the learning rate halved when the validation score stalls,
-early stopping on that score, and a wall-clock budget. The score is what users see:
-teacher-forced top-1/top-5 accuracy times the share of greedy replies that are not
-degenerate, discounted when those replies are all alike (see ``score``).
-A checkpoint after every epoch makes ``--resume`` continue exactly where a crash or
-Ctrl-C left off: shuffling is seeded per epoch and torch's RNG is saved.
+early stopping on that score (what users see: teacher-forced top-1/top-5 times the share
+of greedy replies that are not degenerate, discounted when they are all alike, see
+``score``), and an optional wall-clock cap. A checkpoint after every epoch makes
+``--resume`` continue exactly where a crash or Ctrl-C left off: shuffling is seeded per
+epoch and torch's RNG is saved. Under ``torchrun`` the same loop runs on every process
+(``chatbot.distributed``); rank 0 writes.
 
-What is minimised is ``chatbot.objective``; how good the model is, ``chatbot.evaluate``.
+What is minimised is ``chatbot.objective``; what is read, ``chatbot.dataset``; how good
+the model is, ``chatbot.evaluate``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import random
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
-from chatbot.cast import Cast
 from chatbot.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
 from chatbot.config import ModelCard, TrainConfig
-from chatbot.data import (
-    MARKERS,
-    SPECIALS,
-    Batch,
-    Example,
-    WordTable,
-    batches,
-    dialogue,
-    split_examples,
-    text_split,
-    text_windows,
-    with_grounding,
-)
+from chatbot.data import Batch, Example, batches
+from chatbot.dataset import VALID_WINDOWS, TrainData, check_corpus, epoch_examples, load_data
+from chatbot.distributed import ONE_PROCESS, Ranks, barrier, pick_device, setup, shard, total
 from chatbot.errors import ChatbotError
 from chatbot.evaluate import teacher_forced, validate
 from chatbot.fsutil import ensure_dir, sha256_file
-from chatbot.ingest.dialogue import read_pairs
+from chatbot.heads import sayable
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
 from chatbot.objective import frequency_weights, objective
+
+__all__ = ["pick_device", "train", "train_step"]
 
 
 @dataclass
@@ -65,62 +58,18 @@ EpochCallback = Callable[[dict[str, Any]], None]
 BatchCallback = Callable[[int, int, float], None]  # (done, total, loss)
 
 
-@dataclass
-class Split:
-    train: list[Example]
-    valid: list[Example]
-    test: list[Example]
+class Step(nn.Module):
+    """The model and what it minimises as one module, so that DistributedDataParallel,
+    which syncs the gradients of what its forward computed, can wrap the whole step."""
 
+    def __init__(self, model: Seq2Seq):
+        super().__init__()
+        self.model = model
 
-@dataclass
-class TrainData:
-    table: WordTable
-    outputs: int  # replies are made of the table's first ``outputs`` rows
-    train: list[Example]
-    valid: list[Example]
-    test: list[Example]
-    text: Split | None = None  # windows of running text, when training reads it
-    # With grounding: the retrieved replies of each training pair (valid and test
-    # examples read theirs already).
-    retrieved: list[list[list[str]]] | None = None
-    cast: Cast = field(default_factory=Cast)  # with characters: who has a persona
-
-
-VALID_WINDOWS = 1000  # running-text windows scored after each epoch
-
-
-def load_data(corpus: CorpusLayout, config: TrainConfig) -> TrainData:
-    """The word table, the train/valid/test dialogue examples of a prepared corpus and,
-    when training reads running text, its windows, split where the pairs split. With
-    ``reply_vocab`` the table is reordered so the words of training replies come first;
-    without it replies may use every word (but never the marker rows at the end)."""
-    table = WordTable.from_word2vec(corpus.vectors, seed=config.seed)
-    pairs = read_pairs(corpus.pairs)
-    outputs = len(table) - len(MARKERS)
-    if config.reply_vocab:
-        train = split_examples(pairs, table, config)[0]
-        said = {table.words[i] for e in train for i in e.reply if i >= len(SPECIALS)}
-        table, outputs = table.outputs_first(said)
-    d = dialogue(pairs, table, config)
-    text = None
-    if config.text_epochs or config.text_mix:
-        windows = [
-            text_windows(part, table, config.text_source, config.text_target)
-            for part in text_split(corpus, pairs, config)
-        ]
-        text = Split(*windows)
-    return TrainData(table, outputs, d.train, d.valid, d.test, text, d.retrieved, d.cast)
-
-
-def pick_device(name: str) -> torch.device:
-    """The device ``name`` means ("auto": CUDA when present); on the CPU, every core
-    (or ``$OMP_NUM_THREADS`` threads, when set)."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(name)
-    if device.type == "cpu":
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
-    return device
+    def forward(
+        self, batch: Batch, weight: torch.Tensor | None, terms: dict[str, Any]
+    ) -> torch.Tensor:
+        return objective(self.model, batch, weight, **terms)
 
 
 def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:
@@ -131,19 +80,45 @@ def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> S
     return Seq2Seq(model_config, torch.from_numpy(data.table.vectors)).to(device)
 
 
+def from_base(base: Seq2Seq, config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:
+    """A model for ``data`` that starts from a base model: every weight that does not
+    depend on the vocabulary or the cast is the base's; the table is ``data``'s (the
+    base's rows, and the corpus's other words mapped into its space)."""
+    fresh = build_model(replace(config, model=base.config), data, device)
+    theirs = base.state_dict()
+    mine = fresh.state_dict()
+    fresh.load_state_dict(
+        {
+            k: (theirs[k] if k in theirs and theirs[k].shape == v.shape else v)
+            for k, v in mine.items()
+        }
+    )
+    return fresh
+
+
 def train_step(
-    model: Seq2Seq,
+    step: nn.Module,
     batch: Batch,
     optimizer: torch.optim.Optimizer,
     config: TrainConfig,
     weight: torch.Tensor | None,
     text: bool = False,
+    ranks: Ranks = ONE_PROCESS,
 ) -> float:
-    """One optimisation step on one batch (bfloat16 autocast on CUDA); the loss. A
-    ``text`` batch (running text only) trains next-word prediction alone, with
-    ``config.negatives`` sampled rows; a dialogue batch adds the objective's terms."""
-    device = next(model.parameters()).device
-    batch = batch.to(device)
+    """One optimisation step on one global batch (this rank's rows of it; bfloat16
+    autocast on CUDA); the loss. A ``text`` batch (running text only) trains next-word
+    prediction alone, with ``config.negatives`` sampled rows; a dialogue batch adds the
+    objective's terms. Across ranks the loss is weighted by each rank's share of the
+    batch's words, so the averaged gradient is the whole batch's."""
+    device = next(step.parameters()).device
+    mine = shard(batch, ranks)
+    scale = 1.0
+    if ranks.distributed:
+        if mine.src.size(0) == 0:  # fewer rows than ranks: join in, contribute nothing
+            mine, scale = shard(batch, Ranks(0, ranks.world)), 0.0
+        words = _words(mine.tgt_out, step, weight) if scale else 0.0
+        scale = ranks.world * words / max(total(words, ranks, device), 1e-9)
+    mine = mine.to(device)
     terms = (
         {"negatives": config.negatives}
         if text
@@ -151,17 +126,26 @@ def train_step(
         | {"rollout": config.rollout}
     )
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        loss = objective(model, batch, weight, **terms)
+        loss = step(mine, weight, terms)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    (loss * scale).backward()
     params = [p for g in optimizer.param_groups for p in g["params"]]
     torch.nn.utils.clip_grad_norm_(params, config.clip)
     optimizer.step()
     return loss.item()
 
 
+def _words(target: torch.Tensor, step: nn.Module, weight: torch.Tensor | None) -> float:
+    """How much of the loss a batch's targets carry: its sayable words, weighted."""
+    model = step.module.model if hasattr(step, "module") else step.model  # type: ignore[union-attr]
+    keep = sayable(target, model.outputs)
+    if weight is None:
+        return float(keep.sum())
+    return float(weight.cpu()[target.clamp(max=len(weight) - 1)][keep].sum())
+
+
 def train_epoch(
-    model: Seq2Seq,
+    step: nn.Module,
     optimizer: torch.optim.Optimizer,
     examples: list[Example],
     dim: int,
@@ -170,48 +154,19 @@ def train_epoch(
     seed: int,
     on_batch: BatchCallback | None = None,
     text: bool = False,
+    ranks: Ranks = ONE_PROCESS,
 ) -> float:
     """One pass over ``examples`` in an order seeded by ``seed``; the mean loss."""
-    model.train()
+    step.train()
     gen = torch.Generator().manual_seed(seed)
     n_batches = math.ceil(len(examples) / config.batch_size)
-    total = 0.0
+    loss_sum = 0.0
     for k, batch in enumerate(batches(examples, config.batch_size, dim, gen), 1):
-        value = train_step(model, batch, optimizer, config, weight, text)
-        total += value
+        value = train_step(step, batch, optimizer, config, weight, text, ranks)
+        loss_sum += value
         if on_batch:
             on_batch(k, n_batches, value)
-    return total / n_batches
-
-
-def epoch_examples(data: TrainData, config: TrainConfig, epoch: int) -> list[Example]:
-    """A dialogue epoch's examples: the training pairs (each, with grounding, beside its
-    retrieved replies, or its own reply with a few words dropped, or nothing: drawn
-    afresh each epoch), plus ``text_mix`` x as many running-text windows."""
-    rng = random.Random(config.seed * 7_919 + epoch)
-    examples = data.train
-    if data.retrieved is not None:
-        examples = [
-            with_grounding(e, data.table, _grounding(e, lines, config, rng), config.max_query)
-            for e, lines in zip(data.train, data.retrieved)
-        ]
-    if config.text_mix and data.text is not None:
-        k = min(len(data.text.train), round(config.text_mix * len(data.train)))
-        examples = examples + rng.sample(data.text.train, k)
-    return examples
-
-
-def _grounding(
-    e: Example, retrieved: list[list[str]], config: TrainConfig, rng: random.Random
-) -> list[list[str]]:
-    """What a training pair reads beside its query this epoch."""
-    draw = rng.random()
-    if draw < config.ground_drop:
-        return []
-    if draw < config.ground_drop + config.ground_gold:
-        own = [t for t in e.pair.reply_tokens if rng.random() > 0.25]  # type: ignore[union-attr]
-        return [own, *retrieved[1:]]
-    return retrieved
+    return loss_sum / n_batches
 
 
 DIVERSE = 0.2  # greedy distinct-2 from which replies count as varied
@@ -234,22 +189,63 @@ def train(
     *,
     model_dir: str | Path | None = None,
     resume: bool = False,
+    base: str | Path | None = None,
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
-    """Train on a prepared corpus: first ``text_epochs`` of next-word prediction on its
-    running text, then dialogue epochs until early stopping (see the module docstring)."""
+    """Train on a prepared corpus (from scratch, or fine-tuning the ``base`` model made
+    by ``chatbot pretrain``); see the module docstring."""
     config = config or TrainConfig()
-    start = time.perf_counter()
     corpus = CorpusLayout.at(corpus_dir)
+    check_corpus(corpus)
     out = ModelLayout.at(model_dir or corpus.model_dir)
-    for path in (corpus.pairs, corpus.vectors):
-        if not path.is_file():
-            raise ChatbotError(f"no {path.name} in {corpus.root}; run `chatbot prepare` first")
-    device = pick_device(config.device)
-    vectors_sha = sha256_file(corpus.vectors)
-    data = load_data(corpus, config)
-    model = build_model(config, data, device)
+    ranks, device = setup(config.device)
+    start = None
+    if base is not None:
+        loaded = load_model(base, device)
+        if bool(config.characters) != bool(loaded.model.config.characters):
+            has = "has" if loaded.model.config.characters else "has no"
+            raise ChatbotError(
+                f"the base model {has} persona layers: fine-tune it "
+                f"{'with' if loaded.model.config.characters else 'without'} --characters"
+            )
+        config = replace(config, model=loaded.card.model)
+        data = load_data([corpus], config, base=loaded.table)
+        start = from_base(loaded.model, config, data, device)
+        provenance = {"base": str(base), "base_books": loaded.card.books, "mapping": data.mapping}
+    else:
+        data = load_data([corpus], config)
+        provenance = {}
+    card = ModelCard(
+        config.model,
+        config,
+        corpus=str(corpus.root),
+        vectors_sha256=sha256_file(corpus.vectors),
+        **provenance,
+    )
+    if ranks.main and corpus.userdict.is_file():
+        shutil.copyfile(corpus.userdict, ensure_dir(out.root) / out.userdict.name)
+    return fit(data, config, out, card, ranks, device, resume, start, on_batch, on_epoch)
+
+
+def fit(
+    data: TrainData,
+    config: TrainConfig,
+    out: ModelLayout,
+    card: ModelCard,
+    ranks: Ranks,
+    device: torch.device,
+    resume: bool = False,
+    model: Seq2Seq | None = None,
+    on_batch: BatchCallback | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """The loop itself, on data already loaded; writes ``out`` (rank 0)."""
+    begun = time.perf_counter()
+    model = model or build_model(config, data, device)
+    step: nn.Module = Step(model)
+    if ranks.distributed:
+        step = nn.parallel.DistributedDataParallel(step, find_unused_parameters=True)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     state: dict[str, Any] = {
         "text_epoch": 0,
@@ -260,20 +256,18 @@ def train(
         "elapsed": 0.0,
         "lr": config.lr,
     }
-    ensure_dir(out.root)
-    if corpus.userdict.is_file():
-        shutil.copyfile(corpus.userdict, out.userdict)
+    if ranks.main:
+        ensure_dir(out.root)
     if resume:
-        state = _resume(out, model, optimizer, config, vectors_sha)
+        state = _resume(out, model, optimizer, config, card.vectors_sha256)
         for group in optimizer.param_groups:
             group["lr"] = state["lr"]
-    elif out.metrics.exists():
+    elif ranks.main and out.metrics.exists():
         out.metrics.unlink()
-    card = ModelCard(
-        model.config,
-        config,
-        corpus=str(corpus.root),
-        vectors_sha256=vectors_sha,
+    barrier(ranks)
+    card = replace(
+        card,
+        model=model.config,
         table_fingerprint=data.table.fingerprint(),
         split={"train": len(data.train), "valid": len(data.valid), "test": len(data.test)},
         cast=data.cast.to_dict() if config.characters else {},
@@ -282,16 +276,17 @@ def train(
 
     def finish_epoch(row: dict[str, Any], seconds: float) -> None:
         state["elapsed"] += seconds
-        save_checkpoint(
-            out.root,
-            model,
-            optimizer,
-            {**state, "train": asdict(config), "vectors_sha256": vectors_sha},
-        )
-        with open(out.metrics, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
-        if on_epoch:
-            on_epoch(row)
+        if ranks.main:
+            checkpoint = {**state, "train": asdict(config), "vectors_sha256": card.vectors_sha256}
+            save_checkpoint(out.root, model, optimizer, checkpoint)
+            with open(out.metrics, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+            if on_epoch:
+                on_epoch(row)
+        barrier(ranks)
+
+    def text_metrics(m: Seq2Seq, windows: Sequence[Example]) -> dict[str, float]:
+        return teacher_forced(m, windows, dim, batch_size=bs, device=device)
 
     budget = config.max_minutes * 60 if config.max_minutes else math.inf
     stopped = "max_epochs"
@@ -299,18 +294,14 @@ def train(
         epoch = state["text_epoch"] + 1
         t0 = time.perf_counter()
         train_loss = train_epoch(
-            model, optimizer, data.text.train, dim, config, None, -epoch, on_batch, text=True
+            step, optimizer, data.text.train, dim, config, None, -epoch, on_batch, True, ranks
         )
-        metrics = teacher_forced(
-            model, data.text.valid[:VALID_WINDOWS], dim, batch_size=bs, device=device
-        )
+        metrics = text_metrics(model, data.text.valid[:VALID_WINDOWS])
         state["text_epoch"] = epoch
+        seconds = time.perf_counter() - t0
         row = {"phase": "text", "epoch": epoch, "train_loss": train_loss}
         row |= {f"valid_{k}": v for k, v in metrics.items()}
-        finish_epoch(
-            row | {"lr": state["lr"], "seconds": round(time.perf_counter() - t0, 2)},
-            time.perf_counter() - t0,
-        )
+        finish_epoch(row | {"lr": state["lr"], "seconds": round(seconds, 2)}, seconds)
 
     weight = frequency_weights(data.train, data.outputs, config.freq_weight, device)
     while state["epoch"] < config.max_epochs:
@@ -318,7 +309,9 @@ def train(
         t0 = time.perf_counter()
         examples = epoch_examples(data, config, epoch)
         seed = config.seed * 100_003 + epoch
-        train_loss = train_epoch(model, optimizer, examples, dim, config, weight, seed, on_batch)
+        train_loss = train_epoch(
+            step, optimizer, examples, dim, config, weight, seed, on_batch, False, ranks
+        )
         metrics = validate(
             model,
             data.valid,
@@ -330,14 +323,13 @@ def train(
             background=data.train,
         )
         if data.text:
-            text = teacher_forced(
-                model, data.text.valid[:VALID_WINDOWS], dim, batch_size=bs, device=device
-            )
+            text = text_metrics(model, data.text.valid[:VALID_WINDOWS])
             metrics |= {f"text_{k}": v for k, v in text.items()}
         s = score(metrics)
         if s > state["best_score"]:
             state.update(best_score=s, best_epoch=epoch, bad_epochs=0)
-            save_model(model, data.table, out.root, card)
+            if ranks.main:
+                save_model(model, data.table, out.root, card)
         else:
             state["bad_epochs"] += 1
             if state["bad_epochs"] % config.lr_patience == 0:  # stalled: halve the rate
@@ -368,8 +360,7 @@ def train(
         background=data.train,
     )
     if data.text:
-        text = teacher_forced(best.model, data.text.test, dim, batch_size=bs, device=device)
-        test |= {f"text_{k}": v for k, v in text.items()}
+        test |= {f"text_{k}": v for k, v in text_metrics(best.model, data.text.test).items()}
     result = TrainResult(
         model_dir=out.root,
         epochs=state["epoch"],
@@ -377,7 +368,7 @@ def train(
         stopped=stopped,
         test=test,
         trainable_parameters=count_trainable(model),
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - begun,
     )
     final = replace(
         card,
@@ -385,7 +376,9 @@ def train(
         trainable_parameters=result.trainable_parameters,
         test=test,
     )
-    save_model(best.model, data.table, out.root, final)
+    if ranks.main:
+        save_model(best.model, data.table, out.root, final)
+    barrier(ranks)
     return result
 
 

@@ -41,17 +41,18 @@ def measure(corpus: str, case: str, n_batches: int, negatives: int) -> dict:
 
     from chatbot.config import TrainConfig
     from chatbot.data import batches
+    from chatbot.dataset import load_data
     from chatbot.layout import CorpusLayout
     from chatbot.model import count_trainable
     from chatbot.objective import frequency_weights
-    from chatbot.train import build_model, load_data, pick_device, train_step
+    from chatbot.train import Step, build_model, pick_device, train_step
 
     kind, overrides = CASES[case]
     if "negatives" in overrides:
         overrides = {**overrides, "negatives": negatives}
     cfg = TrainConfig.from_dict({"text_epochs": int(kind == "text"), **overrides}, strict=True)
     device = pick_device(cfg.device)
-    data = load_data(CorpusLayout.at(corpus), cfg)
+    data = load_data([CorpusLayout.at(corpus)], cfg)
     examples = data.text.train if kind == "text" else data.train
     model = build_model(cfg, data, device)
     model.train()
@@ -63,7 +64,7 @@ def measure(corpus: str, case: str, n_batches: int, negatives: int) -> dict:
         if k == 2:
             start, pairs, tokens = time.perf_counter(), 0, 0
         b = next(it)
-        train_step(model, b, opt, cfg, weight, text=kind == "text")
+        train_step(Step(model), b, opt, cfg, weight, text=kind == "text")
         pairs += b.src.size(0)
         tokens += int((b.tgt_out != 0).sum())
     seconds = time.perf_counter() - start

@@ -83,7 +83,7 @@ def dev_novel() -> Path:
 
 
 # A small, fast training setup for tests that must train.
-TINY = dict(hidden=32, encoder_layers=1, dropout=0.0, batch_size=8, sample=8, max_minutes=5)
+TINY = dict(hidden=32, encoder_layers=1, dropout=0.0, batch_size=8, sample=8)
 
 
 def tiny(**overrides) -> TrainConfig:

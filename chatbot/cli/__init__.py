@@ -18,6 +18,7 @@ from chatbot.cli import (
     evaluate,
     judge,
     prepare,
+    pretrain,
     reply,
     scratch,
     train,
@@ -26,7 +27,18 @@ from chatbot.cli import (
 from chatbot.cli.common import err_console
 from chatbot.errors import ChatbotError
 
-SUBCOMMANDS = (prepare, train, reply, write_on, characters, evaluate, judge, chat, scratch)
+SUBCOMMANDS = (
+    prepare,
+    train,
+    pretrain,
+    reply,
+    write_on,
+    characters,
+    evaluate,
+    judge,
+    chat,
+    scratch,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

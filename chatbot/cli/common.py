@@ -22,7 +22,7 @@ from chatbot.errors import ChatbotError
 err_console = Console(stderr=True)
 
 
-def progress() -> Progress:
+def progress(disable: bool = False) -> Progress:
     """A transient progress display on stderr: bar, count, elapsed time and ETA."""
     return Progress(
         SpinnerColumn(),
@@ -34,6 +34,7 @@ def progress() -> Progress:
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
+        disable=disable,
     )
 
 

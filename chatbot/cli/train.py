@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -11,6 +13,9 @@ from rich.table import Table
 from chatbot.cli.common import err_console, progress
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
+
+if TYPE_CHECKING:
+    from chatbot.train import TrainResult
 
 # (column, metrics.jsonl key, format); no vertical rules: eleven columns fit 80.
 EPOCH_COLUMNS = [
@@ -45,6 +50,13 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("corpus", metavar="CORPUS_DIR", help="a directory made by `chatbot prepare`")
     p.add_argument("--out", metavar="MODEL_DIR", help="model directory (default CORPUS_DIR/model)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument(
+        "--from",
+        dest="base",
+        metavar="BASE_DIR",
+        help="fine-tune a base model made by `chatbot pretrain` (its architecture wins over "
+        "the model options)",
+    )
     add_options(p, TrainConfig, title="training")
     p.set_defaults(func=run)
 
@@ -57,40 +69,56 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.train import train
 
     config = from_args(TrainConfig, args)
-    console = Console()
+
+    def start(on_batch, on_epoch, _progress):
+        return train(
+            args.corpus,
+            config,
+            model_dir=args.out,
+            resume=args.resume,
+            base=args.base,
+            on_batch=on_batch,
+            on_epoch=on_epoch,
+        )
+
+    return report(start)
+
+
+def report(start: Callable[[Callable, Callable, Callable], TrainResult]) -> int:
+    """Run ``start(on_batch, on_epoch, progress)`` with a progress bar (ETA within each
+    epoch; ``progress(name, total)`` adds a bar for other steps) and a line per epoch,
+    then print the epoch table and the test split. Under torchrun only rank 0 speaks."""
+    import os
+
+    quiet = int(os.environ.get("RANK", "0")) != 0
+    console = Console(quiet=quiet)
     epochs = Table(
-        title="epochs (validation pairs)",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
+        title="epochs (validation)", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
     )
     for name, _, _ in EPOCH_COLUMNS:
         epochs.add_column(name, justify="right")
-    with progress() as bar:
+    with progress(disable=quiet) as bar:
         task = bar.add_task("epoch 1", total=None)
-        epoch = [1]
+        epoch = ["epoch 1"]
 
         def on_batch(done: int, total: int, loss: float) -> None:
             bar.update(task, completed=done, total=total)
             if done % 10 == 0:
-                bar.update(task, description=f"epoch {epoch[0]} loss {loss:.3f}")
+                bar.update(task, description=f"{epoch[0]} loss {loss:.3f}")
 
         def on_epoch(row: dict) -> None:
-            epoch[0] = row["epoch"] + 1
-            bar.reset(task, description=f"epoch {epoch[0]}")
+            epoch[0] = f"{row.get('phase', '')} epoch {row['epoch'] + 1}".strip()
+            bar.reset(task, description=epoch[0])
             cells = epoch_row(row)
             bar.console.print("  ".join(f"{n} {c}" for (n, _, _), c in zip(EPOCH_COLUMNS, cells)))
             epochs.add_row(*cells)
 
+        def steps(name: str, total: int | None) -> Callable[[int], None]:
+            other = bar.add_task(name, total=total)
+            return lambda n: bar.advance(other, n)
+
         try:
-            result = train(
-                args.corpus,
-                config,
-                model_dir=args.out,
-                resume=args.resume,
-                on_batch=on_batch,
-                on_epoch=on_epoch,
-            )
+            result = start(on_batch, on_epoch, steps)
         except KeyboardInterrupt:
             err_console.print(
                 "interrupted: the last finished epoch is saved; continue with --resume"

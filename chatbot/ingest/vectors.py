@@ -42,6 +42,7 @@ class Word2VecConfig:
     sample: float = setting(1e-3, "down-sampling of frequent words")
     epochs: int = setting(15, "passes over the text")
     min_count: int = setting(3, "words seen fewer times are dropped")
+    max_vocab: int = setting(0, "keep only this many of the most frequent words (0 = all)")
     seed: int = setting(1, "random seed")
     workers: int = setting(0, "threads; 0 = all cores, 1 = reproducible", cli=False)
 
@@ -79,6 +80,7 @@ def train_word2vec(
         sample=config.sample,
         epochs=config.epochs,
         min_count=config.min_count,
+        max_final_vocab=config.max_vocab or None,
         seed=config.seed,
         workers=workers,
     )

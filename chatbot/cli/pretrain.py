@@ -1,0 +1,63 @@
+"""``chatbot pretrain``: a base model from a library of novels (torchrun-ready)."""
+
+from __future__ import annotations
+
+import argparse
+
+from chatbot.cli.options import HelpFormatter, add_options, from_args
+from chatbot.config import TrainConfig
+
+# A library is big: next-word epochs over its running text do most of the work, with
+# sampled rows; a few dialogue epochs follow.
+PRETRAIN_DEFAULTS = {"text_epochs": 3, "negatives": 2048, "text_mix": 0.3, "max_epochs": 4}
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pretrain",
+        help="pre-train a base model on a library of novels (fine-tune it with train --from)",
+        description="Prepare every book (the same pipeline as `chatbot prepare`, cached per "
+        "book under --cache), train one word2vec over all of them, then the model: next-word "
+        "prediction on their running text, then their dialogue pairs. Writes a base model "
+        "(weights, config with the books read and their hashes, vocabulary) to --out. Runs "
+        "across processes with `torchrun --nproc-per-node N -m chatbot pretrain ...` "
+        "(DistributedDataParallel: gloo on CPU, NCCL on CUDA). Ctrl-C keeps the last "
+        "finished epoch; --resume continues.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "books", nargs="+", metavar="BOOK_OR_FOLDER", help=".txt novels, or folders of them"
+    )
+    p.add_argument("--out", required=True, metavar="BASE_DIR", help="where the base model goes")
+    p.add_argument(
+        "--cache", default="corpus", help="where each book is prepared (one folder each)"
+    )
+    p.add_argument("--max-vocab", type=int, default=25_000, help="words in the base's table")
+    p.add_argument("--workers", type=int, default=0, help="processes for preparing; 0 = all cores")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    add_options(p, TrainConfig, title="training")
+    p.set_defaults(**PRETRAIN_DEFAULTS)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatbot.cli.train import report
+    from chatbot.pretrain import pretrain
+
+    config = from_args(TrainConfig, args)
+
+    def start(on_batch, on_epoch, steps):
+        return pretrain(
+            args.books,
+            args.out,
+            config,
+            cache=args.cache,
+            max_vocab=args.max_vocab,
+            workers=args.workers,
+            resume=args.resume,
+            progress=steps,
+            on_batch=on_batch,
+            on_epoch=on_epoch,
+        )
+
+    return report(start)

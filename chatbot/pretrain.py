@@ -1,0 +1,122 @@
+"""A base model that has read a library: ``chatbot pretrain BOOKS... --out BASE``.
+
+One novel is a small corpus; a base reads many. Each book goes through the same
+pipeline as ``chatbot prepare`` (cached per book under ``cache``: a re-run skips books
+already prepared), one word2vec is trained over all of them (the base's table), and the
+model learns next-word prediction on their running text and then their dialogue pairs,
+each book split on its own by position. ``chatbot train CORPUS --from BASE`` fine-tunes
+it to one novel. Under ``torchrun`` rank 0 prepares and the others wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from chatbot.config import ModelCard, TrainConfig
+from chatbot.errors import ChatbotError
+from chatbot.fsutil import atomic_path, ensure_dir, read_json, sha256_file, write_json
+from chatbot.layout import CorpusLayout, ModelLayout
+
+ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
+
+
+def find_books(paths: Sequence[str | Path]) -> list[Path]:
+    """The .txt files among ``paths`` (a folder stands for the .txt files in it)."""
+    books: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            books += sorted(p.glob("*.txt"))
+        elif p.is_file():
+            books.append(p)
+        else:
+            raise ChatbotError(f"no such book or folder: {p}")
+    if not books:
+        raise ChatbotError("no .txt books found in " + ", ".join(map(str, paths)))
+    names = [b.stem for b in books]
+    if len(set(names)) != len(names):
+        raise ChatbotError("two books have the same file name; rename one")
+    return books
+
+
+def prepare_library(
+    books: Sequence[Path],
+    cache: Path,
+    out: ModelLayout,
+    *,
+    workers: int = 0,
+    max_vocab: int = 25_000,
+    progress: ProgressFactory | None = None,
+) -> Path:
+    """Prepare every book (cached), train one word2vec over all of them into ``out``;
+    return the vectors."""
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
+
+    progress = progress or (lambda _name, _total: lambda _n: None)
+    w2v = Word2VecConfig(workers=workers, max_vocab=max_vocab)
+    config = PrepareConfig(workers=workers, word2vec=replace(w2v, max_vocab=0))
+    corpora = []
+    advance = progress("preparing books", len(books))
+    for book in books:
+        corpora.append(prepare(book, cache / book.stem, config).layout)
+        advance(1)
+    ensure_dir(out.root)
+    vectors = out.root / "vectors.bin"
+    fingerprint = {"books": [sha256_file(b) for b in books], "word2vec": w2v.to_dict()}
+    stamp = out.root / "vectors.json"
+    if not (vectors.is_file() and stamp.is_file() and read_json(stamp, "stamp") == fingerprint):
+        joined = out.root / "segmented.txt"
+        with atomic_path(joined) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            for corpus in corpora:
+                f.write(corpus.segmented.read_text(encoding="utf-8"))
+        train_word2vec(joined, vectors, w2v, on_epoch=progress("library word2vec", w2v.epochs))
+        joined.unlink()
+        write_json(stamp, fingerprint)
+    return vectors
+
+
+def pretrain(
+    paths: Sequence[str | Path],
+    out_dir: str | Path,
+    config: TrainConfig,
+    *,
+    cache: str | Path = "corpus",
+    max_vocab: int = 25_000,
+    workers: int = 0,
+    resume: bool = False,
+    progress: ProgressFactory | None = None,
+    on_batch: Callable[[int, int, float], None] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+):
+    """Make a base model in ``out_dir`` from the books in ``paths``; see the module
+    docstring. Returns the training result."""
+    from chatbot.dataset import load_data
+    from chatbot.distributed import barrier, setup
+    from chatbot.train import fit
+
+    out = ModelLayout.at(out_dir)
+    books = find_books(paths)
+    ranks, device = setup(config.device)
+    if ranks.main:
+        prepare_library(
+            books, Path(cache), out, workers=workers, max_vocab=max_vocab, progress=progress
+        )
+    barrier(ranks)
+    corpora = [CorpusLayout.at(Path(cache) / b.stem) for b in books]
+    vectors = out.root / "vectors.bin"
+    read = []
+    for book, corpus in zip(books, corpora):
+        manifest = read_json(corpus.manifest, "corpus manifest")
+        counts = manifest.get("counts", {})
+        sha = manifest.get("source", {}).get("sha256", "")
+        read.append(
+            {"book": book.stem, "sha256": sha} | {k: counts.get(k, 0) for k in ("tokens", "pairs")}
+        )
+    data = load_data(corpora, config, vectors=vectors)
+    card = ModelCard(
+        config.model, config, corpus="", vectors_sha256=sha256_file(vectors), books=read
+    )
+    return fit(data, config, out, card, ranks, device, resume, None, on_batch, on_epoch)

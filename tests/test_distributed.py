@@ -1,0 +1,91 @@
+"""Pre-training a base across processes (torchrun, DDP over gloo) takes the same steps
+as one process on the same global batches, and a novel fine-tunes from the base."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from chatbot.config import ModelCard
+from chatbot.layout import ModelLayout
+from tests.conftest import LINES, NAMES
+
+# Exactness needs what is drawn per process switched off: dropout, sampled rows, and the
+# unlikelihood terms (means over each process's own rows).
+SAME_STEPS = [
+    *("--hidden 16 --encoder-layers 1 --dropout 0 --batch-size 8 --sample 4").split(),
+    *("--text-epochs 1 --text-mix 0 --negatives 0 --max-epochs 1").split(),
+    *("--unlikelihood 0 --rollout 0 --max-vocab 400 --workers 1").split(),
+]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """Two small generated books with different people and lines."""
+    root = tmp_path_factory.mktemp("library")
+    for k in range(2):
+        lines = []
+        for i in range(40):
+            a, b = NAMES[(i + k) % 6], NAMES[(i + k + 1) % 6]
+            lines += [
+                f"{a}道：“{LINES[(i + k) % 12]}”",
+                f"{b}笑道：“{LINES[(i + 3 * k + 5) % 12]}”",
+                "众人说笑了一回，各自散去。",
+            ]
+        (root / f"book{k}.txt").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+def pretrain(library, out, cache, processes):
+    launcher = [sys.executable, "-m", "chatbot"]
+    if processes > 1:
+        launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+        launcher += ["--nproc-per-node", str(processes), "-m", "chatbot"]
+    cmd = [*launcher, "pretrain", str(library), "--out", str(out), "--cache", str(cache)]
+    r = subprocess.run(cmd + SAME_STEPS, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r
+
+
+def test_two_processes_take_the_steps_of_one(library, tmp_path):
+    pretrain(library, tmp_path / "one", tmp_path / "cache", 1)
+    two = pretrain(library, tmp_path / "two", tmp_path / "cache", 2)
+    assert "test split" in two.stdout  # rank 0 reports once
+    assert two.stdout.count("test split") == 1
+    a = load_file(str(ModelLayout.at(tmp_path / "one").checkpoint))
+    b = load_file(str(ModelLayout.at(tmp_path / "two").checkpoint))
+    assert a.keys() == b.keys()
+    for k in a:
+        if k.startswith("model."):
+            torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5, msg=k)
+    card = ModelCard.read(tmp_path / "two")
+    assert [b["book"] for b in card.books] == ["book0", "book1"]
+    assert all(len(b["sha256"]) == 64 for b in card.books)
+    rows = [
+        json.loads(x) for x in ModelLayout.at(tmp_path / "two").metrics.read_text().split("\n") if x
+    ]
+    assert [r["phase"] for r in rows] == ["text", "dialogue"]
+
+
+def test_a_novel_fine_tunes_from_the_base(library, story_file, tmp_path):
+    from chatbot.bot import Chatbot
+    from chatbot.errors import ChatbotError
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
+    from chatbot.train import train
+    from tests.conftest import tiny
+
+    pretrain(library, tmp_path / "base", tmp_path / "cache", 1)
+    w2v = Word2VecConfig(epochs=2, min_count=1, workers=1)  # the base's 200 dimensions
+    novel = prepare(story_file, tmp_path / "novel", PrepareConfig(word2vec=w2v)).layout.root
+    config = tiny(hidden=99, max_epochs=1)  # the base's architecture wins
+    train(novel, config, model_dir=tmp_path / "m", base=tmp_path / "base")
+    card = ModelCard.read(tmp_path / "m")
+    assert card.model.hidden == 16 and card.base == str(tmp_path / "base")
+    assert card.mapping["shared_words"] >= 50 and 0 < card.mapping["held_out_cosine"] <= 1
+    assert Chatbot.load(tmp_path / "m").reply(LINES[0], seed=1).words
+    with pytest.raises(ChatbotError, match="persona layers"):
+        train(novel, tiny(characters=3), model_dir=tmp_path / "c", base=tmp_path / "base")
