@@ -111,6 +111,13 @@ class ModelLayout(_Layout):
 
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "default_model"
+SHIPPED_BASE = Path(__file__).resolve().parent / "base_model"
+
+
+def shipped_base() -> Path | None:
+    """The base model shipped with the package (``chatbot pretrain`` on a library), which
+    a new novel fine-tunes from; None when the package has none."""
+    return SHIPPED_BASE if ModelLayout(SHIPPED_BASE).exists() else None
 
 
 def find_models(search: str | Path = "corpus") -> list[Path]:
