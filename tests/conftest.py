@@ -171,3 +171,15 @@ def writer_model(echo_corpus, tmp_path_factory):
     cfg = tiny(lr=1e-2, max_epochs=3, text_epochs=3, text_mix=0.5, negatives=16)
     train(echo_corpus, cfg, model_dir=out)
     return out
+
+
+@pytest.fixture(scope="session")
+def persona_model(story_corpus, tmp_path_factory):
+    """A tiny model with everything on: characters, two turns of context and a
+    retrieved line beside each message."""
+    from chatbot.train import train
+
+    out = tmp_path_factory.mktemp("persona-model")
+    cfg = tiny(max_epochs=2, characters=5, min_lines=3, context=2, ground=1)
+    train(story_corpus, cfg, model_dir=out)
+    return out

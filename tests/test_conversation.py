@@ -1,0 +1,84 @@
+"""Replies as a character, after earlier turns, leaning on the book's lines."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from chatbot.bot import Chatbot
+from chatbot.cast import Conversation
+from chatbot.data import CONTEXT, GROUNDING, MESSAGE, SEP
+from chatbot.errors import ChatbotError
+from chatbot.metrics import copied
+from tests.conftest import LINES
+
+
+@pytest.fixture(scope="module")
+def bot(persona_model):
+    return Chatbot.load(persona_model)
+
+
+def test_the_source_holds_context_message_and_grounding(bot):
+    tokens = bot.tokenize(LINES[0])
+    grounding = bot.grounding(tokens)
+    assert len(grounding) == 1 and grounding[0].text  # the story's own lines
+    ex = bot._example(tokens, grounding, Conversation(("天黑了。", LINES[1], LINES[2])))
+    segments = ex.query.segments
+    # two turns of context (the model reads 2), a separator, the message, then the line
+    assert segments[0] == CONTEXT and MESSAGE in segments and segments[-1] == GROUNDING
+    sep = bot.table.marker(SEP)
+    assert ex.query.ids.count(sep) == 3  # between the turns, after them, before the line
+    assert bot.table.words[ex.query.ids[segments.index(MESSAGE)]] == tokens[0]
+
+
+def test_who_speaks_changes_the_reply_distribution(bot):
+    names = bot.cast.names
+    assert len(names) >= 3
+    a = bot.score_replies(
+        bot.tokenize(LINES[0]), [bot.tokenize(LINES[6])], Conversation((), names[1], names[2])
+    )
+    b = bot.score_replies(
+        bot.tokenize(LINES[0]), [bot.tokenize(LINES[6])], Conversation((), names[2], names[1])
+    )
+    assert a != b
+    r = bot.reply(LINES[0], conversation=Conversation((LINES[3],), names[1], names[2]), seed=1)
+    assert r.words and r.grounding
+
+
+def test_unknown_characters_and_ungrounded_replies(bot, echo_model):
+    with pytest.raises(ChatbotError, match="does not know"):
+        bot.reply(LINES[0], conversation=Conversation(speaker="不存在的人"))
+    plain = Chatbot.load(echo_model)
+    assert plain.grounding(plain.tokenize(LINES[0])) == []
+    with pytest.raises(ChatbotError, match="no characters"):
+        plain.reply(LINES[0], conversation=Conversation(speaker="张三"))
+
+
+def test_copied_share():
+    assert copied(list("今天天气好"), list("天气好")) == 1.0
+    assert copied(list("今天"), list("天气好")) == pytest.approx(1 / 3)
+    assert copied([], []) == 0.0
+
+
+def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path):
+    names = Chatbot.load(persona_model).cast.names
+
+    def chatbot(*args, stdin=""):
+        cmd = [sys.executable, "-m", "chatbot", "reply", "--model", str(persona_model), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, input=stdin)
+
+    history = tmp_path / "history.txt"
+    history.write_text(f"{LINES[1]}\n{json.dumps({'text': LINES[2]}, ensure_ascii=False)}\n")
+    r = chatbot(LINES[0], "--as", names[1], "--to", names[2], "--history", str(history), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["as"] == names[1] and out["grounding"][0]["text"]
+    line = json.dumps(
+        {"message": LINES[0], "history": [LINES[1]], "as": names[2]}, ensure_ascii=False
+    )
+    r = chatbot("--json", stdin=line + "\n" + LINES[3] + "\n")
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["as"] for x in rows] == [names[2], None]
+    r = chatbot(LINES[0], "--as", "不存在的人")
+    assert r.returncode == 2 and "does not know" in r.stderr and "Traceback" not in r.stderr
