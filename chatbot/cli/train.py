@@ -19,16 +19,16 @@ if TYPE_CHECKING:
 
 # (column, metrics.jsonl key, format); no vertical rules: eleven columns fit 80.
 EPOCH_COLUMNS = [
-    ("phase", "phase", "{}"),
+    ("read", "phase", "{}"),
     ("epoch", "epoch", "{:d}"),
-    ("train loss", "train_loss", "{:.3f}"),
+    ("loss", "train_loss", "{:.2f}"),
     ("ppl", "valid_ppl", "{:.0f}"),
     ("top-1", "valid_top1", "{:.1%}"),
     ("top-5", "valid_top5", "{:.1%}"),
-    ("degen.", "valid_degenerate", "{:.0%}"),
+    ("deg.", "valid_degenerate", "{:.0%}"),
     ("dist-2", "valid_distinct2", "{:.3f}"),
     ("len", "valid_mean_length", "{:.1f}"),
-    ("Hits@1", "valid_hits1", "{:.1%}"),
+    ("Hits", "valid_hits1", "{:.0%}"),
     ("lr", "lr", "{:.0e}"),
     ("s", "seconds", "{:.0f}"),
 ]
@@ -61,7 +61,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+_PHASES = {"text": "text", "dialogue": "pairs"}  # what an epoch read, in four letters
+
+
 def epoch_row(row: dict) -> list[str]:
+    row = {**row, "phase": _PHASES.get(row.get("phase", "dialogue"), "?")}
     return [fmt.format(row[key]) if key in row else "-" for _, key, fmt in EPOCH_COLUMNS]
 
 
