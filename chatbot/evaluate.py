@@ -45,7 +45,7 @@ from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
-from chatbot.metrics import bleu, copied, degenerate_rate, distinct_n
+from chatbot.metrics import bleu, bootstrap, copied, degenerate_rate, distinct_n
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
 from chatbot.retrieve import Retriever
@@ -233,7 +233,7 @@ def speaker_sensitivity(
     )
     words = sum(n for _, n in true)
     gains = [(a - b) * len(true) / max(words, 1) for (a, _), (b, _) in zip(true, other)]
-    low, high = _bootstrap(gains)
+    low, high = bootstrap(gains)
     return {
         "replies": len(chosen),
         "top5_true_speaker": sum(h for h, _ in true) / max(words, 1),
@@ -309,12 +309,6 @@ def context_effect(
         out |= {f"top5_{name}_context": tf["top5"], f"hits1_{name}_context": hits["hits1"]}
     out["with_context"] = sum(bool(e.context) for e in test) / max(len(test), 1)
     return out
-
-
-def _bootstrap(values: list[float], reps: int = 2000) -> tuple[float, float]:
-    from chatbot.judge import bootstrap
-
-    return bootstrap(values, reps)
 
 
 def _gold(ex: Example, max_reply: int) -> list[str]:

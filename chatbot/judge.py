@@ -27,6 +27,7 @@ from typing import Any
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, read_json, write_json
+from chatbot.metrics import bootstrap
 
 MAX_GOLD_WORDS = 60
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -413,19 +414,6 @@ def read_verdicts(out_dir: str | Path, verdicts: str | Path | None = None) -> Ve
         ratings.append(row)
         best.append(letters[e["best"]])
     return Verdicts([s["name"] for s in key["systems"]], criteria, ratings, best)
-
-
-def bootstrap(values: list[float], reps: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile bootstrap interval of the mean of ``values`` (resampling items)."""
-    import numpy as np
-
-    if not values:
-        return float("nan"), float("nan")
-    x = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(reps, len(x)))].mean(1)
-    lo, hi = np.percentile(means, [2.5, 97.5])
-    return float(lo), float(hi)
 
 
 def score_set(verdicts: Verdicts, reps: int = 2000, seed: int = 0) -> dict[str, Any]:

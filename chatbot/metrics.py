@@ -66,3 +66,16 @@ def copied(reply: Sequence[str], line: Sequence[str]) -> float:
         return 0.0
     blocks = SequenceMatcher(None, list(reply), list(line), autojunk=False).get_matching_blocks()
     return sum(b.size for b in blocks) / len(line)
+
+
+def bootstrap(values: list[float], reps: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of the mean of ``values`` (resampling items)."""
+    import numpy as np
+
+    if not values:
+        return float("nan"), float("nan")
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(reps, len(x)))].mean(1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return float(lo), float(hi)

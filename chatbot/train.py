@@ -203,12 +203,12 @@ def train(
     start = None
     if base is not None:
         loaded = load_model(base, device)
-        if bool(config.characters) != bool(loaded.model.config.characters):
-            has = "has" if loaded.model.config.characters else "has no"
+        if config.characters and not loaded.model.config.characters:
             raise ChatbotError(
-                f"the base model {has} persona layers: fine-tune it "
-                f"{'with' if loaded.model.config.characters else 'without'} --characters"
+                "the base model has no persona layers: fine-tune it without --characters"
             )
+        if loaded.model.config.characters and not config.characters:
+            config = replace(config, characters=1)  # its persona layers, everyone "anyone"
         config = replace(config, model=loaded.card.model)
         data = load_data([corpus], config, base=loaded.table)
         start = from_base(loaded.model, config, data, device)

@@ -87,5 +87,5 @@ def test_a_novel_fine_tunes_from_the_base(library, story_file, tmp_path):
     assert card.model.hidden == 16 and card.base == str(tmp_path / "base")
     assert card.mapping["shared_words"] >= 50 and 0 < card.mapping["held_out_cosine"] <= 1
     assert Chatbot.load(tmp_path / "m").reply(LINES[0], seed=1).words
-    with pytest.raises(ChatbotError, match="persona layers"):
+    with pytest.raises(ChatbotError, match="no persona layers"):
         train(novel, tiny(characters=3), model_dir=tmp_path / "c", base=tmp_path / "base")

@@ -11,12 +11,12 @@ from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.judge import (
     System,
-    bootstrap,
     make_set,
     parse_system,
     read_verdicts,
     score_set,
 )
+from chatbot.metrics import bootstrap
 
 
 @pytest.fixture(scope="module")
