@@ -50,12 +50,19 @@ def pretrain(library, out, cache, processes):
     return r
 
 
-def test_two_processes_take_the_steps_of_one(library, tmp_path):
-    pretrain(library, tmp_path / "one", tmp_path / "cache", 1)
+@pytest.fixture(scope="module")
+def base(library, tmp_path_factory):
+    """A base pre-trained by one process."""
+    root = tmp_path_factory.mktemp("base")
+    pretrain(library, root / "one", root / "cache", 1)
+    return root / "one"
+
+
+def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
     two = pretrain(library, tmp_path / "two", tmp_path / "cache", 2)
     assert "test split" in two.stdout  # rank 0 reports once
     assert two.stdout.count("test split") == 1
-    a = load_file(str(ModelLayout.at(tmp_path / "one").checkpoint))
+    a = load_file(str(ModelLayout.at(base).checkpoint))
     b = load_file(str(ModelLayout.at(tmp_path / "two").checkpoint))
     assert a.keys() == b.keys()
     for k in a:
@@ -70,7 +77,7 @@ def test_two_processes_take_the_steps_of_one(library, tmp_path):
     assert [r["phase"] for r in rows] == ["text", "dialogue"]
 
 
-def test_a_novel_fine_tunes_from_the_base(library, story_file, tmp_path):
+def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     from chatbot.bot import Chatbot
     from chatbot.errors import ChatbotError
     from chatbot.ingest.prepare import PrepareConfig, prepare
@@ -78,14 +85,13 @@ def test_a_novel_fine_tunes_from_the_base(library, story_file, tmp_path):
     from chatbot.train import train
     from tests.conftest import tiny
 
-    pretrain(library, tmp_path / "base", tmp_path / "cache", 1)
     w2v = Word2VecConfig(epochs=2, min_count=1, workers=1)  # the base's 200 dimensions
     novel = prepare(story_file, tmp_path / "novel", PrepareConfig(word2vec=w2v)).layout.root
     config = tiny(hidden=99, max_epochs=1)  # the base's architecture wins
-    train(novel, config, model_dir=tmp_path / "m", base=tmp_path / "base")
+    train(novel, config, model_dir=tmp_path / "m", base=base)
     card = ModelCard.read(tmp_path / "m")
-    assert card.model.hidden == 16 and card.base == str(tmp_path / "base")
+    assert card.model.hidden == 16 and card.base == str(base)
     assert card.mapping["shared_words"] >= 50 and 0 < card.mapping["held_out_cosine"] <= 1
     assert Chatbot.load(tmp_path / "m").reply(LINES[0], seed=1).words
     with pytest.raises(ChatbotError, match="no persona layers"):
-        train(novel, tiny(characters=3), model_dir=tmp_path / "c", base=tmp_path / "base")
+        train(novel, tiny(characters=3), model_dir=tmp_path / "c", base=base)
