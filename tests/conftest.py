@@ -126,11 +126,10 @@ def dev_corpus(tmp_path_factory):
     """The development novel, prepared once for the session (skipped when absent)."""
     if not DEV_NOVEL.is_file():
         pytest.skip(f"development novel not found at {DEV_NOVEL} (it lives in ../shared)")
-    from chatbot.ingest.prepare import PrepareConfig, prepare
-    from chatbot.ingest.vectors import Word2VecConfig
+    from chatbot.ingest.prepare import prepare
 
     out = tmp_path_factory.mktemp("dev") / "hongloumeng"
-    prepare(DEV_NOVEL, out, PrepareConfig(workers=1, word2vec=Word2VecConfig(workers=1)))
+    prepare(DEV_NOVEL, out)  # all cores: the tests read its pairs, not exact vectors
     return out
 
 
