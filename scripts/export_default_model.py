@@ -26,8 +26,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("model", help="the trained model directory")
     ap.add_argument("out", nargs="?", default=str(SHIPPED_MODEL), help="where to write it")
+    ap.add_argument(
+        "--eval-only",
+        metavar="CORPUS_DIR",
+        help="only recompute OUT's eval.json on CORPUS_DIR's test split (after the corpus "
+        "pipeline changed)",
+    )
     args = ap.parse_args()
     src, out = ModelLayout.at(args.model), ModelLayout.at(ensure_dir(args.out))
+    if args.eval_only:
+        return write_eval(out, Path(args.eval_only))
     tensors = {
         k: v.half() if v.is_floating_point() else v for k, v in load_file(str(src.weights)).items()
     }
@@ -39,7 +47,12 @@ def main() -> int:
     config["corpus"] = "corpus/hongloumeng"  # where `make default-model` can rebuild it
     config["weights_dtype"] = "float16"
     write_json(out.config, config)
-    report = evaluate_model(out.root, corpus_dir=Path(src.root).parent)
+    return write_eval(out, Path(src.root).parent)
+
+
+def write_eval(out: ModelLayout, corpus: Path) -> int:
+    """``chatbot eval``'s report of the exported model, without the sample replies."""
+    report = evaluate_model(out.root, corpus_dir=corpus)
     for key in ("model_dir", "corpus"):
         report.pop(key, None)
     for system in ("model", "retrieval", "softmax"):
