@@ -2,18 +2,21 @@
 
 One row per message, written as soon as the message exists (the user's at once, the
 bot's when its reply is complete), so a crash loses at most the reply being generated.
-``schema_version`` in ``meta`` lets a later version migrate old databases.
+``schema_version`` in ``meta`` lets a later version migrate old databases: version 2
+remembers who the bot speaks as and to whom in each chat, and on each bot message the
+character and the book's lines it leaned on.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ENV_DATA_DIR = "NOVEL_CHATBOT_DATA_DIR"
 
 
@@ -31,6 +34,8 @@ class Message:
     role: str  # "user" or "bot"
     text: str
     scores: list[float] | None = None
+    speaker: str | None = None  # the character a bot message was written as
+    grounding: list[str] | None = None  # the book's lines the reply leaned on
 
 
 @dataclass
@@ -39,6 +44,25 @@ class ChatInfo:
     title: str
     model: str
     updated: float
+    speaker: str | None = None  # who the bot speaks as in this chat
+    addressee: str | None = None  # who the user is
+
+
+_V1 = """
+CREATE TABLE chats (id INTEGER PRIMARY KEY, title TEXT NOT NULL,
+    model TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL);
+CREATE TABLE messages (id INTEGER PRIMARY KEY,
+    chat INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    role TEXT NOT NULL, text TEXT NOT NULL, scores TEXT,
+    created REAL NOT NULL);
+CREATE INDEX messages_chat ON messages(chat, id);
+"""
+_V2 = """
+ALTER TABLE chats ADD COLUMN speaker TEXT;
+ALTER TABLE chats ADD COLUMN addressee TEXT;
+ALTER TABLE messages ADD COLUMN speaker TEXT;
+ALTER TABLE messages ADD COLUMN grounding TEXT;
+"""
 
 
 class Store:
@@ -50,48 +74,59 @@ class Store:
         self._migrate()
 
     def _migrate(self) -> None:
-        with self.db:
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 0
-            if version < 1:
+        # executescript commits first, so each step records its own version right after
+        # it: an interrupted upgrade resumes at the step that did not finish.
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            return  # written by a newer version: its extra columns are left alone
+        for number, script in ((1, _V1), (2, _V2)):
+            if version < number:
                 self.db.executescript(
-                    """
-                    CREATE TABLE chats (id INTEGER PRIMARY KEY, title TEXT NOT NULL,
-                        model TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL);
-                    CREATE TABLE messages (id INTEGER PRIMARY KEY,
-                        chat INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
-                        role TEXT NOT NULL, text TEXT NOT NULL, scores TEXT,
-                        created REAL NOT NULL);
-                    CREATE INDEX messages_chat ON messages(chat, id);
-                    """
+                    f"BEGIN; {script} INSERT OR REPLACE INTO meta "
+                    f"VALUES ('schema_version', '{number}'); COMMIT;"
                 )
-            self.db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
 
-    def new_chat(self, model: str, title: str = "new chat") -> int:
+    def new_chat(
+        self,
+        model: str,
+        title: str = "new chat",
+        speaker: str | None = None,
+        addressee: str | None = None,
+    ) -> int:
         now = time.time()
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO chats (title, model, created, updated) VALUES (?, ?, ?, ?)",
-                (title, model, now, now),
+                "INSERT INTO chats (title, model, created, updated, speaker, addressee)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (title, model, now, now, speaker, addressee),
             )
         return int(cur.lastrowid)
 
-    def add(self, chat: int, message: Message) -> None:
-        import json
-
-        now = time.time()
+    def set_cast(self, chat: int, speaker: str | None, addressee: str | None) -> None:
+        """Remember who the bot speaks as in ``chat``, and to whom."""
         with self.db:
             self.db.execute(
-                "INSERT INTO messages (chat, role, text, scores, created) VALUES (?, ?, ?, ?, ?)",
+                "UPDATE chats SET speaker = ?, addressee = ? WHERE id = ?",
+                (speaker, addressee, chat),
+            )
+
+    def add(self, chat: int, message: Message) -> None:
+        now = time.time()
+        dump = lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None  # noqa: E731
+        with self.db:
+            self.db.execute(
+                "INSERT INTO messages (chat, role, text, scores, created, speaker, grounding)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     chat,
                     message.role,
                     message.text,
-                    json.dumps(message.scores) if message.scores is not None else None,
+                    dump(message.scores),
                     now,
+                    message.speaker,
+                    dump(message.grounding),
                 ),
             )
             if message.role == "user":
@@ -104,12 +139,13 @@ class Store:
                 self.db.execute("UPDATE chats SET updated = ? WHERE id = ?", (now, chat))
 
     def messages(self, chat: int) -> list[Message]:
-        import json
-
         rows = self.db.execute(
-            "SELECT role, text, scores FROM messages WHERE chat = ? ORDER BY id", (chat,)
+            "SELECT role, text, scores, speaker, grounding FROM messages WHERE chat = ?"
+            " ORDER BY id",
+            (chat,),
         ).fetchall()
-        return [Message(r, t, json.loads(s) if s else None) for r, t, s in rows]
+        load = lambda v: json.loads(v) if v else None  # noqa: E731
+        return [Message(r, t, load(s), sp, load(g)) for r, t, s, sp, g in rows]
 
     def delete_last_bot_message(self, chat: int) -> None:
         with self.db:
@@ -123,11 +159,19 @@ class Store:
         with self.db:
             self.db.execute("DELETE FROM messages WHERE chat = ?", (chat,))
 
+    _CHAT_COLUMNS = "id, title, model, updated, speaker, addressee"
+
     def chats(self) -> list[ChatInfo]:
         rows = self.db.execute(
-            "SELECT id, title, model, updated FROM chats ORDER BY updated DESC"
+            f"SELECT {self._CHAT_COLUMNS} FROM chats ORDER BY updated DESC"
         ).fetchall()
         return [ChatInfo(*r) for r in rows]
+
+    def chat(self, chat: int) -> ChatInfo | None:
+        row = self.db.execute(
+            f"SELECT {self._CHAT_COLUMNS} FROM chats WHERE id = ?", (chat,)
+        ).fetchone()
+        return ChatInfo(*row) if row else None
 
     def close(self) -> None:
         self.db.close()

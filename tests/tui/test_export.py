@@ -8,3 +8,8 @@ def test_markdown_names_who_said_what_in_order():
     md = to_markdown("Chat 3", [Message("user", "你好"), Message("bot", "好。", [0.5, 0.4])])
     assert md == "# Chat 3\n\n**you**: 你好\n\n**bot**: 好。\n"
     assert to_markdown("empty", []) == "# empty\n"
+
+
+def test_a_character_is_named_instead_of_bot():
+    md = to_markdown("t", [Message("user", "你好"), Message("bot", "你来了。", None, "林黛玉")])
+    assert md.endswith("**林黛玉**: 你来了。\n")

@@ -1,0 +1,51 @@
+"""The chat store: a version-1 database (before characters) opens, migrated in place."""
+
+import sqlite3
+
+from chatbot.tui.store import SCHEMA_VERSION, Message, Store
+
+
+def v1_database(data_dir):
+    """A database as version 1 of the app left it, with one chat."""
+    data_dir.mkdir(parents=True)
+    db = sqlite3.connect(data_dir / "chats.sqlite3")
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE chats (id INTEGER PRIMARY KEY, title TEXT NOT NULL,
+            model TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL);
+        CREATE TABLE messages (id INTEGER PRIMARY KEY,
+            chat INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+            role TEXT NOT NULL, text TEXT NOT NULL, scores TEXT, created REAL NOT NULL);
+        CREATE INDEX messages_chat ON messages(chat, id);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        INSERT INTO chats VALUES (1, '你好', 'old/model', 1.0, 2.0);
+        INSERT INTO messages VALUES (1, 1, 'user', '你好', NULL, 1.0);
+        INSERT INTO messages VALUES (2, 1, 'bot', '好。', '[0.5, 0.25]', 2.0);
+        """
+    )
+    db.close()
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_chats(tmp_path):
+    v1_database(tmp_path / "data")
+    store = Store(tmp_path / "data")
+    version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    assert int(version[0]) == SCHEMA_VERSION == 2
+    assert store.messages(1) == [Message("user", "你好"), Message("bot", "好。", [0.5, 0.25])]
+    (chat,) = store.chats()
+    assert (chat.title, chat.speaker, chat.addressee) == ("你好", None, None)
+    store.set_cast(1, "林黛玉", "贾宝玉")
+    store.add(1, Message("bot", "你来了。", [0.9], "林黛玉", ["宝玉来了。"]))
+    store.close()
+
+    again = Store(tmp_path / "data")  # opening a migrated database changes nothing
+    assert again.chat(1).speaker == "林黛玉" and again.chat(1).addressee == "贾宝玉"
+    assert again.messages(1)[-1] == Message("bot", "你来了。", [0.9], "林黛玉", ["宝玉来了。"])
+    assert again.chat(99) is None
+
+
+def test_a_new_chat_starts_with_its_character(tmp_path):
+    store = Store(tmp_path / "data")
+    chat = store.new_chat("m", speaker="孙悟空")
+    assert store.chat(chat).speaker == "孙悟空" and store.chat(chat).addressee is None
