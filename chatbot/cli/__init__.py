@@ -16,6 +16,7 @@ from chatbot.cli import (
     characters,
     chat,
     evaluate,
+    info,
     judge,
     prepare,
     pretrain,
@@ -36,6 +37,7 @@ SUBCOMMANDS = (
     characters,
     evaluate,
     judge,
+    info,
     chat,
     scratch,
 )

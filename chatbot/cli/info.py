@@ -1,0 +1,181 @@
+"""``chatbot info``: what a model is (novel, settings, epochs, time), its training
+curves as a terminal plot, and its evaluation table."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.options import HelpFormatter
+
+# Test-split numbers a model card keeps when there is no eval.json: (label, key, format).
+CARD_ROWS = [
+    ("teacher-forced top-1", "top1", "{:.1%}"),
+    ("teacher-forced top-5", "top5", "{:.1%}"),
+    ("greedy degenerate", "degenerate", "{:.1%}"),
+    ("greedy distinct-2", "distinct2", "{:.3f}"),
+    ("greedy mean length", "mean_length", "{:.1f}"),
+    ("Hits@1 of 10 (chance 10%)", "hits1", "{:.1%}"),
+]
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "info",
+        help="what a model is: novel, settings, training curves and scores",
+        description="Describe a trained model (by default the shipped one): the novel it "
+        "learned, its architecture and non-default training settings, its epochs and "
+        "training time, the validation curves of metrics.jsonl as a terminal plot, and its "
+        "test-split evaluation (eval.json, else the numbers recorded at training time), "
+        "with judged scores when a judged set names it.",
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("model_dir", nargs="?", metavar="MODEL_DIR", help="same as --model")
+    add_model_option(p)
+    p.add_argument(
+        "--width", type=int, default=0, help="plot width in columns (default: the terminal's)"
+    )
+    p.set_defaults(func=run)
+
+
+def _fmt(fmt: str, value: Any) -> str:
+    return fmt.format(value) if isinstance(value, (int, float)) else "-"
+
+
+def what_table(entry: Any, card: Any, rows: list[dict[str, Any]]) -> Table:
+    """Novel, files, architecture, characters, epochs and time, one row each."""
+    import time
+
+    from chatbot.cast import Cast
+
+    m = card.model
+    t = Table(title=f"model {entry.path}", show_header=False)
+    t.add_column("what", style="bold")
+    t.add_column("value")
+    t.add_row("novel", entry.novel + (" (shipped with the package)" if entry.shipped else ""))
+    t.add_row("corpus", card.corpus or "?")
+    if card.base:
+        t.add_row("fine-tuned from", card.base)
+    t.add_row("saved", time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.date)))
+    t.add_row("size", f"{entry.size / 1e6:.1f} MB ({card.weights_dtype} weights)")
+    params = f", {card.trainable_parameters:,} trainable parameters"
+    t.add_row(
+        "model",
+        f"{m.head} head, {m.loss} loss, hidden {m.hidden}, {m.encoder_layers}+"
+        f"{m.decoder_layers} layers" + (params if card.trainable_parameters else ""),
+    )
+    t.add_row("words", f"{m.vocab_size:,} in the table, {m.dim} dimensions")
+    cast = Cast.from_dict(card.cast)
+    if len(cast) > 1:
+        t.add_row("characters", f"{len(cast) - 1}: " + ", ".join(cast.names[1:7]))
+    train = card.train
+    if train.context or train.ground:
+        t.add_row("reads", f"{train.context} earlier turns, {train.ground} lines of the book")
+    dialogue = [r for r in rows if r.get("phase", "dialogue") == "dialogue"]
+    text = len(rows) - len(dialogue)
+    epochs = f"{len(dialogue)} dialogue" + (f" + {text} running-text" if text else "")
+    best = f", best {card.best_epoch}" if card.best_epoch else ""
+    t.add_row("epochs", (epochs + best) if rows else f"? (no metrics.jsonl){best}")
+    if rows:
+        seconds = sum(float(r.get("seconds", 0)) for r in rows)
+        t.add_row("training time", f"{seconds / 60:.1f} min")
+    if not card.test:
+        t.add_row("state", "unfinished: `chatbot train --resume` continues it")
+    return t
+
+
+def settings_table(card: Any) -> Table | None:
+    """The training settings that differ from the defaults (None when none do)."""
+    from chatbot.config import TrainConfig
+
+    default = TrainConfig()
+    skip = {"model", "device"}
+    t = Table(title="training settings that are not the defaults", show_header=False, min_width=50)
+    t.add_column("setting", style="bold")
+    t.add_column("value")
+    for f in dataclasses.fields(TrainConfig):
+        value = getattr(card.train, f.name)
+        if f.name not in skip and value != getattr(default, f.name):
+            t.add_row(f.name.replace("_", "-"), str(value))
+    return t if t.row_count else None
+
+
+def epochs_table(rows: list[dict[str, Any]]) -> Table:
+    from chatbot.cli.train import EPOCH_COLUMNS, epoch_row
+
+    t = Table(title="epochs (validation)", pad_edge=False, collapse_padding=True)
+    for name, _, _ in EPOCH_COLUMNS:
+        t.add_column(name, justify="right")
+    for row in rows:
+        t.add_row(*epoch_row(row))
+    return t
+
+
+def evaluation_table(model: Any, card: Any) -> Table:
+    """eval.json's systems side by side, else the card's test numbers."""
+    from chatbot.cli.evaluate import ROWS
+    from chatbot.fsutil import read_json
+    from chatbot.layout import ModelLayout
+
+    path = ModelLayout.at(model).eval_report
+    if path.is_file():
+        report = read_json(path, "evaluation report")
+        systems = [s for s in ("model", "softmax", "retrieval") if s in report]
+        t = Table(title=f"test split: {report.get('test_pairs', '?')} pairs (chatbot eval)")
+        t.add_column("metric")
+        for s in systems:
+            t.add_column(s, justify="right")
+        for label, key, fmt in ROWS:
+            t.add_row(label, *(_fmt(fmt, report[s].get(key)) for s in systems))
+        return t
+    t = Table(title="test split (recorded at training time; `chatbot eval` adds more)")
+    t.add_column("metric")
+    t.add_column("model", justify="right")
+    for label, key, fmt in CARD_ROWS:
+        t.add_row(label, _fmt(fmt, card.test.get(key)))
+    return t
+
+
+def judged_table(judged: dict[str, Any]) -> Table:
+    title = f"judged blind (n={judged.get('items')}): mean and 95% interval"
+    t = Table(title=title, min_width=len(title))
+    t.add_column("criterion")
+    t.add_column("model", justify="right")
+    for name, v in judged.items():
+        if isinstance(v, dict) and "mean" in v:
+            t.add_row(name, f"{v['mean']:.2f} ({v['low']:.2f}–{v['high']:.2f})")
+    return t
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatbot.config import ModelCard
+    from chatbot.layout import ModelLayout
+    from chatbot.tui.catalog import describe
+    from chatbot.tui.curves import read_metrics, render
+
+    model = resolve_model(args.model or args.model_dir)
+    card = ModelCard.read(model)
+    entry = describe(model)
+    rows = read_metrics(ModelLayout.at(model).metrics)
+    console = Console()
+    console.print(what_table(entry, card, rows))
+    settings = settings_table(card)
+    if settings is not None:
+        console.print(settings)
+    if rows:
+        width = args.width or min(console.width, 100)
+        console.print(Text("validation per epoch", style="bold"), justify="center")
+        console.print(Text.from_ansi(render(rows, width, 16)))
+        console.print(epochs_table(rows))
+    else:
+        console.print(f"no training curves: {ModelLayout.at(model).metrics} is not there")
+    console.print(evaluation_table(model, card))
+    if entry.judged:
+        console.print(judged_table(entry.judged))
+    return 0

@@ -1,0 +1,38 @@
+"""``chatbot info``: what a model is, its curves and its scores, as a user reads them."""
+
+import json
+
+from chatbot.cli import main
+from chatbot.layout import SHIPPED_MODEL, ModelLayout
+
+
+def info(capsys, *argv):
+    code = main(["info", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_shipped_model_its_novel_and_evaluation_table(capsys):
+    code, out, _ = info(capsys)  # no model named: the shipped one
+    report = json.loads(ModelLayout(SHIPPED_MODEL).eval_report.read_text(encoding="utf-8"))
+    assert code == 0
+    assert "hongloumeng (shipped with the package)" in out
+    assert f"{report['model']['top5']:.1%}" in out and "retrieval" in out
+    assert f"test split: {report['test_pairs']} pairs" in out
+
+
+def test_a_trained_model_shows_its_curves_and_epochs(capsys, echo_model):
+    code, out, _ = info(capsys, "--model", str(echo_model), "--width", "70")
+    assert code == 0
+    assert "valid perplexity" in out and "valid top-5 %" in out  # the plot's legend
+    assert "epochs (validation)" in out
+    rows = ModelLayout(echo_model).metrics.read_text(encoding="utf-8").splitlines()
+    assert f"{len(rows)} dialogue" in out
+    assert "test split (recorded at training time" in out  # no eval.json yet
+    assert "max-epochs" in out  # a setting that is not the default
+
+
+def test_no_model_there_is_a_one_line_error(capsys, tmp_path):
+    code, out, err = info(capsys, str(tmp_path / "nothing"))
+    assert code == 2 and not out
+    assert err.startswith("error:") and len(err.strip().splitlines()) == 1
