@@ -39,6 +39,8 @@ from chatbot.data import (
     conversation_of,
     cut_reply,
     dialogue,
+    text_split,
+    text_windows,
     with_grounding,
 )
 from chatbot.decode import greedy
@@ -448,6 +450,10 @@ def evaluate_model(
         }
     if tc.context:
         report["context"] = context_effect(model, test, train, bot.table, tc.max_query, device)
+    if tc.text_epochs or tc.text_mix:  # next-word prediction on the book's held-out end
+        text = text_split(corpus, read_pairs(corpus.pairs), tc)[2]
+        windows = text_windows(text, bot.table, tc.text_source, tc.text_target)
+        report["running_text"] = teacher_forced(model, windows, dim, batch_size=64, device=device)
     if softmax_dir:
         ref = Chatbot.load(softmax_dir)
         if ref.table.words != bot.table.words:

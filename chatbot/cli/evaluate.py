@@ -73,6 +73,12 @@ def run(args: argparse.Namespace) -> int:
             label, *(fmt.format(report[s][key]) if key in report[s] else "-" for s in systems)
         )
     Console().print(table)
+    if "running_text" in report:
+        t = report["running_text"]
+        Console().print(
+            f"held-out running text: perplexity {t['ppl']:.0f}, next-word top-1 "
+            f"{t['top1']:.1%}, top-5 {t['top5']:.1%}"
+        )
     shipped = model.resolve() == SHIPPED_MODEL.resolve()
     out = args.out or (None if shipped else ModelLayout.at(model).eval_report)
     if out is not None:
