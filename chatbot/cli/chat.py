@@ -21,12 +21,20 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_model_option(p)
     p.add_argument("--data-dir", help="where chats are stored (default: the user data directory)")
     p.add_argument("--pace", type=float, default=30.0, help="milliseconds between streamed words")
+    p.add_argument(
+        "--novel",
+        metavar="PATH",
+        help="make a bot from this novel (.txt) first: the app prepares it, shows what it "
+        "found and trains it, while the chat goes on with the current bot",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from chatbot.tui.app import ChatApp
 
-    app = ChatApp(args.model or args.model_dir, data_dir=args.data_dir, pace_ms=args.pace)
+    app = ChatApp(
+        args.model or args.model_dir, data_dir=args.data_dir, pace_ms=args.pace, novel=args.novel
+    )
     app.run()
     return app.return_code or 0

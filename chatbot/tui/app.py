@@ -2,39 +2,75 @@
 
 The first screen paints at once; the model loads in a worker thread. Replies stream
 word by word from another worker; words are buffered and flushed to the screen on a
-timer so typing stays responsive. No model logic lives here: it calls ``Chatbot``.
+timer so typing stays responsive. A bot made from the user's novel trains in a third
+worker (``chatbot.tui.training``) while the chat goes on. No model logic lives here:
+it calls ``Chatbot`` and ``chatbot.train``.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from contextlib import suppress
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
+from textual.message import Message as TextualMessage
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
-from chatbot.config import CONTINUE_OPTIONS, DecodeOptions
+from chatbot.cast import ANYONE, Conversation
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
+from chatbot.ingest.prepare import PrepareConfig
 from chatbot.ingest.textio import join_words
-from chatbot.layout import SHIPPED_MODEL, ModelLayout, default_model, find_models
+from chatbot.layout import default_model
+from chatbot.tui.catalog import all_models, describe, novel_name
 from chatbot.tui.commands import CommandError, parse
 from chatbot.tui.export import to_markdown
 from chatbot.tui.screens import (
+    CharacterPicker,
     ChatPicker,
     ErrorScreen,
     HelpScreen,
     InfoScreen,
     ModelPicker,
+    NewBot,
+    NewBotScreen,
+    Settings,
     SettingsScreen,
+    TrainingScreen,
 )
 from chatbot.tui.store import Message, Store, default_data_dir
+from chatbot.tui.training import APP_TRAIN, Job, Progress, resumed, run
 from chatbot.tui.widgets import Bubble, HistoryInput
+
+HISTORY = 16  # earlier messages handed to the model; it reads its own ``context`` of them
+
+
+def short(path: Path | None) -> str:
+    """A path as a user would type it: relative to here when under it, else with ~."""
+    if path is None:
+        return "?"
+    path = Path(path).resolve()
+    for base, shown in ((Path.cwd(), ""), (Path.home(), "~/")):
+        if path.is_relative_to(base):
+            return shown + str(path.relative_to(base))
+    return str(path)
+
+
+class TrainingChanged(TextualMessage):
+    """Posted by the training worker when there is something new to draw."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
 
 
 class ChatApp(App):
@@ -46,6 +82,7 @@ class ChatApp(App):
         Binding("ctrl+r", "regenerate", "regenerate"),
         Binding("ctrl+s", "settings", "settings"),
         Binding("ctrl+e", "export", "export"),
+        Binding("ctrl+g", "lines", "book lines", show=False),
         Binding("f1", "help", "help"),
         Binding("ctrl+q", "quit", "quit"),
     ]
@@ -55,17 +92,29 @@ class ChatApp(App):
         model_dir: str | Path | None = None,
         data_dir: str | Path | None = None,
         pace_ms: float = 30.0,
+        novel: str | Path | None = None,
+        train_config: TrainConfig = APP_TRAIN,
+        prepare_config: PrepareConfig | None = None,
     ):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir else None
-        self.store = Store(data_dir or default_data_dir())
+        self.data_dir = Path(data_dir or default_data_dir())
+        self.store = Store(self.data_dir)
         self.bot = None  # a chatbot.bot.Chatbot once the worker has loaded it
         self.options = DecodeOptions()
         self.writing = False  # writing mode: messages are passages the model writes on
         self.story_words = 60
         self.pace_ms = pace_ms
         self.show_scores = False
+        self.show_lines = False  # the book's lines each reply leaned on, under it
+        self.speaker: str | None = None  # the character the bot speaks as
+        self.addressee: str | None = None  # who the user is to it
         self.chat_id: int | None = None
+        self.conversation = Conversation()  # what the last reply answered besides its message
+        self.novel = Path(novel) if novel else None  # --novel: make a bot from it first
+        self.train_config = train_config
+        self.prepare_config = prepare_config or PrepareConfig()
+        self.training: Progress | None = None  # the bot being (or last) trained
         self._pending: deque[tuple[str, float]] = deque()  # filled by the reply thread
         self._live: Bubble | None = None
         self._reply_worker: Worker | None = None
@@ -74,18 +123,22 @@ class ChatApp(App):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="log")
+        yield Static("", id="training-status")
         yield Static("loading the model…", id="status")
         yield HistoryInput(placeholder="say something (/help for commands)", id="prompt")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#training-status").display = False
         self.query_one("#prompt", Input).focus()
-        self.set_interval(0.05, self._flush)
+        self.set_interval(0.05, self._flush_words)
         self.load_model(self.model_dir)
+        if self.novel is not None:
+            self.call_after_refresh(self.action_new_bot, str(self.novel))
 
     # ------------------------------------------------------------- model load
     @work(thread=True, exclusive=True, group="load")
-    def load_model(self, model_dir: Path | None) -> None:
+    def load_model(self, model_dir: Path | None, fresh_chat: bool = False) -> None:
         start = time.perf_counter()
         from chatbot.bot import Chatbot  # torch loads here, after the first paint
 
@@ -98,37 +151,78 @@ class ChatApp(App):
         except ChatbotError as e:
             self.call_from_thread(self._model_failed, str(e))
             return
-        self.call_from_thread(self._model_ready, bot, Path(model_dir), time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        self.call_from_thread(self._model_ready, bot, Path(model_dir), seconds, fresh_chat)
         bot.warm()  # jieba and the word index, after "ready"; a message meanwhile just waits
 
     def _model_failed(self, message: str) -> None:
+        if self.novel is not None or self.training is not None:
+            self._status(f"no bot to chat with yet ({message}); making one from the novel")
+            return
         self.push_screen(ErrorScreen(message))
 
-    def _model_ready(self, bot, model_dir: Path, seconds: float) -> None:
+    def _model_ready(self, bot, model_dir: Path, seconds: float, fresh_chat: bool) -> None:
         self.bot, self.model_dir = bot, model_dir
-        self.sub_title = str(model_dir)
-        self._status(f"ready: {model_dir} ({len(bot.table):,} words, loaded in {seconds:.1f} s)")
-        if self.chat_id is None:
+        if isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+        words = f"{len(bot.table):,} words"
+        self._status(f"ready: {short(model_dir)} ({words}, loaded in {seconds:.1f} s)")
+        if fresh_chat:
+            self.open_chat(self.store.new_chat(str(model_dir), speaker=None, addressee=None))
+        elif self.chat_id is None:
             chats = self.store.chats()
             self.open_chat(chats[0].id if chats else self.store.new_chat(str(model_dir)))
+        else:
+            self._check_cast()
+        self._update_title()
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
 
+    def _update_title(self) -> None:
+        name = novel_name(self.bot.card) if self.bot is not None else "?"
+        parts = [f"{name} ({short(self.model_dir)})"]
+        if self.speaker or self.addressee:
+            you = f" (you: {self.addressee})" if self.addressee else ""
+            parts.append(f"talking to {self.speaker or ANYONE}{you}")
+        if self.writing:
+            parts.append("writing")
+        self.sub_title = " · ".join(parts)
+
     # ------------------------------------------------------------------ chats
     def open_chat(self, chat_id: int) -> None:
         self.chat_id = chat_id
+        info = self.store.chat(chat_id)
+        self.speaker, self.addressee = (info.speaker, info.addressee) if info else (None, None)
+        self._check_cast()
         log = self.query_one("#log", VerticalScroll)
         log.remove_children()
         for m in self.store.messages(chat_id):
-            bubble = Bubble(m.role, m.text, m.scores)
+            bubble = Bubble(m.role, m.text, m.scores, m.speaker, m.grounding)
+            bubble.show_lines = self.show_lines
             log.mount(bubble)
         log.scroll_end(animate=False)
+        self._update_title()
 
     def action_new_chat(self) -> None:
+        """A new chat: a fresh context, with the same character."""
         self.action_cancel()
-        self.open_chat(self.store.new_chat(str(self.model_dir)))
+        self.open_chat(self.store.new_chat(str(self.model_dir), "new chat", *self._cast()))
         self._status("new chat")
+
+    def _cast(self) -> tuple[str | None, str | None]:
+        return self.speaker, self.addressee
+
+    def _check_cast(self) -> None:
+        """Forget (for now, not in the store) a character the loaded model lacks."""
+        if self.bot is None or not (self.speaker or self.addressee):
+            return
+        names = self.bot.cast.names if self.bot.model.config.characters else ()
+        lost = [n for n in self._cast() if n and n not in names]
+        if lost:
+            self.speaker = self.speaker if self.speaker in names else None
+            self.addressee = self.addressee if self.addressee in names else None
+            self._status(f"this model does not know {', '.join(lost)}: talking to anyone")
 
     # ------------------------------------------------------------ messages
     @on(Input.Submitted, "#prompt")
@@ -149,33 +243,44 @@ class ChatApp(App):
             self._status("the model is still loading…")
             return
         if self.chat_id is None:
-            self.chat_id = self.store.new_chat(str(self.model_dir))
+            self.chat_id = self.store.new_chat(str(self.model_dir), "new chat", *self._cast())
         self.action_cancel()
+        before = self.store.messages(self.chat_id)
         self.store.add(self.chat_id, Message("user", text))
         log = self.query_one("#log", VerticalScroll)
         log.mount(Bubble("user", text))
-        self._live = Bubble("bot")
-        self._live.show_scores = self.show_scores
-        log.mount(self._live)
         log.scroll_end(animate=False)
-        self._reply_worker = self.generate(text, self._live)
+        self._reply_to(text, before)
 
-    def _words(self, text: str):
+    def _reply_to(self, text: str, before: list[Message]) -> None:
+        """Start the bot's reply to ``text``, said after ``before`` in this chat."""
+        self._live = Bubble("bot", speaker=None if self.writing else self.speaker)
+        self._live.show_scores = self.show_scores
+        self._live.show_lines = self.show_lines
+        self.query_one("#log", VerticalScroll).mount(self._live)
+        history = () if self.writing else tuple(m.text for m in before[-HISTORY:])
+        self.conversation = Conversation(history, *self._cast())
+        self._reply_worker = self.generate(text, self._live, self.conversation)
+
+    def _words(self, text: str, conversation: Conversation):
         """The bot's words for ``text``: a reply, or in writing mode the story written on
         (with the writing defaults, the settings' strategy and seed)."""
         assert self.bot is not None
         if not self.writing:
-            return self.bot.stream(text, self.options)
+            return self.bot.stream(text, self.options, conversation)
         strategy = "greedy" if self.options.strategy == "greedy" else "sample"
         options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=self.options.seed)
         return self.bot.write_on(text, self.story_words, options)
 
     @work(thread=True, exclusive=True, group="reply")
-    def generate(self, text: str, bubble: Bubble) -> None:
+    def generate(self, text: str, bubble: Bubble, conversation: Conversation) -> None:
         worker = get_current_worker()
         words: list[tuple[str, float]] = []
+        lines: list[str] = []
         try:
-            for word, score in self._words(text):
+            if not self.writing and self.bot is not None:
+                lines = [g.text for g in self.bot.grounding(self.bot.tokenize(text))]
+            for word, score in self._words(text, conversation):
                 if worker.is_cancelled:
                     break
                 words.append((word, score))
@@ -183,12 +288,12 @@ class ChatApp(App):
                 if self.pace_ms:
                     time.sleep(self.pace_ms / 1000)
         except ChatbotError as e:
-            self.call_from_thread(self._status, f"error: {e}")
+            self.call_from_thread(self._reply_failed, bubble, str(e))
             return
         cancelled = worker.is_cancelled
-        self.call_from_thread(self._reply_done, bubble, words, cancelled)
+        self.call_from_thread(self._reply_done, bubble, words, lines, cancelled)
 
-    def _flush(self) -> None:
+    def _flush_words(self) -> None:
         if self._pending and self._live is not None:
             batch = []
             while self._pending:
@@ -196,18 +301,31 @@ class ChatApp(App):
             self._live.add_words(batch)
             self.query_one("#log", VerticalScroll).scroll_end(animate=False)
 
-    def _reply_done(self, bubble: Bubble, words: list[tuple[str, float]], cancelled: bool) -> None:
-        self._flush()
+    def _reply_failed(self, bubble: Bubble, message: str) -> None:
         if bubble is self._live:
             self._live = None
+        bubble.plain = "(no reply)"
+        bubble.refresh_text()
+        self._status(f"error: {message}")
+
+    def _reply_done(
+        self,
+        bubble: Bubble,
+        words: list[tuple[str, float]],
+        lines: list[str],
+        cancelled: bool,
+    ) -> None:
+        self._flush_words()
+        if bubble is self._live:
+            self._live = None
+        bubble.grounding = lines
         if not words:
             bubble.plain = "(no reply)" if not cancelled else "(stopped)"
-            bubble.refresh_text()
+        bubble.refresh_text()
         if self.chat_id is not None and words:
-            self.store.add(
-                self.chat_id,
-                Message("bot", join_words([w for w, _ in words]), [s for _, s in words]),
-            )
+            text = join_words([w for w, _ in words])
+            scores = [s for _, s in words]
+            self.store.add(self.chat_id, Message("bot", text, scores, bubble.speaker, lines))
         self._status("stopped" if cancelled else "ready")
 
     def action_cancel(self) -> None:
@@ -215,11 +333,11 @@ class ChatApp(App):
             self._reply_worker.cancel()
 
     def action_regenerate(self) -> None:
-        if self.chat_id is None:
+        if self.chat_id is None or self.bot is None:
             return
         messages = self.store.messages(self.chat_id)
-        users = [m for m in messages if m.role == "user"]
-        if not users:
+        last_user = max((k for k, m in enumerate(messages) if m.role == "user"), default=None)
+        if last_user is None:
             return
         self.action_cancel()
         if messages[-1].role == "bot":
@@ -227,10 +345,7 @@ class ChatApp(App):
         bubbles = list(self.query(Bubble))
         if bubbles and bubbles[-1].role == "bot":
             bubbles[-1].remove()
-        self._live = Bubble("bot")
-        self._live.show_scores = self.show_scores
-        self.query_one("#log", VerticalScroll).mount(self._live)
-        self._reply_worker = self.generate(users[-1].text, self._live)
+        self._reply_to(messages[last_user].text, messages[:last_user])
 
     # -------------------------------------------------------------- commands
     def run_command(self, line: str) -> None:
@@ -246,6 +361,8 @@ class ChatApp(App):
             "model": self.action_switch_model,
             "continue": self.action_write,
             "chat": self.action_chat,
+            "train": self.action_show_training,
+            "line": self.action_lines,
         }
         try:
             command = parse(line)
@@ -255,6 +372,10 @@ class ChatApp(App):
                 self.action_export(command.arg)
             elif command.name == "scores":
                 self.set_scores(command.arg != "off")
+            elif command.name == "newbot":
+                self.action_new_bot(command.arg)
+            elif command.name in ("as", "to"):
+                self.cast_command(command.name, command.arg)
             else:
                 actions[command.name]()
         except CommandError as e:
@@ -284,7 +405,7 @@ class ChatApp(App):
             if on_
             else "say something (/help for commands)"
         )
-        self.sub_title = f"{self.model_dir}{' · writing' if on_ else ''}"
+        self._update_title()
         self._status("writing mode: the model writes on from your passage" if on_ else "chat mode")
 
     def set_scores(self, on_: bool) -> None:
@@ -294,6 +415,74 @@ class ChatApp(App):
             b.refresh_text()
         self._status("word colours by cosine score: " + ("on" if on_ else "off"))
 
+    def action_lines(self) -> None:
+        """Ctrl+G: show (or hide) the book's lines each reply leaned on."""
+        self.show_lines = not self.show_lines
+        for b in self.query(Bubble):
+            b.show_lines = self.show_lines
+            b.refresh_text()
+        bots = [b for b in self.query(Bubble) if b.role == "bot"]
+        if not self.show_lines:
+            self._status("book lines hidden (hover a reply to see them)")
+        elif bots and bots[-1].grounding:
+            self._status(f"the last reply leaned on: {bots[-1].grounding[0]}")
+        elif self.bot is not None and not self.bot.card.train.ground:
+            self._status("this model answers without book lines (it was trained without them)")
+        else:
+            self._status("no book lines for the last reply (its corpus is not here)")
+
+    # ------------------------------------------------------------ characters
+    def cast_command(self, which: str, name: str | None) -> None:
+        """/as NAME and /to NAME; without a name, a list to pick from."""
+        if name is None:
+            self.action_pick_character(which)
+            return
+        self.set_cast(**{"speaker" if which == "as" else "addressee": name})
+
+    def _names(self) -> tuple[str, ...]:
+        """The loaded model's cast (ANYONE first); a ChatbotError without characters."""
+        if self.bot is None:
+            raise ChatbotError("the model is still loading")
+        if not self.bot.model.config.characters or len(self.bot.cast) < 2:
+            raise ChatbotError(
+                "this model has no characters (a bot trained with characters > 0 has them)"
+            )
+        return self.bot.cast.names
+
+    def set_cast(self, **names: str | None) -> None:
+        """Talk to ``speaker`` as ``addressee`` (either may be None: anyone); checked
+        against the model's cast, remembered with the chat."""
+        cast = {"speaker": self.speaker, "addressee": self.addressee}
+        for field, name in names.items():
+            if name in (None, "", ANYONE):
+                cast[field] = None
+                continue
+            known = self._names()
+            cast[field] = known[self.bot.cast.find(name)]  # type: ignore[union-attr]
+        self.speaker, self.addressee = cast["speaker"], cast["addressee"]
+        if self.chat_id is not None:
+            self.store.set_cast(self.chat_id, self.speaker, self.addressee)
+        self._update_title()
+        you = f", you are {self.addressee}" if self.addressee else ""
+        self._status(f"talking to {self.speaker or ANYONE}{you}")
+
+    def action_pick_character(self, which: str = "as") -> None:
+        try:
+            names = self._names()
+        except ChatbotError as e:
+            self._status(str(e))
+            return
+        field = "speaker" if which == "as" else "addressee"
+        title = "Talk to…" if which == "as" else "You are…"
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.set_cast(**{field: name})
+
+        cast = self.bot.cast  # type: ignore[union-attr]
+        self.push_screen(CharacterPicker(names, cast.lines, title), chosen)
+
+    # ------------------------------------------------------------------ misc
     def action_clear(self) -> None:
         self.action_cancel()
         if self.chat_id is not None:
@@ -320,13 +509,20 @@ class ChatApp(App):
             self.push_screen(InfoScreen(self.bot))
 
     def action_settings(self) -> None:
-        def apply(result) -> None:
+        def apply(result: Settings | None) -> None:
             if result is not None:
-                options, scores = result
-                self.options = options
-                self.set_scores(scores)
+                self.options = result.options
+                self.set_scores(result.show_scores)
+                if names:
+                    self.set_cast(speaker=result.speaker, addressee=result.addressee)
 
-        self.push_screen(SettingsScreen(self.options, self.show_scores), apply)
+        try:
+            names = self._names()
+        except ChatbotError:
+            names = ()
+        self.push_screen(
+            SettingsScreen(self.options, self.show_scores, names, *self._cast()), apply
+        )
 
     def action_open_chat(self) -> None:
         def chosen(chat_id: int | None) -> None:
@@ -338,23 +534,135 @@ class ChatApp(App):
         self.push_screen(ChatPicker(self.store.chats()), chosen)
 
     def action_switch_model(self) -> None:
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self.bot = None
-                self._status(f"loading {path}…")
-                self.load_model(path)
+        """/model: every bot by novel, date, size and scores."""
+        entries = []
+        for path in all_models(self.data_dir):
+            try:
+                entries.append((path, describe(path).label()))
+            except (ChatbotError, OSError) as e:
+                entries.append((path, f"{path} (cannot read it: {e})"))
+        self.push_screen(ModelPicker(entries), self.switch_model)
 
-        shipped = [SHIPPED_MODEL] if ModelLayout(SHIPPED_MODEL).exists() else []
-        self.push_screen(ModelPicker(shipped + find_models()), chosen)
+    def switch_model(self, path: Path | None, fresh_chat: bool = False) -> None:
+        if path is not None:
+            self.bot = None
+            self._status(f"loading {path}…")
+            self.load_model(path, fresh_chat)
 
+    # ------------------------------------------------------------- new bots
+    def action_new_bot(self, novel: str | None = None) -> None:
+        """/newbot [PATH]: pick a novel, prepare it, then train a bot on it."""
+        if self.training is not None and self.training.running:
+            self._status("a bot is already training: /train shows it")
+            return
+
+        def chosen(result: NewBot | None) -> None:
+            self.novel = None
+            if result is not None and result.open is not None:
+                self.switch_model(result.open, fresh_chat=True)
+            elif result is not None and result.job is not None:
+                self.start_training(result.job)
+            elif self.bot is None and self.model_dir is None:
+                self.load_model(None)  # --novel with no bot: say what is missing
+
+        path = Path(novel).expanduser() if novel else None
+        if path is not None and path.is_dir():  # /newbot DIR: pick from that folder
+            start, root = None, path
+        else:
+            start = path
+            root = path.parent if path and path.parent.is_dir() else Path.cwd()
+        screen = NewBotScreen(self.data_dir, self.train_config, self.prepare_config, start, root)
+        self.push_screen(screen, chosen)
+
+    def start_training(self, job: Job) -> None:
+        self.training = Progress(job)
+        self.run_worker(
+            partial(self._train, self.training), thread=True, group="train", exclusive=True
+        )
+        self.query_one("#training-status").display = True
+        self._training_changed(self.training)
+        self.action_show_training()
+
+    def _train(self, progress: Progress) -> None:
+        """The training worker (a thread): cancelled when the app closes."""
+        worker = get_current_worker()
+        run(
+            progress,
+            cancelled=lambda: worker.is_cancelled,
+            on_change=lambda: self.post_message(TrainingChanged(progress)),
+        )
+
+    @on(TrainingChanged)
+    def training_changed(self, event: TrainingChanged) -> None:
+        with suppress(NoMatches):  # the app is closing: its screens are gone
+            self._training_changed(event.progress)
+
+    def _training_changed(self, progress: Progress) -> None:
+        if progress is not self.training:
+            return
+        line = self.query_one("#training-status", Static)
+        line.update(progress.headline() + ("  (/train to watch)" if progress.running else ""))
+        if isinstance(self.screen, TrainingScreen):
+            self.screen.update_from(progress)
+        if progress.state == "done":
+            if isinstance(self.screen, TrainingScreen):
+                self.screen.dismiss()
+            self.switch_model(progress.job.model, fresh_chat=True)
+            self._status(progress.message)
+
+    def stop_training(self) -> None:
+        """Stop between two batches; the last finished epoch stays saved."""
+        if self.training is not None and self.training.running:
+            self.training.stop_requested.set()
+            self.training.state = "stopping"
+            self._training_changed(self.training)
+
+    def resume_training(self) -> None:
+        if self.training is None or self.training.running:
+            return
+        try:
+            job = resumed(self.training.job)
+        except ChatbotError as e:
+            self._status(f"cannot resume: {e}")
+            return
+        self.start_training(job)  # the training screen, if open, shows the new run
+
+    def action_show_training(self) -> None:
+        if self.training is None:
+            self._status("no bot is training: /newbot makes one")
+        elif isinstance(self.screen, TrainingScreen):
+            self.screen.update_from(self.training)
+        else:
+            self.push_screen(TrainingScreen(self.training))
+
+    # --------------------------------------------------------------- palette
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         yield SystemCommand("New chat", "Start an empty conversation", self.action_new_chat)
+        yield SystemCommand(
+            "New bot from a novel",
+            "Pick a .txt novel, prepare it and train a bot on it",
+            self.action_new_bot,
+        )
+        yield SystemCommand(
+            "Training",
+            "The bot being trained: progress, curves, replies",
+            self.action_show_training,
+        )
+        yield SystemCommand(
+            "Talk to a character", "Who the bot speaks as", self.action_pick_character
+        )
+        yield SystemCommand(
+            "Who you are", "The character you speak as", partial(self.action_pick_character, "to")
+        )
+        yield SystemCommand(
+            "Book lines", "Show the lines each reply leaned on (Ctrl+G)", self.action_lines
+        )
         yield SystemCommand("Clear chat", "Delete this conversation's messages", self.action_clear)
         yield SystemCommand("Regenerate", "Answer the last message again", self.action_regenerate)
         yield SystemCommand("Export chat", "Write this chat to a Markdown file", self.action_export)
         yield SystemCommand(
-            "Switch model", "Choose another trained model", self.action_switch_model
+            "Switch model", "Bots by novel, date, size and scores", self.action_switch_model
         )
         yield SystemCommand("Model info", "Novel, vocabulary, training metrics", self.action_info)
         yield SystemCommand(

@@ -1,5 +1,6 @@
 """The chat's own widgets: a message bubble that grows word by word, and the message
-box with history."""
+box with history. A bot bubble names the character it speaks as, and can show the book's
+lines its reply leaned on (on hover always, under the reply with Ctrl+G)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,32 @@ def score_style(score: float) -> str:
     return "red"
 
 
+def speaker_label(name: str) -> str:
+    """How a character is named before their words: 林黛玉： in Chinese, Elizabeth: else."""
+    cjk = any("\u4e00" <= ch <= "\u9fff" for ch in name)
+    return f"{name}：" if cjk else f"{name}: "
+
+
 class Bubble(Static):
     """One message. A bot bubble can grow word by word and colour words by score."""
 
-    def __init__(self, role: str, text: str = "", scores: list[float] | None = None):
+    def __init__(
+        self,
+        role: str,
+        text: str = "",
+        scores: list[float] | None = None,
+        speaker: str | None = None,
+        grounding: list[str] | None = None,
+    ):
         super().__init__(classes=role)
         self.role = role
         self.words: list[str] = []
         self.scores: list[float] = list(scores or [])
         self.plain = text
         self.show_scores = False
+        self.speaker = speaker
+        self.grounding: list[str] = list(grounding or [])  # the book's lines leaned on
+        self.show_lines = False
 
     def on_mount(self) -> None:
         self.refresh_text()
@@ -41,16 +58,27 @@ class Bubble(Static):
         self.refresh_text()
 
     def refresh_text(self) -> None:
+        t = Text()
+        if self.role == "bot" and self.speaker:
+            t.append(speaker_label(self.speaker), style="bold")
+        tips = []
         if self.role == "bot" and self.show_scores and self.words:
-            t = Text()
             for i, (w, s) in enumerate(zip(self.words, self.scores)):
                 if i and join_words([self.words[i - 1], w]) != self.words[i - 1] + w:
                     t.append(" ")
                 t.append(w, style=score_style(s))
-            self.update(t)
-            self.tooltip = " ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores))
+            tips.append(" ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores)))
         else:
-            self.update(Text(self.plain or "…"))
+            t.append(self.plain or "…")
+        if self.grounding:
+            tips.append(
+                "leaned on the book's lines:\n" + "\n".join(f"· {g}" for g in self.grounding)
+            )
+            if self.show_lines:
+                for line in self.grounding:
+                    t.append(f"\n↳ {line}", style="dim italic")
+        self.update(t)
+        self.tooltip = "\n\n".join(tips) or None
 
 
 class HistoryInput(Input):

@@ -38,21 +38,16 @@ async def ask(pilot, app, text):
 
 
 @asynccontextmanager
-async def chat(model, data_dir, ready=lambda app: app.bot is not None, **kw):
+async def chat(model, data_dir, ready=lambda app: app.bot is not None, size=(80, 24), **kw):
     """The app on an 80x24 terminal, once ``ready`` holds (by default: model loaded)."""
     app = ChatApp(model, data_dir=data_dir, **kw)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: ready(app))
         yield app, pilot
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
 
 
 def test_chat_streams_a_reply_word_by_word(echo_model, data_dir):
@@ -205,12 +200,12 @@ def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(writer_mod
         async with chat(writer_model, data_dir, pace_ms=0) as (app, pilot):
             await say(pilot, app, "/continue")
             assert app.writing and "writes the story on" in app.query_one("#prompt").placeholder
-            app.story_words = 25
+            app.story_words = app.options.max_length + 10
             await ask(pilot, app, LINES[3])
-            assert len(bubbles(app, "bot")[-1].words) == 25
+            assert len(bubbles(app, "bot")[-1].words) == app.story_words
             await say(pilot, app, "/chat")
             assert not app.writing
-            await ask(pilot, app, LINES[0])
-            assert len(bubbles(app, "bot")[-1].words) < 25  # a reply ends by itself
+            await ask(pilot, app, LINES[0])  # a reply again: never longer than max length
+            assert len(bubbles(app, "bot")[-1].words) <= app.options.max_length
 
     run(main())

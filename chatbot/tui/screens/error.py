@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Label, Markdown, Static
 
@@ -23,12 +23,17 @@ class ErrorScreen(Screen[None]):
             yield Label("The chatbot cannot start", id="title")
             yield Static(self.message, id="message")
             yield Markdown(
-                "To make a model from a novel:\n\n"
+                "Make a bot from a novel here (**New bot**), or on the command line:\n\n"
                 "```\nscripts/prepare_corpus.sh NOVEL.txt\n"
                 ".venv/bin/chatbot train corpus/NOVEL\n"
                 ".venv/bin/chatbot chat corpus/NOVEL/model\n```"
             )
-            yield Button("Quit", id="quit", variant="error")
+            with Horizontal(id="buttons"):
+                yield Button("New bot", id="newbot", variant="primary")
+                yield Button("Quit", id="quit", variant="error")
 
-    def on_button_pressed(self, _event: Button.Pressed) -> None:
-        self.app.exit(return_code=2)
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "newbot":
+            self.app.action_new_bot()  # type: ignore[attr-defined]
+        else:
+            self.app.exit(return_code=2)

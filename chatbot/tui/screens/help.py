@@ -18,6 +18,7 @@ KEYS = [
     ("Ctrl+R", "regenerate the last reply"),
     ("Ctrl+S", "settings"),
     ("Ctrl+E", "export the chat to Markdown"),
+    ("Ctrl+G", "show the book's lines each reply leaned on (also on hover)"),
     ("Ctrl+P", "command palette"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),

@@ -1,4 +1,4 @@
-"""/model and /chats: choose a trained model, reopen a chat."""
+"""/model, /chats and /as: choose a bot, reopen a chat, pick a character."""
 
 from __future__ import annotations
 
@@ -13,20 +13,24 @@ from textual.widgets import Button, Label, OptionList
 
 
 class ModelPicker(ModalScreen[Path | None]):
+    """Each bot as one line: novel, date, size, scores (``catalog.ModelEntry.label``)."""
+
     BINDINGS = [Binding("escape", "dismiss", "cancel")]
 
-    def __init__(self, models: list[Path]) -> None:
+    def __init__(self, models: list[tuple[Path, str]]) -> None:
         super().__init__()
         self.models = models
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Choose a model" if self.models else "No models found under corpus/")
-            yield OptionList(*[str(m) for m in self.models], id="models")
-            yield Button("Cancel", id="cancel")
+        with Vertical(id="dialog", classes="wide"):
+            yield Label(
+                "Choose a bot" if self.models else "No bots yet: /newbot makes one", id="title"
+            )
+            yield OptionList(*[label for _, label in self.models], id="models")
+            yield Button("Cancel", id="cancel", compact=True)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.models[event.option_index])
+        self.dismiss(self.models[event.option_index][0])
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss(None)
@@ -55,6 +59,34 @@ class ChatPicker(ModalScreen[int | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.chats[event.option_index].id)
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+
+class CharacterPicker(ModalScreen[str | None]):
+    """Who the bot speaks as: the model's cast, the most frequent speakers first."""
+
+    BINDINGS = [Binding("escape", "dismiss", "cancel")]
+
+    def __init__(self, names: tuple[str, ...], lines: tuple[int, ...], title: str) -> None:
+        super().__init__()
+        self.names, self.lines, self.title_text = names, lines, title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="title")
+            yield OptionList(
+                *[
+                    f"{n}  ({c:,} lines in the book)" if k else f"{n} (nobody in particular)"
+                    for k, (n, c) in enumerate(zip(self.names, self.lines))
+                ],
+                id="characters",
+            )
+            yield Button("Cancel", id="cancel", compact=True)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.names[event.option_index])
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss(None)

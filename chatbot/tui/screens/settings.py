@@ -1,8 +1,9 @@
-"""Ctrl+S: the decoding settings as a form."""
+"""Ctrl+S: the decoding settings as a form, and who speaks to whom when the model has
+characters."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,17 +11,37 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from chatbot.cast import ANYONE
 from chatbot.config import STRATEGIES, DecodeOptions
 from chatbot.errors import ChatbotError
 
 
-class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
+@dataclass(frozen=True)
+class Settings:
+    """What the dialog saves."""
+
+    options: DecodeOptions
+    show_scores: bool
+    speaker: str | None = None  # the character the bot speaks as (None: anyone)
+    addressee: str | None = None  # who the user is (None: nobody in particular)
+
+
+class SettingsScreen(ModalScreen[Settings | None]):
     BINDINGS = [Binding("escape", "dismiss", "cancel")]
 
-    def __init__(self, options: DecodeOptions, show_scores: bool) -> None:
+    def __init__(
+        self,
+        options: DecodeOptions,
+        show_scores: bool,
+        names: tuple[str, ...] = (),
+        speaker: str | None = None,
+        addressee: str | None = None,
+    ) -> None:
         super().__init__()
         self.options = options
         self.show_scores = show_scores
+        self.names = names  # the model's cast, ANYONE first; empty without characters
+        self.speaker, self.addressee = speaker, addressee
 
     def compose(self) -> ComposeResult:
         o = self.options
@@ -53,6 +74,20 @@ class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
                     id="seed",
                     compact=True,
                 )
+            if len(self.names) > 1:
+                for field, label, value in [
+                    ("speaker", "character", self.speaker),
+                    ("addressee", "you are", self.addressee),
+                ]:
+                    with Horizontal(classes="row"):
+                        yield Label(label)
+                        yield Select(
+                            [(n, n) for n in self.names],
+                            value=value if value in self.names else ANYONE,
+                            allow_blank=False,
+                            id=field,
+                            compact=True,
+                        )
             with Horizontal(classes="row"):
                 yield Label("colour words by score")
                 yield Checkbox("", self.show_scores, id="scores", compact=True)
@@ -80,4 +115,8 @@ class SettingsScreen(ModalScreen[tuple[DecodeOptions, bool] | None]):
         except (ValueError, ChatbotError) as e:
             self.query_one("#error", Static).update(f"not saved: {e}")
             return
-        self.dismiss((options, self.query_one("#scores", Checkbox).value))
+        cast = {}
+        for field in ("speaker", "addressee") if len(self.names) > 1 else ():
+            name = self.query_one(f"#{field}", Select).value
+            cast[field] = None if name == ANYONE else str(name)
+        self.dismiss(Settings(options, self.query_one("#scores", Checkbox).value, **cast))

@@ -1,0 +1,270 @@
+"""Making a bot in the app: where its files go, how training is run and stopped, and
+what the training screen shows. No screen here: the app runs ``run`` in a worker
+thread and draws ``Progress``.
+
+Stopping is an exception raised from the batch callback, so ``chatbot.train`` stops
+between two batches exactly as on Ctrl-C: the last finished epoch is checkpointed and
+``train(..., resume=True)`` continues from it. Closing the app cancels the worker, which
+stops training the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from chatbot.config import DecodeOptions, TrainConfig
+from chatbot.errors import ChatbotError
+from chatbot.fsutil import read_json
+from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
+from chatbot.tui.catalog import bots_dir
+from chatbot.tui.curves import read_metrics
+
+# Two fixed questions answered after each epoch, so the user sees the bot learn.
+QUESTIONS = {
+    "zh": ("你今天去哪里了？", "你怎么不说话？"),
+    "en": ("Where have you been today?", "Why are you so quiet?"),
+}
+SAMPLE_OPTIONS = DecodeOptions(seed=0)  # sampled as in the chat; the seed makes epochs comparable
+FEW_PAIRS = 1000  # below this a model learns little of a book's voice (红楼梦 gives 9,876)
+# The app's defaults: the library's, with a time cap so a first bot is ready in minutes.
+APP_TRAIN = TrainConfig(max_minutes=10.0)
+
+
+class Stopped(Exception):
+    """The user stopped training (or closed the app): the last finished epoch is kept."""
+
+
+def language(words: list[str]) -> str:
+    """ "zh" when most of the words hold CJK characters, else "en"."""
+    cjk = sum(any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)
+    return "zh" if cjk * 2 >= len(words) else "en"
+
+
+def corpus_dir(novel: str | Path, data_dir: str | Path) -> Path:
+    """Where the app keeps what it makes from ``novel``: one directory per file name."""
+    return bots_dir(data_dir) / Path(novel).stem
+
+
+def new_model_dir(corpus: str | Path) -> Path:
+    """A model directory in ``corpus`` that holds nothing yet: ``model``, else
+    ``model-2``, ``model-3``... (an earlier bot is never overwritten)."""
+    corpus = Path(corpus)
+    candidates = [corpus / "model"] + [corpus / f"model-{k}" for k in range(2, 1000)]
+    for c in candidates:
+        lay = ModelLayout(c)
+        if not lay.exists() and not lay.checkpoint_state.is_file():
+            return c
+    raise ChatbotError(f"too many models in {corpus}")
+
+
+def found_rows(manifest: dict[str, Any], corpus: str | Path) -> list[tuple[str, str]]:
+    """What ``summary`` leaves out and a user asks first: how big the book is, its
+    vocabulary, and who speaks most."""
+    counts = manifest.get("counts", {})
+    rows = []
+    if "characters" in counts:
+        size = f"{counts['characters']:,} / {counts.get('sentences', 0):,}"
+        rows.append(("characters / sentences", size))
+    if "vocabulary" in counts:
+        rows.append(("vocabulary (word vectors)", f"{counts['vocabulary']:,} words"))
+    speakers = top_speakers(corpus)
+    if speakers:
+        rows.append(("who speaks most", ", ".join(f"{n} ({c:,})" for n, c in speakers)))
+    return rows
+
+
+def top_speakers(corpus: str | Path, n: int = 6) -> list[tuple[str, int]]:
+    """The speakers of the most replies in the corpus's pairs."""
+    from chatbot.ingest.dialogue import read_pairs
+
+    pairs_file = CorpusLayout.at(corpus).pairs
+    if not pairs_file.is_file():
+        return []
+    counts = Counter(p.reply_speaker for p in read_pairs(pairs_file) if p.reply_speaker)
+    return counts.most_common(n)
+
+
+def few_pairs_note(manifest: dict[str, Any]) -> str | None:
+    """Why a book with few pairs makes a weak bot, and what can help."""
+    pairs = manifest.get("counts", {}).get("pairs")
+    if not isinstance(pairs, int) or pairs >= FEW_PAIRS:
+        return None
+    return (
+        f"only {pairs:,} dialogue pairs: a bot learns a voice from thousands (红楼梦 gives "
+        "9,876), so expect short, repetitive replies. A longer book helps most; if speech or "
+        "paragraphs were misread, choose them below and prepare again."
+    )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One training run: the novel's corpus in, a model directory out; from scratch, or
+    fine-tuning ``base`` (the shipped base model, when the package has one)."""
+
+    novel: str  # the name shown
+    corpus: Path
+    model: Path
+    config: TrainConfig
+    resume: bool = False
+    base: Path | None = None
+
+
+def new_job(novel: str, corpus: Path, model: Path, config: TrainConfig) -> Job:
+    """A first run, starting from the shipped base when there is one."""
+    return Job(novel, corpus, model, config, base=shipped_base())
+
+
+def resumed(job: Job, wanted: TrainConfig | None = None) -> Job:
+    """``job`` continued from its model's checkpoint, with the settings the checkpoint
+    was made with (a resume must match them; ``chatbot.train`` compares the same
+    record) except those that may change, taken from ``wanted``: epochs and time."""
+    from chatbot.config import ModelCard
+
+    lay = ModelLayout(job.model)
+    state = read_json(lay.checkpoint_state, "training checkpoint")
+    saved = TrainConfig.from_dict(state.get("train", {}))
+    wanted = wanted or job.config
+    config = replace(saved, max_epochs=wanted.max_epochs, max_minutes=wanted.max_minutes)
+    base = ModelCard.read(lay.root).base if lay.exists() else ""
+    return replace(job, config=config, resume=True, base=Path(base) if base else None)
+
+
+@dataclass
+class Progress:
+    """What the training screen shows; written by the worker, read by the UI thread
+    (single assignments and list appends only, so no lock is needed)."""
+
+    job: Job
+    state: str = "starting"  # starting, training, validating, stopping, stopped, done, failed
+    epoch: int = 0  # the epoch being trained (1-based, dialogue or text)
+    phase: str = "dialogue"
+    batch: int = 0
+    batches: int = 0
+    loss: float = float("nan")
+    rows: list[dict[str, Any]] = field(default_factory=list)  # metrics.jsonl rows
+    samples: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    message: str = ""
+    result: Any = None  # chatbot.train.TrainResult once done
+    started: float = field(default_factory=time.monotonic)
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("starting", "training", "validating", "stopping")
+
+    @property
+    def saved_epochs(self) -> int:
+        return sum(r.get("phase") == "dialogue" for r in self.rows)
+
+    def headline(self) -> str:
+        """One line for the status bar and the screen."""
+        name = self.job.novel
+        if self.state == "starting":
+            return f"training {name}: loading the corpus…"
+        if self.state in ("training", "validating"):
+            what = "running text " if self.phase == "text" else ""
+            step = f"batch {self.batch}/{self.batches}"
+            step = "validating" if self.state == "validating" else step
+            return f"training {name}: {what}epoch {self.epoch} of ≤{self._max()} · {step}"
+        if self.state == "stopping":
+            return f"training {name}: stopping after this batch…"
+        return self.message
+
+    def _max(self) -> int:
+        return self.job.config.text_epochs if self.phase == "text" else self.job.config.max_epochs
+
+
+def run(progress: Progress, cancelled: Any = lambda: False, on_change: Any = None) -> None:
+    """Train ``progress.job`` (blocking: call it from a worker thread), keeping
+    ``progress`` up to date and calling ``on_change()`` after each change worth
+    drawing (batches at most ten times a second). ``cancelled()`` and
+    ``progress.stop_requested`` stop it between two batches."""
+    from chatbot.train import train
+
+    job = progress.job
+    notify = on_change or (lambda: None)
+    last = [0.0]
+
+    def check() -> None:
+        if progress.stop_requested.is_set() or cancelled():
+            raise Stopped
+
+    def on_batch(done: int, total: int, loss: float) -> None:
+        check()
+        if done == 1 or progress.state != "training":  # an epoch begins
+            progress.state = "training"
+            progress.epoch = _next_epoch(progress)
+        progress.batch, progress.batches, progress.loss = done, total, loss
+        if done == total:
+            progress.state = "validating"
+        now = time.monotonic()
+        if now - last[0] > 0.1 or done == total:
+            last[0] = now
+            notify()
+
+    def on_epoch(row: dict[str, Any]) -> None:
+        progress.rows.append(row)
+        text_left = row.get("phase") == "text" and row["epoch"] < job.config.text_epochs
+        progress.phase = "text" if text_left else "dialogue"
+        progress.state, progress.batch = "training", 0
+        notify()
+        if row.get("phase") == "dialogue":
+            check()
+            progress.samples.append((f"epoch {row['epoch']}", samples(job.model)))
+            notify()
+
+    if job.resume:  # the first run's epochs stay on the plot
+        progress.rows = read_metrics(ModelLayout(job.model).metrics)
+    text_left = job.config.text_epochs > sum(r.get("phase") == "text" for r in progress.rows)
+    progress.phase = "text" if text_left else "dialogue"
+    try:
+        progress.result = train(
+            job.corpus,
+            job.config,
+            model_dir=job.model,
+            resume=job.resume,
+            on_batch=on_batch,
+            on_epoch=on_epoch,
+            base=job.base,
+        )
+    except Stopped:
+        progress.state = "stopped"
+        n = progress.saved_epochs
+        progress.message = (
+            f"stopped: {n} epoch{'s' if n != 1 else ''} of {job.novel} saved; Resume continues"
+            if n
+            else f"stopped before the first epoch of {job.novel} ended: nothing to resume"
+        )
+    except ChatbotError as e:
+        progress.state = "failed"
+        progress.message = f"training failed: {e}"
+    else:
+        r = progress.result
+        progress.state = "done"
+        progress.message = (
+            f"{job.novel} is ready: {r.epochs} epochs (best {r.best_epoch}), "
+            f"test top-5 {r.test.get('top5', float('nan')):.1%}, {r.seconds:.0f} s"
+        )
+    notify()
+
+
+def _next_epoch(progress: Progress) -> int:
+    done = [r for r in progress.rows if r.get("phase", "dialogue") == progress.phase]
+    return int(done[-1]["epoch"]) + 1 if done else 1
+
+
+def samples(model: Path) -> list[tuple[str, str]]:
+    """The best epoch so far answering the two fixed questions."""
+    from chatbot.bot import Chatbot
+
+    try:
+        bot = Chatbot.load(model, warm=False)
+        questions = QUESTIONS[language(bot.table.words[:2000])]
+        return [(q, bot.reply(q, SAMPLE_OPTIONS).text or "(no reply)") for q in questions]
+    except ChatbotError as e:
+        return [("(sample)", f"could not reply: {e}")]
