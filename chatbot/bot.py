@@ -20,6 +20,7 @@ from chatbot.cast import FIRST_MESSAGE, Cast, Conversation
 from chatbot.checkpoint import load_model
 from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard
 from chatbot.data import (
+    BOS,
     CONT,
     EOS,
     SEP,
@@ -30,7 +31,7 @@ from chatbot.data import (
     encode_reply,
     split_examples,
 )
-from chatbot.decode import beam_search, finish, run
+from chatbot.decode import Decoded, beam_search, finish, run
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.textio import join_words
@@ -218,7 +219,8 @@ class Chatbot:
         grounding = self.grounding(tokens)
         start_fn = self._start(tokens, grounding, conversation)
         if options.strategy == "beam":
-            d = beam_search(self.model, start_fn, options)
+            candidates = beam_search(self.model, start_fn, options)
+            d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
             memory, state = start_fn(1)
             d = finish(
@@ -229,6 +231,29 @@ class Chatbot:
         r.grounding = grounding
         r.seconds = time.perf_counter() - start
         return r
+
+    def _mmi(self, candidates: list[Decoded], weight: float) -> Decoded:
+        """The candidate with the most mutual information with the message: its
+        log-probability minus ``weight`` x its log-probability as running text after an
+        empty passage (the model's language model; a model that never read running text
+        falls back to a reply to an empty message)."""
+        if len(candidates) < 2:
+            return candidates[0]
+        try:
+            start = (
+                self.table.marker(CONT)
+                if self.card.train.text_epochs or self.card.train.text_mix
+                else BOS
+            )
+        except ChatbotError:
+            start = BOS
+        nothing = encode_query(self.table, [], self.card.train.max_query)
+        ends = [EOS] if start == BOS else []
+        examples = [Example(nothing, [*d.ids, *ends] or [EOS], None, start) for d in candidates]
+        batch = collate(examples, self.table.dim).to(self.device)
+        logp = self.model.log_probs(self.model(batch))
+        prior = reply_log_likelihood(logp, batch.tgt_out, mean=False).tolist()
+        return max(zip(candidates, prior), key=lambda c: c[0].log_prob - weight * c[1])[0]
 
     @torch.no_grad()  # on a generator: around each step, not between them
     def stream(

@@ -252,12 +252,20 @@ class DecodeOptions:
     min_length: int = setting(6, "words before the reply may end (novel replies are ~15)")
     max_length: int = setting(30, "words at most")
     seed: int | None = setting(None, "same seed + same message = same reply (default random)")
+    mmi: float = setting(
+        0.0,
+        "beam: rank the finished replies by log p(reply | message) - MMI x log p(reply) "
+        "under the model's own language model, so stock replies that fit anything lose "
+        "(Li et al. 2016; 0 = off)",
+    )
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
         if self.temperature <= 0 or self.top_k < 1 or self.beam < 1:
             raise ChatbotError("temperature must be > 0, top-k and beam at least 1")
+        if self.mmi < 0:
+            raise ChatbotError("mmi cannot be negative")
         if self.repetition_penalty < 1:
             raise ChatbotError("repetition penalty must be at least 1")
         if not 0 <= self.min_length <= self.max_length or self.max_length < 1:

@@ -203,11 +203,12 @@ class _Hyp:
 
 def beam_search(
     model: Decodable, start: Callable[[int], tuple[Any, Any]], o: DecodeOptions
-) -> Decoded:
+) -> list[Decoded]:
     """Beam search ranked by the guarded log-probabilities; all beams are scored with
     one matrix product per step. ``start(n)`` encodes the query as n rows. The greedy
     reply is one more candidate: a beam can prune the greedy path and end worse than
-    it, so beam search never scores below greedy decoding."""
+    it, so beam search never scores below greedy decoding. Returns the finished
+    replies, best first (the first is beam search's answer)."""
     k = o.beam
     memory, state = start(k)
     device = memory.mask.device
@@ -244,9 +245,9 @@ def beam_search(
             if len(new_beams) == k:
                 break
         # Log-probabilities only fall: once a finished reply beats every live beam, no
-        # live beam can catch up.
+        # live beam can catch up (unless the replies will be ranked otherwise: MMI).
         best_done = max((f.guarded for f, _ in finished), default=float("-inf"))
-        if not new_beams or best_done >= new_beams[0].guarded:
+        if not new_beams or (best_done >= new_beams[0].guarded and not o.mmi):
             break
         beams = new_beams
         pad = k - len(rows)  # fewer live beams than k: repeat the last one
@@ -257,5 +258,9 @@ def beam_search(
         finished = [(h, "max_length") for h in beams]
     g = finish(model, list(run(model, *start(1), o.max_length, replace(o, strategy="greedy"))))
     finished.append((_Hyp(g.ids, g.scores, g.guarded, g.log_prob), g.stop))
-    best, stop = max(finished, key=lambda f: f[0].guarded)
-    return Decoded(best.ids, best.scores, best.guarded, best.raw, stop)
+    ranked, seen = [], set()
+    for h, stop in sorted(finished, key=lambda f: -f[0].guarded):
+        if tuple(h.ids) not in seen:
+            seen.add(tuple(h.ids))
+            ranked.append(Decoded(h.ids, h.scores, h.guarded, h.raw, stop))
+    return ranked
