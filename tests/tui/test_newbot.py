@@ -8,7 +8,7 @@ from chatbot.ingest.vectors import Word2VecConfig
 from chatbot.layout import ModelLayout
 from chatbot.tui.catalog import bots_dir, model_state
 from chatbot.tui.curves import read_metrics
-from chatbot.tui.screens import NewBotScreen, TrainingScreen
+from chatbot.tui.screens import ModelPicker, NewBotScreen, TrainingScreen
 from tests.conftest import make_story, tiny
 from tests.tui.test_app import ask, bubbles, chat, run, say, wait_for
 
@@ -91,6 +91,10 @@ def test_pick_a_novel_prepare_train_and_chat_with_the_new_bot(echo_model, data_d
             assert not bubbles(app, "bot")  # a fresh chat with it
             await ask(pilot, app, "你昨天去了哪里？")
             assert bubbles(app, "bot")[0].words
+            await say(pilot, app, "/model")  # listed by novel, date, size and scores
+            await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
+            labels = [label for _, label in app.screen.models]
+            assert any(x.startswith("小镇  ·  ") and "MB  ·  test top-5" in x for x in labels)
 
     run(main())
 
