@@ -4,6 +4,7 @@ command means when none is named."""
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -22,9 +23,37 @@ from chatbot.errors import ChatbotError
 err_console = Console(stderr=True)
 
 
-def progress(disable: bool = False) -> Progress:
-    """A transient progress display on stderr: bar, count, elapsed time and ETA."""
-    return Progress(
+class LoggedProgress(Progress):
+    """A progress display that, when stderr is not a terminal (a job in the background
+    with its output in a log file), prints its rows as plain lines every ``every``
+    seconds, so the log shows how far a long job is and its ETA."""
+
+    def __init__(self, *columns, every: float = 30.0, **kwargs) -> None:
+        super().__init__(*columns, **kwargs)
+        self.every = every
+        self._logged = time.monotonic()
+
+    def update(self, task_id, **kwargs) -> None:
+        super().update(task_id, **kwargs)
+        self._log()
+
+    def advance(self, task_id, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._log()
+
+    def _log(self) -> None:
+        console = self.live.console
+        if console.is_terminal or self.disable or not self.tasks:
+            return
+        if time.monotonic() - self._logged >= self.every:
+            self._logged = time.monotonic()
+            console.print(self.make_tasks_table(self.tasks), crop=False, soft_wrap=True)
+
+
+def progress(disable: bool = False, every: float = 30.0) -> Progress:
+    """A transient progress display on stderr: bar, count, elapsed time and ETA (a plain
+    line every ``every`` seconds when stderr is a file)."""
+    return LoggedProgress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -35,6 +64,7 @@ def progress(disable: bool = False) -> Progress:
         console=err_console,
         transient=True,
         disable=disable,
+        every=every,
     )
 
 
