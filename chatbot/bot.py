@@ -287,8 +287,6 @@ class Chatbot:
         each read after the last ``text_source`` words so far, never ending inside one.
         Stops after ``words`` words, or where a chapter ends."""
         options = replace(options or CONTINUE_OPTIONS, **kw)
-        if options.strategy == "beam":
-            raise ChatbotError("beam search is for replies; continue with greedy or sample")
         cont = self.table.marker(CONT)
         train = self.card.train
         tokens = self.tokenize(text)
@@ -299,15 +297,25 @@ class Chatbot:
             n = min(train.text_target, words - len(written))
             context = (tokens + written)[-train.text_source :]
             ex = Example(encode_query(self.table, context, train.text_source), [EOS], None, cont)
-            memory, state = self.model.start(collate([ex], self.table.dim).to(self.device))
+            start = lambda k, ex=ex: self.model.start(  # noqa: E731
+                collate([ex] * k, self.table.dim).to(self.device)
+            )
             window = replace(options, min_length=n, max_length=n)  # no end inside a window
             recent = self.table.ids(written[-train.text_target :])
-            for step in run(
-                self.model, memory, state, n, window, generator, start=cont, said=recent
-            ):
-                word = self.table.words[step.words[0]]
+            if options.strategy == "beam":  # a window at once: beam search knows it at the end
+                d = beam_search(self.model, start, window, first=cont, said=recent)[0]
+                steps = zip(d.ids, d.scores)
+            else:
+                steps = (
+                    (s.words[0], s.scores[0])
+                    for s in run(
+                        self.model, *start(1), n, window, generator, start=cont, said=recent
+                    )
+                )
+            for word_id, score in steps:
+                word = self.table.words[word_id]
                 written.append(word)
-                yield word, step.scores[0]
+                yield word, score
                 if chapter_ends(written):
                     return
 

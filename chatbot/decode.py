@@ -202,17 +202,24 @@ class _Hyp:
 
 
 def beam_search(
-    model: Decodable, start: Callable[[int], tuple[Any, Any]], o: DecodeOptions
+    model: Decodable,
+    start: Callable[[int], tuple[Any, Any]],
+    o: DecodeOptions,
+    first: int = BOS,
+    said: Sequence[int] = (),
 ) -> list[Decoded]:
     """Beam search ranked by the guarded log-probabilities; all beams are scored with
-    one matrix product per step. ``start(n)`` encodes the query as n rows. The greedy
-    reply is one more candidate: a beam can prune the greedy path and end worse than
-    it, so beam search never scores below greedy decoding. Returns the finished
-    replies, best first (the first is beam search's answer)."""
+    one matrix product per step. ``start(n)`` encodes the query as n rows; decoding
+    starts from ``first`` (BOS for a reply, CONT to write on), and the guards count
+    ``said`` as already said. The greedy reply is one more candidate: a beam can prune
+    the greedy path and end worse than it, so beam search never scores below greedy
+    decoding. Returns the finished replies, best first (the first is beam search's
+    answer)."""
     k = o.beam
+    said = list(said)
     memory, state = start(k)
     device = memory.mask.device
-    prev = torch.full((k,), BOS, device=device)
+    prev = torch.full((k,), first, device=device)
     beams = [_Hyp([], [], 0.0, 0.0)]
     finished: list[tuple[_Hyp, str]] = []
     for t in range(o.max_length):
@@ -221,9 +228,8 @@ def beam_search(
         logp = torch.log_softmax((scores * model.score_scale).float(), dim=-1)
         candidates = []
         for b, h in enumerate(beams):
-            guarded = logp[b] + torch.from_numpy(guard_bias(h.ids, o, t, model.outputs)).to(
-                logp.device
-            )
+            bias = guard_bias(said + h.ids, o, t, model.outputs)
+            guarded = logp[b] + torch.from_numpy(bias).to(logp.device)
             if torch.isinf(guarded).all():  # every word banned: end the reply
                 guarded[EOS] = 0.0
             top = guarded.topk(min(k, guarded.numel()))
@@ -256,7 +262,8 @@ def beam_search(
         prev = torch.tensor([h.ids[-1] for h in beams] + [beams[-1].ids[-1]] * pad, device=device)
     if not finished:  # nothing ended within max_length: the best cut-off hypothesis
         finished = [(h, "max_length") for h in beams]
-    g = finish(model, list(run(model, *start(1), o.max_length, replace(o, strategy="greedy"))))
+    greedy = replace(o, strategy="greedy")
+    g = finish(model, list(run(model, *start(1), o.max_length, greedy, start=first, said=said)))
     finished.append((_Hyp(g.ids, g.scores, g.guarded, g.log_prob), g.stop))
     ranked, seen = [], set()
     for h, stop in sorted(finished, key=lambda f: -f[0].guarded):

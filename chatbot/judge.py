@@ -65,7 +65,20 @@ CRITERIA: dict[str, tuple[str, list[str]]] = {
             "5: exactly what one could expect this speaker to answer here",
         ],
     ),
+    "character": (
+        "Does it sound like this speaker talking to this person: their voice, manners, "
+        "standing and relation to each other, as far as the set shows them?",
+        [
+            "1: could not be this speaker, or speaks to the wrong person",
+            "2: a voice that fits no one in particular",
+            "3: could be this speaker, nothing marks it as theirs",
+            "4: sounds like this speaker, with something slightly off",
+            "5: unmistakably this speaker, talking to this person",
+        ],
+    ),
 }
+
+EARLIER_TURNS = 2  # persona sets show this many turns said before the message
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,7 @@ class Item:
     prompt: str  # the message, or the passage to continue
     candidates: dict[str, str]  # system name -> text
     speakers: str = ""  # "X answers Y", where the book says
+    earlier: tuple[str, ...] = ()  # turns said before the message, oldest first
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,9 @@ MODES = {
     "reply": Mode("reply", "Message", "candidate replies", ("fluency", "relevance")),
     "continue": Mode(
         "continue", "Passage", "candidate continuations (the next words)", ("fluency", "coherence")
+    ),
+    "persona": Mode(
+        "persona", "Message", "candidate replies", ("fluency", "relevance", "character")
     ),
 }
 CONTINUATION_WORDS = 60
@@ -171,7 +188,8 @@ def make_set(
 
     if mode not in MODES:
         raise ChatbotError(f"mode must be one of {', '.join(MODES)}")
-    base = [System(MODEL, str(model_dir))] + ([System(RETRIEVAL)] if mode == "reply" else [])
+    replies = mode != "continue"
+    base = [System(MODEL, str(model_dir))] + ([System(RETRIEVAL)] if replies else [])
     systems = base + list(systems or [])
     names = [GOLD] + [s.name for s in systems]
     if len(set(names)) != len(names):
@@ -183,8 +201,10 @@ def make_set(
     bots = {s.model: Chatbot.load(s.model) for s in systems if s.model}
     main = bots[str(model_dir)]
     corpus = corpus_of(main, corpus_dir)
-    make = _reply_items if mode == "reply" else _continuation_items
-    items = make(main, corpus, n, seed, systems, bots)
+    if replies:
+        items = _reply_items(main, corpus, n, seed, systems, bots, persona=mode == "persona")
+    else:
+        items = _continuation_items(main, corpus, n, seed, systems, bots)
     return write_set(out_dir, items, MODES[mode], seed=seed, systems=systems, model=str(model_dir))
 
 
@@ -195,14 +215,29 @@ def _options(s: System, k: int, default: DecodeOptions) -> DecodeOptions:
     return o if o.seed is not None else replace(o, seed=k)
 
 
-def _reply_items(main, corpus, n, seed, systems, bots) -> list[Item]:
+def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[Item]:
+    """Test pairs and their replies. ``persona``: only pairs whose speaker and addressee
+    the book names (the speaker one of ``main``'s cast, if it has one), shown with the
+    turns said before the message (each model reads as many of them as it was trained
+    to)."""
     from chatbot.data import conversation_of, dialogue
     from chatbot.ingest.dialogue import read_pairs
     from chatbot.retrieve import OverlapIndex
 
-    d = dialogue(read_pairs(corpus.pairs), main.table, main.card.train, main.cast)
+    train_config = main.card.train
+    if persona:
+        train_config = replace(train_config, context=max(train_config.context, EARLIER_TURNS))
+    d = dialogue(read_pairs(corpus.pairs), main.table, train_config, main.cast)
     train, test = d.train, d.test
     eligible = [e for e in test if 0 < len(e.pair.reply_tokens) <= MAX_GOLD_WORDS]
+    if persona:  # both named, and the speaker one of the cast when the model has one
+        eligible = [
+            e
+            for e in eligible
+            if e.pair.reply_speaker
+            and e.pair.query_speaker
+            and (len(main.cast) <= 1 or main.cast.row(e.pair.reply_speaker))
+        ]
     chosen = random.Random(seed).sample(eligible, min(n, len(eligible)))
     index = OverlapIndex([e.pair.query_tokens for e in train])
     items = []
@@ -223,7 +258,8 @@ def _reply_items(main, corpus, n, seed, systems, bots) -> list[Item]:
         speakers = ""
         if p.reply_speaker or p.query_speaker:
             speakers = f"{p.reply_speaker or 'someone'} answers {p.query_speaker or 'someone'}"
-        items.append(Item(k, p.position, p.query, candidates, speakers))
+        earlier = ex.history[len(ex.history) - EARLIER_TURNS :] if persona else ()
+        items.append(Item(k, p.position, p.query, candidates, speakers, earlier))
     return items
 
 
@@ -294,6 +330,8 @@ def write_set(
         letters = dict(zip(LETTERS, names))
         keys.append({"item": it.item, "position": it.position, "letters": letters})
         speakers = f"**Speakers:** {it.speakers}\n\n" if it.speakers else ""
+        if it.earlier:
+            speakers += "**Said before:**\n\n" + "".join(f"> {t}\n\n" for t in it.earlier)
         options = "\n".join(
             f"- **{letter}:** {it.candidates[name]}" for letter, name in letters.items()
         )

@@ -34,8 +34,10 @@ MESSAGES = [
 ]
 MODES = {
     "greedy": DecodeOptions(strategy="greedy"),
-    "sample seed 1": DecodeOptions(seed=1),
-    "sample seed 7, t 0.7, top-k 8": DecodeOptions(seed=7, temperature=0.7, top_k=8),
+    "sample seed 1": DecodeOptions(strategy="sample", seed=1),
+    "sample seed 7, t 0.7, top-k 8": DecodeOptions(
+        strategy="sample", seed=7, temperature=0.7, top_k=8
+    ),
     "beam 4": DecodeOptions(strategy="beam", beam=4),
 }
 

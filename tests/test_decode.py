@@ -68,5 +68,8 @@ def test_shipped_model_replies_are_the_recorded_ones():
     bot = Chatbot.load(SHIPPED_MODEL)
     for want in recorded["replies"]:
         r = bot.reply(want["message"], MODES[want["mode"]])
-        got = {"words": r.words, "scores": r.scores, "stop": r.stop, "log_prob": r.log_prob}
-        assert got == {k: want[k] for k in got}, (want["message"], want["mode"])
+        where = (want["message"], want["mode"])
+        assert (r.words, r.stop) == (want["words"], want["stop"]), where
+        # the last bits of a float depend on how many threads summed it
+        assert r.scores == pytest.approx(want["scores"], abs=1e-5), where
+        assert r.log_prob == pytest.approx(want["log_prob"], abs=1e-4), where

@@ -10,11 +10,14 @@ import pytest
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.judge import (
+    MODES,
+    Item,
     System,
     make_set,
     parse_system,
     read_verdicts,
     score_set,
+    write_set,
 )
 from chatbot.metrics import bootstrap
 
@@ -156,3 +159,21 @@ def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "gold" in r.stdout and "5.00 [5.00, 5.00]" in r.stdout
     assert json.loads((out / "scores.json").read_text())["systems"]["model"]["fluency"]["mean"] == 1
+
+
+def test_persona_set_names_speakers_shows_earlier_turns_and_asks_for_character(
+    echo_model, echo_corpus, tmp_path
+):
+    out = make_set(echo_model, tmp_path / "p", n=6, seed=1, corpus_dir=echo_corpus, mode="persona")
+    key = key_of(out)
+    assert key["criteria"] == ["fluency", "relevance", "character"]
+    items = (out / "items.md").read_text(encoding="utf-8").split("## Item ")[1:]
+    assert items and all("**Speakers:**" in it and " answers " in it for it in items)
+    assert "## character" in (out / "rubric.md").read_text(encoding="utf-8")
+    item = Item(
+        1, 0, "去不去？", {"gold": "去。", "model": "不去。"}, "甲 answers 乙", ("一", "二")
+    )
+    shown = write_set(tmp_path / "w", [item], MODES["persona"], seed=1, systems=[], model="m")
+    text = (shown / "items.md").read_text(encoding="utf-8")
+    assert text.index("**Said before:**") < text.index("> 一") < text.index("> 二")
+    assert text.index("> 二") < text.index("**Message:** 去不去？")

@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from chatbot.bot import Chatbot, chapter_ends
-from chatbot.errors import ChatbotError
 from tests.conftest import LINES
 
 
@@ -16,9 +15,9 @@ def bot(writer_model):
 
 
 def test_writes_the_words_asked_for_reproducibly(bot):
-    a = [w for w, _ in bot.write_on(LINES[0], 45, seed=3)]
-    b = [w for w, _ in bot.write_on(LINES[0], 45, seed=3)]
-    c = [w for w, _ in bot.write_on(LINES[0], 45, seed=4)]
+    a = [w for w, _ in bot.write_on(LINES[0], 45, strategy="sample", seed=3)]
+    b = [w for w, _ in bot.write_on(LINES[0], 45, strategy="sample", seed=3)]
+    c = [w for w, _ in bot.write_on(LINES[0], 45, strategy="sample", seed=4)]
     assert len(a) == 45 and a == b and a != c
     assert "</s>" not in a  # running text never ends inside a window
     greedy = [w for w, _ in bot.write_on(LINES[0], 10, strategy="greedy")]
@@ -32,9 +31,11 @@ def test_chapter_end_stops_the_story():
     assert not chapter_ends(["第", "三"])
 
 
-def test_beam_and_models_without_running_text_are_clear_errors(bot):
-    with pytest.raises(ChatbotError, match="beam"):
-        list(bot.write_on(LINES[0], 5, strategy="beam"))
+def test_beam_search_writes_whole_windows_the_same_each_time(bot):
+    a = [w for w, _ in bot.write_on(LINES[0], 25, strategy="beam", seed=1)]
+    b = [w for w, _ in bot.write_on(LINES[0], 25, strategy="beam", seed=2)]
+    assert len(a) == 25 and a == b and "</s>" not in a
+    assert not any(a[i] == a[i + 1] == a[i + 2] for i in range(len(a) - 2))
 
 
 def test_continue_cli(writer_model):

@@ -48,7 +48,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     make.add_argument("--corpus", help="corpus directory (default: the model's)")
     make.add_argument(
         "--mode",
-        choices=("reply", "continue"),
+        choices=("reply", "continue", "persona"),
         default="reply",
         help="reply: messages and replies, rated for fluency and relevance; continue: "
         "passages of the book's running text and their next 60 words, rated for fluency "

@@ -268,8 +268,7 @@ class ChatApp(App):
         assert self.bot is not None
         if not self.writing:
             return self.bot.stream(text, self.options, conversation)
-        strategy = "greedy" if self.options.strategy == "greedy" else "sample"
-        options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=self.options.seed)
+        options = replace(CONTINUE_OPTIONS, strategy=self.options.strategy, seed=self.options.seed)
         return self.bot.write_on(text, self.story_words, options)
 
     @work(thread=True, exclusive=True, group="reply")
