@@ -113,13 +113,14 @@ class TrainConfig:
         1.0, "weight of the penalty on loops in the model's own greedy replies", group="objective"
     )
     text_epochs: int = setting(
-        0,
+        3,
         "epochs of next-word prediction on the book's running text (its training part) "
-        "before the dialogue pairs",
+        "before the dialogue pairs: replies read as sentences (judged fluency 3.35 vs "
+        "2.77 without)",
         group="running text",
     )
     text_mix: float = setting(
-        0.0,
+        0.5,
         "running-text windows mixed into each dialogue epoch, as a share of its pairs "
         "(keeps the model able to write the story on)",
         group="running text",
@@ -129,9 +130,9 @@ class TrainConfig:
     )
     text_target: int = setting(30, "tokens each window predicts", group="running text")
     negatives: int = setting(
-        0,
+        2048,
         "on running text, estimate the word loss over the targets and this many sampled "
-        "rows instead of every row (0 = exact)",
+        "rows instead of every row (0 = exact; sampled is twice as fast)",
         group="running text",
     )
     ground: int = setting(

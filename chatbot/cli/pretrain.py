@@ -7,9 +7,9 @@ import argparse
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
 
-# A library is big: next-word epochs over its running text do most of the work, with
-# sampled rows; a few dialogue epochs follow.
-PRETRAIN_DEFAULTS = {"text_epochs": 3, "negatives": 2048, "text_mix": 0.3, "max_epochs": 4}
+# A library is big: the running-text epochs do most of the work; a few dialogue epochs,
+# with less running text mixed in, follow.
+PRETRAIN_DEFAULTS = {"text_mix": 0.3, "max_epochs": 4}
 
 
 def add(sub: argparse._SubParsersAction) -> None:
