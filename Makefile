@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NOVEL  ?= ../shared/corpus/hongloumeng.txt
 
-.PHONY: setup chat test lint format bench prepare default-model
+.PHONY: setup chat test lint format bench prepare default-model base
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,22 @@ bench: $(STAMP)
 
 # Rebuild the shipped default model from the novel: deterministic given the seeds
 # (word2vec on one worker, with a fixed hash seed: gensim seeds each word vector
-# from Python's string hash). About 8 minutes on 2 CPU cores.
+# from Python's string hash). BASE_FROM names a base model to fine-tune (make base);
+# leave it empty to train from scratch.
+BASE_FROM ?=
 default-model: $(STAMP)
 	PYTHONHASHSEED=0 $(VENV)/bin/chatbot prepare $(NOVEL) corpus/hongloumeng --workers 1 --force
-	$(VENV)/bin/chatbot train corpus/hongloumeng --out corpus/hongloumeng/model
+	$(VENV)/bin/chatbot train corpus/hongloumeng --out corpus/hongloumeng/model --max-epochs 8 $(if $(BASE_FROM),--from $(BASE_FROM))
 	$(PY) scripts/export_default_model.py corpus/hongloumeng/model
+
+# A base model that has read the library (../shared/corpus/library), one book left out
+# (LEAVE_OUT) to measure fine-tuning on a novel the base never saw. Resumable:
+# make base BASE_ARGS=--resume. In the background: nohup make base > corpus/base.log 2>&1 &
+# (a progress line with the ETA every 30 s).
+LIBRARY   ?= ../shared/corpus/library
+LEAVE_OUT ?= jinghua_yuan
+BASE_ARGS ?=
+base: $(STAMP)
+	mkdir -p corpus/base_books
+	for f in $(LIBRARY)/*.txt; do case $$f in *$(LEAVE_OUT).txt) ;; *) ln -sf $$(realpath $$f) corpus/base_books/ ;; esac; done
+	PYTHONHASHSEED=0 $(VENV)/bin/chatbot pretrain corpus/base_books --out corpus/base --cache corpus/library --workers 1 $(BASE_ARGS)
