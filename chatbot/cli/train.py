@@ -85,10 +85,12 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    return report(start)
+    return report(start, config.text_epochs)
 
 
-def report(start: Callable[[Callable, Callable, Callable], TrainResult]) -> int:
+def report(
+    start: Callable[[Callable, Callable, Callable], TrainResult], text_epochs: int = 0
+) -> int:
     """Run ``start(on_batch, on_epoch, progress)`` with a progress bar (ETA within each
     epoch; ``progress(name, total)`` adds a bar for other steps) and a line per epoch,
     then print the epoch table and the test split. Under torchrun only rank 0 speaks."""
@@ -102,8 +104,9 @@ def report(start: Callable[[Callable, Callable, Callable], TrainResult]) -> int:
     for name, _, _ in EPOCH_COLUMNS:
         epochs.add_column(name, justify="right")
     with progress(disable=quiet) as bar:
-        task = bar.add_task("epoch 1", total=None)
-        epoch = ["epoch 1"]
+        first = "text epoch 1" if text_epochs else "dialogue epoch 1"
+        task = bar.add_task(first, total=None)
+        epoch = [first]
 
         def on_batch(done: int, total: int, loss: float) -> None:
             bar.update(task, completed=done, total=total)
@@ -111,7 +114,10 @@ def report(start: Callable[[Callable, Callable, Callable], TrainResult]) -> int:
                 bar.update(task, description=f"{epoch[0]} loss {loss:.3f}")
 
         def on_epoch(row: dict) -> None:
-            epoch[0] = f"{row.get('phase', '')} epoch {row['epoch'] + 1}".strip()
+            phase, following = row.get("phase", "dialogue"), row["epoch"] + 1
+            if phase == "text" and row["epoch"] >= text_epochs:  # the dialogue epochs begin
+                phase, following = "dialogue", 1
+            epoch[0] = f"{phase} epoch {following}"
             bar.reset(task, description=epoch[0])
             cells = epoch_row(row)
             bar.console.print("  ".join(f"{n} {c}" for (n, _, _), c in zip(EPOCH_COLUMNS, cells)))
