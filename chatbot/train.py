@@ -385,7 +385,7 @@ def fit(
 # Settings that may change on --resume; every other one must match the first run.
 _MAY_CHANGE_ON_RESUME = frozenset(
     {"dropout", "lr", "clip", "max_epochs", "patience", "lr_patience", "max_minutes"}
-    | {"sample", "device"}
+    | {"sample", "device", "text_epochs"}
 )
 
 
