@@ -174,7 +174,11 @@ class TrainConfig:
         2e-3, "Adam learning rate (halved when validation stalls)", group="optimisation"
     )
     clip: float = setting(1.0, "gradient norm clipping", group="optimisation")
-    max_epochs: int = setting(40, "epochs at most", group="optimisation")
+    max_epochs: int = setting(
+        40,
+        "dialogue epochs at most (0 with --text-epochs: running text only, e.g. a base model)",
+        group="optimisation",
+    )
     patience: int = setting(
         3, "epochs without a better validation score before stopping", group="optimisation"
     )
@@ -196,8 +200,12 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
-        if min(self.batch_size, self.max_epochs, self.max_query, self.max_reply) < 1:
-            raise ChatbotError("batch size, max epochs, max query and max reply must be >= 1")
+        if min(self.batch_size, self.max_query, self.max_reply) < 1:
+            raise ChatbotError("batch size, max query and max reply must be >= 1")
+        if self.max_epochs < (0 if self.text_epochs else 1):
+            raise ChatbotError(
+                "max epochs must be >= 1 (or 0 with --text-epochs: running text only)"
+            )
         if min(self.text_epochs, self.text_mix, self.negatives, self.ground, self.context) < 0:
             raise ChatbotError("text epochs, text mix and negatives cannot be negative")
         if min(self.text_source, self.text_target) < 1:

@@ -303,6 +303,10 @@ def fit(
         row |= {f"valid_{k}": v for k, v in metrics.items()}
         finish_epoch(row | {"lr": state["lr"], "seconds": round(seconds, 2)}, seconds)
 
+    if config.max_epochs == 0:  # running text only: the model is the last text epoch's
+        if ranks.main:
+            save_model(model, data.table, out.root, card)
+        barrier(ranks)
     weight = frequency_weights(data.train, data.outputs, config.freq_weight, device)
     while state["epoch"] < config.max_epochs:
         epoch = state["epoch"] + 1

@@ -100,3 +100,12 @@ def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_p
     r = cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "run `chatbot prepare` first" in r.stderr
+
+
+def test_running_text_only_keeps_the_last_text_epoch(story_corpus, tmp_path):
+    result = train(story_corpus, tiny(text_epochs=1, max_epochs=0), model_dir=tmp_path / "m")
+    rows = ModelLayout.at(tmp_path / "m").metrics.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["phase"] for r in rows] == ["text"]
+    assert result.epochs == 0 and "text_ppl" in result.test
+    with pytest.raises(ChatbotError, match="max epochs"):
+        tiny(max_epochs=0)
