@@ -47,7 +47,9 @@ def guard_bias(said: Sequence[int], o: DecodeOptions, t: int, size: int) -> np.n
     """What the guards add to step ``t``'s log-probabilities (size,), given the words
     ``said`` so far: minus the log of the repetition penalty for a word already said,
     -inf for a word that would repeat an n-gram, and for the end before the minimum
-    length. NumPy: ~1 µs a call, where torch costs ~10 µs per small op."""
+    length, and for a word said twice in a row (a third time reads as a stutter, which
+    n-gram blocking longer than 2 lets through). NumPy: ~1 µs a call, where torch costs
+    ~10 µs per small op."""
     bias = np.zeros(size, dtype=np.float32)
     if said and o.repetition_penalty > 1:
         bias[list(set(said))] = -math.log(o.repetition_penalty)
@@ -60,6 +62,8 @@ def guard_bias(said: Sequence[int], o: DecodeOptions, t: int, size: int) -> np.n
             if tuple(said[i : i + n - 1]) == prefix
         ]
         bias[banned] = -np.inf
+    if len(said) >= 2 and said[-1] == said[-2]:  # never a word three times in a row
+        bias[said[-1]] = -np.inf
     if t < o.min_length:
         bias[EOS] = -np.inf
     return bias

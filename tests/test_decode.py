@@ -30,7 +30,9 @@ def test_guard_bias_penalises_repeats_and_bans_ngrams_and_early_ends():
     assert guard_bias([], o, t=0, size=10)[EOS] == -np.inf  # too short to end
     assert guard_bias([1, 4, 3], o, t=3, size=10)[EOS] == 0
     plain = DecodeOptions(repetition_penalty=1.0, no_repeat_ngram=0, min_length=0)
-    assert not guard_bias([4, 4, 4], plain, t=9, size=10).any()
+    assert not guard_bias([4, 5, 4], plain, t=9, size=10).any()
+    b = guard_bias([3, 4, 4], plain, t=9, size=10)  # a word twice in a row: not a third time
+    assert b[4] == -np.inf and not b[[0, 1, 2, 3, 5, 6, 7, 8, 9]].any()
     b = guard_bias([7, 8], DecodeOptions(no_repeat_ngram=1, min_length=0), 2, 10)
     assert b[7] == b[8] == -np.inf  # 1-grams: no word twice
 

@@ -268,7 +268,8 @@ class ChatApp(App):
         assert self.bot is not None
         if not self.writing:
             return self.bot.stream(text, self.options, conversation)
-        options = replace(CONTINUE_OPTIONS, strategy=self.options.strategy, seed=self.options.seed)
+        strategy = "greedy" if self.options.strategy == "greedy" else CONTINUE_OPTIONS.strategy
+        options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=self.options.seed)
         return self.bot.write_on(text, self.story_words, options)
 
     @work(thread=True, exclusive=True, group="reply")
