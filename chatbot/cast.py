@@ -49,6 +49,10 @@ class Cast:
         closest names the model knows."""
         if name in self.names:
             return self.names.index(name)
+        # A fuller name than the book's tags use (林黛玉 for 黛玉): the one known name in it.
+        inside = [n for n in self.names[1:] if len(n) >= 2 and n in name]
+        if len(inside) == 1:
+            return self.names.index(inside[0])
         close = difflib.get_close_matches(name, self.names[1:], n=3, cutoff=0.3)
         close += [n for n in self.names[1:] if (name in n or n in name) and n not in close]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""

@@ -23,3 +23,11 @@ def test_an_unknown_name_is_one_line_naming_close_ones():
     assert "\n" not in str(e.value)
     with pytest.raises(ChatbotError, match="it knows 贾宝玉"):
         cast.find("Elizabeth")
+
+
+def test_a_fuller_name_finds_the_one_known_name_inside_it():
+    cast = Cast.from_speakers(["黛玉"] * 5 + ["宝玉"] * 9 + ["玉"] * 3, size=5, min_lines=1)
+    assert cast.find("林黛玉") == cast.row("黛玉")
+    assert cast.find("贾宝玉") == cast.row("宝玉")
+    with pytest.raises(ChatbotError, match="does not know"):
+        cast.find("黛玉宝玉")  # two known names inside: ambiguous
