@@ -222,10 +222,15 @@ class Chatbot:
             candidates = beam_search(self.model, start_fn, options)
             d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
-            memory, state = start_fn(1)
-            d = finish(
-                self.model, list(run(self.model, memory, state, options.max_length, options))
-            )
+            drawn = []
+            for k in range(options.rank if options.strategy == "sample" else 1):
+                seed = None if options.seed is None else options.seed + k
+                memory, state = start_fn(1)
+                o = replace(options, seed=seed)
+                drawn.append(
+                    finish(self.model, list(run(self.model, memory, state, o.max_length, o)))
+                )
+            d = max(drawn, key=lambda c: c.log_prob / (len(c.ids) + 1))
         words = [self.table.words[i] for i in d.ids]
         r = Reply(words, d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
         r.grounding = grounding
@@ -267,7 +272,7 @@ class Chatbot:
         only know its words at the end, so it yields them then."""
         options = replace(options or DecodeOptions(), **kw)
         tokens = self.tokenize(text)
-        if options.strategy == "beam":
+        if options.strategy == "beam" or options.rank > 1:  # known only at the end
             r = self.reply(text, options, conversation)
             yield from zip(r.words, r.scores)
             return

@@ -266,6 +266,11 @@ class DecodeOptions:
     min_length: int = setting(6, "words before the reply may end (novel replies are ~15)")
     max_length: int = setting(30, "words at most")
     seed: int | None = setting(None, "same seed + same message = same reply (default random)")
+    rank: int = setting(
+        1,
+        "sample: draw this many replies and keep the one the model finds likeliest per word "
+        "(sample-and-rank; 1 = off)",
+    )
     mmi: float = setting(
         0.0,
         "beam: rank the finished replies by log p(reply | message) - MMI x log p(reply) "
@@ -276,8 +281,8 @@ class DecodeOptions:
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
-        if self.temperature <= 0 or self.top_k < 1 or self.beam < 1:
-            raise ChatbotError("temperature must be > 0, top-k and beam at least 1")
+        if self.temperature <= 0 or self.top_k < 1 or self.beam < 1 or self.rank < 1:
+            raise ChatbotError("temperature must be > 0, top-k, beam and rank at least 1")
         if self.mmi < 0:
             raise ChatbotError("mmi cannot be negative")
         if self.repetition_penalty < 1:

@@ -194,3 +194,12 @@ def test_eval_cli_writes_a_report(echo_model):
     assert m["hits_at_1"] > 0.5 and m["top1"] > 0.8 and m["bleu2"] > 0.5
     assert {"bleu2", "distinct2", "degenerate"} <= report["retrieval"].keys()
     assert "Hits@1" in r.stdout
+
+
+def test_sample_and_rank_keeps_the_likeliest_of_its_draws(bot):
+    opts = dict(strategy="sample", temperature=2.0, top_k=20, seed=3, **PLAIN)
+    draws = [bot.reply(LINES[2], **{**opts, "seed": 3 + k}) for k in range(4)]
+    ranked = bot.reply(LINES[2], rank=4, **opts)
+    best = max(draws, key=lambda r: r.log_prob / (len(r.words) + 1))
+    assert ranked.words == best.words
+    assert list(bot.stream(LINES[2], rank=4, **opts)) == list(zip(ranked.words, ranked.scores))
