@@ -223,9 +223,9 @@ class Chatbot:
             d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
             drawn = []
+            memory, state = start_fn(1)  # encoded once; every draw starts from it
             for k in range(options.rank if options.strategy == "sample" else 1):
                 seed = None if options.seed is None else options.seed + k
-                memory, state = start_fn(1)
                 o = replace(options, seed=seed)
                 drawn.append(
                     finish(self.model, list(run(self.model, memory, state, o.max_length, o)))
