@@ -38,6 +38,7 @@ from chatbot.ingest.textio import join_words
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
+from chatbot.rerank import Reranker
 from chatbot.retrieve import Retriever
 
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
@@ -63,7 +64,7 @@ class Grounding:
     text: str
     tokens: list[str]
     position: int  # where the pair is in the book (its paragraph)
-    score: float  # how well its query matched the message (BM25)
+    score: float  # how well it matched the message (BM25, or the reranker's score)
 
 
 @dataclass
@@ -101,6 +102,7 @@ class Chatbot:
         self.userdict = userdict
         self.device = next(model.parameters()).device
         self.retriever = retriever
+        self._reranker: Reranker | None = None
 
     @classmethod
     def load(
@@ -140,6 +142,33 @@ class Chatbot:
         return [
             Grounding(pairs[i].reply, pairs[i].reply_tokens, pairs[i].position, score)
             for i, score in hits
+        ]
+
+    def quote(
+        self,
+        text: str,
+        k: int = 1,
+        conversation: Conversation = FIRST_MESSAGE,
+        corpus: str | Path | None = None,
+    ) -> list[Grounding]:
+        """The ``k`` training replies of the book that best answer the message: a BM25
+        shortlist of pairs whose queries match it, ordered by this model's ranking score
+        (``chatbot.rerank``). Needs the corpus the model was trained on (or ``corpus``)."""
+        tokens = self.tokenize(text)
+        if self._reranker is None:
+            pairs_file = CorpusLayout.at(corpus or self.card.corpus).pairs
+            if not pairs_file.is_file():
+                raise ChatbotError(
+                    f"no pairs.tsv at {pairs_file.parent}: quoting the book needs the corpus "
+                    "the model was trained on"
+                )
+            train = split_examples(read_pairs(pairs_file), self.table, self.card.train)[0]
+            self._reranker = Reranker(self.model, self.table.dim, train)
+        hits = self._reranker.search(self._example(tokens, (), conversation), tokens, k)
+        pairs = [self._reranker.train[i].pair for i, _ in hits]
+        return [
+            Grounding(p.reply, p.reply_tokens, p.position, s)  # type: ignore[union-attr]
+            for p, (_, s) in zip(pairs, hits)
         ]
 
     def warm(self) -> None:

@@ -50,6 +50,13 @@ from chatbot.layout import CorpusLayout
 from chatbot.metrics import bleu, bootstrap, copied, degenerate_rate, distinct_n
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
+from chatbot.rerank import (
+    SharedWords,
+    background_queries,
+    combined,
+    likelihoods,
+    marginals,
+)
 from chatbot.retrieve import Retriever
 
 
@@ -171,31 +178,33 @@ def ranking_hits(
     likelier the query makes the reply. p(r) is the model's likelihood of the reply
     averaged over ten ``background`` queries (training queries, never the ranked ones).
     ``hits1_raw`` ranks by log p(r|q) alone, which puts short, common replies first
-    whatever was asked (about chance on novel dialogue)."""
-    model.eval()
+    whatever was asked (about chance on novel dialogue). ``hits1_combined`` ranks by
+    PMI and the rare words shared with the query together (``chatbot.rerank``)."""
     n = len(examples)
     rng = random.Random(seed)
     groups = torch.tensor(ranking_groups(n, candidates, rng))
     k = groups.size(1) - 1
-    queries = [e.query for e in rng.sample(list(background), min(10, len(background)))]
-
-    def likelihood(items: list[Example]) -> torch.Tensor:
-        out = []
-        for start in range(0, len(items), batch_size):
-            batch = collate(items[start : start + batch_size], table.dim).to(device)
-            logp = model.log_probs(model(batch))
-            out.append(reply_log_likelihood(logp, batch.tgt_out, mean=False).cpu())
-        return torch.cat(out)
-
+    queries = background_queries(background, rng)
     ranked = [(i, j) for i, row in enumerate(groups.tolist()) for j in row]
-    given = likelihood(
-        [Example(examples[i].query, examples[j].reply, examples[j].pair) for i, j in ranked]
+    given = likelihoods(
+        model,
+        [Example(examples[i].query, examples[j].reply, examples[j].pair) for i, j in ranked],
+        table.dim,
+        device,
+        batch_size,
     ).view(n, k + 1)
-    alone = likelihood([Example(q, e.reply, e.pair) for e in examples for q in queries])
-    marginal = torch.logsumexp(alone.view(n, len(queries)), 1) - math.log(len(queries))
+    pmi = given - marginals(model, examples, queries, table.dim, device)[groups]
+    shared = shared_words(background)
+    overlap = torch.tensor(
+        [
+            [shared(examples[i].pair.query_tokens, examples[j].pair.reply_tokens) for j in row]  # type: ignore[union-attr]
+            for i, row in enumerate(groups.tolist())
+        ]
+    )
     return {
-        "hits1": float((given - marginal[groups]).argmax(1).eq(0).float().mean()),
+        "hits1": float(pmi.argmax(1).eq(0).float().mean()),
         "hits1_raw": float(given.argmax(1).eq(0).float().mean()),
+        "hits1_combined": float(combined(pmi, overlap).argmax(1).eq(0).float().mean()),
     }
 
 
@@ -362,6 +371,7 @@ def model_report(
         "hits_at_1": ranks["hits1"],
         "hits_candidates": min(hits_candidates, len(test)),
         "hits_at_1_raw_likelihood": ranks["hits1_raw"],
+        "hits_at_1_combined": ranks["hits1_combined"],
         "median_latency_ms": 1000 * statistics.median(latency),
         # grounded models: replies that repeat >= 80% of a line they leaned on
         "copy_share": sum(c >= 0.8 for c in copies) / max(len(copies), 1),
@@ -384,25 +394,18 @@ def retrieval_report(train: list[Example], test: list[Example], max_reply: int) 
     return {**reply_metrics(replies, gold), "hits_at_1": overlap_hits(train, test)}
 
 
+def shared_words(train: Sequence[Example]) -> SharedWords:
+    """Shared-word scores with frequencies over the training pairs' queries and replies."""
+    return SharedWords([*e.pair.query_tokens, *e.pair.reply_tokens] for e in train)  # type: ignore[union-attr]
+
+
 def overlap_hits(train: list[Example], test: list[Example], candidates: int = 10) -> float:
     """The ranking score of a model-free reference, on the same groups as the models':
     rank replies by the IDF-weighted words they share with the query."""
-    df: Counter[str] = Counter()
-    for e in train:
-        df.update(set(e.pair.query_tokens) | set(e.pair.reply_tokens))
-    n = len(train)
-
-    def overlap(query: Example, reply: Example) -> float:
-        words = set(query.pair.query_tokens)
-        # fsum: exact, so the score does not depend on the set's (hash-seeded) order,
-        # and equal scores tie exactly; a plain sum moved Hits@1 by 0.2 points per run.
-        return math.fsum(
-            math.log((n + 1) / (df[w] + 1)) for w in set(reply.pair.reply_tokens) if w in words
-        )
-
+    shared = shared_words(train)
     hits = 0.0
     for i, group in enumerate(ranking_groups(len(test), candidates, random.Random(0))):
-        scores = [overlap(test[i], test[j]) for j in group]
+        scores = [shared(test[i].pair.query_tokens, test[j].pair.reply_tokens) for j in group]  # type: ignore[union-attr]
         if scores[0] == max(scores):  # a tie is broken at random: expected credit
             hits += 1 / scores.count(scores[0])
     return hits / len(test)

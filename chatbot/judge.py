@@ -89,22 +89,30 @@ class System:
     name: str
     model: str | None = None
     options: DecodeOptions | None = None  # None: the mode's default decoding
+    quote: bool = False  # the book's line that the model ranks best (``Chatbot.quote``)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
         options = None if self.options is None else asdict(self.options)
-        return {"name": self.name, "model": self.model, "options": options}
+        d = {"name": self.name, "model": self.model, "options": options}
+        return d | {"quote": True} if self.quote else d
 
 
 def parse_system(spec: str) -> System:
     """``NAME=MODEL_DIR[:DECODING FLAGS]`` (e.g. ``beam=corpus/x/model:--strategy beam``),
-    or ``retrieval``."""
+    ``retrieval``, or ``NAME=retrieval@MODEL_DIR``: the book's line the model ranks best
+    among the retrieval baseline's shortlist."""
     if spec == RETRIEVAL:
         return System(RETRIEVAL)
     name, eq, rest = spec.partition("=")
     if not eq or not name or not rest:
         raise ChatbotError(f"--system {spec!r}: write NAME=MODEL_DIR[:decoding flags]")
+    if rest.startswith(f"{RETRIEVAL}@"):
+        model = rest.removeprefix(f"{RETRIEVAL}@")
+        if not model:
+            raise ChatbotError(f"--system {spec!r}: write NAME=retrieval@MODEL_DIR")
+        return System(name, model, quote=True)
     model, _, flags = rest.partition(":")
     return System(name, model, _decode_flags(flags, spec) if flags.strip() else None)
 
@@ -194,8 +202,10 @@ def make_set(
     names = [GOLD] + [s.name for s in systems]
     if len(set(names)) != len(names):
         raise ChatbotError(f"system names must differ: {', '.join(names)}")
-    if mode == "continue" and RETRIEVAL in names:
-        raise ChatbotError("the retrieval baseline answers messages; it cannot continue text")
+    if mode == "continue" and (RETRIEVAL in names or any(s.quote for s in systems)):
+        raise ChatbotError(
+            "retrieval answers messages with the book's lines; it cannot continue text"
+        )
     if n < 1:
         raise ChatbotError("--n must be at least 1")
     bots = {s.model: Chatbot.load(s.model) for s in systems if s.model}
@@ -220,6 +230,7 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
     the book names (the speaker one of ``main``'s cast, if it has one), shown with the
     turns said before the message (each model reads as many of them as it was trained
     to)."""
+    from chatbot.bot import Grounding
     from chatbot.data import conversation_of, dialogue
     from chatbot.ingest.dialogue import read_pairs
     from chatbot.retrieve import OverlapIndex
@@ -249,6 +260,11 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
                 hits = index.search(p.query_tokens)
                 best = train[hits[0][0]].pair if hits else train[0].pair
                 candidates[s.name] = _book_line(best.reply, best.reply_tokens)
+            elif s.quote:
+                bot = bots[s.model]
+                lines = bot.quote(p.query, 1, conversation_of(ex, bot.cast), corpus.root)
+                line = lines[0] if lines else Grounding(train[0].pair.reply, [], 0, 0.0)
+                candidates[s.name] = _book_line(line.text, line.tokens)
             else:
                 bot = bots[s.model]
                 r = bot.reply(

@@ -20,6 +20,7 @@ from chatbot.judge import (
     write_set,
 )
 from chatbot.metrics import bootstrap
+from tests.conftest import LINES
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +136,10 @@ def test_unreadable_verdicts_and_bad_systems_are_one_line_errors(judge_set):
     ]:
         with pytest.raises(ChatbotError, match=message):
             parse_system(spec)
+    q = parse_system("ranked=retrieval@some/dir")
+    assert (q.name, q.model, q.quote, q.options) == ("ranked", "some/dir", True, None)
+    with pytest.raises(ChatbotError, match="retrieval@MODEL_DIR"):
+        parse_system("ranked=retrieval@")
     s = parse_system("cool=some/dir:--temperature 0.5 --top-k 5")
     assert (s.name, s.model, s.options.temperature, s.options.top_k) == ("cool", "some/dir", 0.5, 5)
 
@@ -177,3 +182,17 @@ def test_persona_set_names_speakers_shows_earlier_turns_and_asks_for_character(
     text = (shown / "items.md").read_text(encoding="utf-8")
     assert text.index("**Said before:**") < text.index("> 一") < text.index("> 二")
     assert text.index("> 二") < text.index("**Message:** 去不去？")
+
+
+def test_a_quoting_system_answers_with_the_books_lines(echo_model, echo_corpus, tmp_path):
+    ranked = parse_system(f"ranked=retrieval@{echo_model}")
+    out = make_set(
+        echo_model, tmp_path / "q", n=4, seed=2, systems=[ranked], corpus_dir=echo_corpus
+    )
+    items = (out / "items.md").read_text(encoding="utf-8").split("## Item ")[1:]
+    for item, k in zip(items, key_of(out)["items"]):
+        letter = next(x for x, n in k["letters"].items() if n == "ranked")
+        line = item.split(f"- **{letter}:** ")[1].split("\n")[0]
+        assert line in LINES
+    with pytest.raises(ChatbotError, match="cannot continue"):
+        make_set(echo_model, tmp_path / "c", n=2, systems=[ranked], mode="continue")

@@ -21,6 +21,7 @@ ROWS = [
     ("mean length", "mean_length", "{:.1f}"),
     ("gold mean length", "gold_mean_length", "{:.1f}"),
     ("Hits@1 of 10 (retrieval: word overlap)", "hits_at_1", "{:.1%}"),
+    ("Hits@1 of 10, PMI + word overlap", "hits_at_1_combined", "{:.1%}"),
     ("median latency ms", "median_latency_ms", "{:.1f}"),
 ]
 

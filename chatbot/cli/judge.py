@@ -43,7 +43,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME=MODEL_DIR[:FLAGS]",
         help="one more system: a model decoded with FLAGS (e.g. "
-        "'beam=corpus/x/model:--strategy beam --beam 4'); repeatable",
+        "'beam=corpus/x/model:--strategy beam --beam 4'), or NAME=retrieval@MODEL_DIR: "
+        "the book's line that model ranks best among retrieval's shortlist; repeatable",
     )
     make.add_argument("--corpus", help="corpus directory (default: the model's)")
     make.add_argument(
