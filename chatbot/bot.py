@@ -256,10 +256,12 @@ class Chatbot:
             for k in range(options.rank if options.strategy == "sample" else 1):
                 seed = None if options.seed is None else options.seed + k
                 o = replace(options, seed=seed)
-                drawn.append(
-                    finish(self.model, list(run(self.model, memory, state, o.max_length, o)))
-                )
-            d = max(drawn, key=lambda c: c.log_prob / (len(c.ids) + 1))
+                steps = run(self.model, memory, state, o.max_length, o)
+                drawn.append(finish(self.model, list(steps)))
+            if options.mmi:
+                d = self._mmi(drawn, options.mmi)
+            else:
+                d = max(drawn, key=lambda c: c.log_prob / (len(c.ids) + 1))
         words = [self.table.words[i] for i in d.ids]
         r = Reply(words, d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
         r.grounding = grounding

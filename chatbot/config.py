@@ -268,13 +268,14 @@ class DecodeOptions:
     seed: int | None = setting(None, "same seed + same message = same reply (default random)")
     rank: int = setting(
         1,
-        "sample: draw this many replies and keep the one the model finds likeliest per word "
-        "(sample-and-rank; 1 = off)",
+        "sample: draw this many replies and keep the one the model finds likeliest per word, "
+        "or by --mmi (sample-and-rank; 1 = off)",
     )
     mmi: float = setting(
         0.0,
-        "beam: rank the finished replies by log p(reply | message) - MMI x log p(reply) "
-        "under the model's own language model, so stock replies that fit anything lose "
+        "beam, or sample with --rank: keep the reply with the most log p(reply | message) "
+        "- MMI x log p(reply) under the model's own language model, so stock replies that "
+        "fit anything lose "
         "(Li et al. 2016; 0 = off)",
     )
 

@@ -203,3 +203,10 @@ def test_sample_and_rank_keeps_the_likeliest_of_its_draws(bot):
     best = max(draws, key=lambda r: r.log_prob / (len(r.words) + 1))
     assert ranked.words == best.words
     assert list(bot.stream(LINES[2], rank=4, **opts)) == list(zip(ranked.words, ranked.scores))
+
+
+def test_sample_and_rank_by_mutual_information_picks_among_its_draws(bot):
+    opts = dict(strategy="sample", temperature=2.0, top_k=20, seed=3, **PLAIN)
+    draws = {tuple(bot.reply(LINES[2], **{**opts, "seed": 3 + k}).words) for k in range(4)}
+    for weight in (0.5, 1.0, 3.0):
+        assert tuple(bot.reply(LINES[2], rank=4, mmi=weight, **opts).words) in draws
