@@ -131,8 +131,9 @@ class TrainConfig:
     text_target: int = setting(30, "tokens each window predicts", group="running text")
     negatives: int = setting(
         2048,
-        "on running text, estimate the word loss over the targets and this many sampled "
-        "rows instead of every row (0 = exact; sampled is twice as fast)",
+        "on running text (and dialogue without unlikelihood, rollout and contrast), "
+        "estimate the word loss over the targets and this many sampled rows instead of "
+        "every row (0 = exact; sampled is twice as fast)",
         group="running text",
     )
     ground: int = setting(

@@ -108,8 +108,9 @@ def train_step(
     """One optimisation step on one global batch (this rank's rows of it; bfloat16
     autocast on CUDA); the loss. A ``text`` batch (running text only) trains next-word
     prediction alone, with ``config.negatives`` sampled rows; a dialogue batch adds the
-    objective's terms. Across ranks the loss is weighted by each rank's share of the
-    batch's words, so the averaged gradient is the whole batch's."""
+    objective's terms (without any, it samples rows too). Across ranks the loss is
+    weighted by each rank's share of the batch's words, so the averaged gradient is the
+    whole batch's."""
     device = next(step.parameters()).device
     mine = shard(batch, ranks)
     scale = 1.0
@@ -119,12 +120,10 @@ def train_step(
         words = _words(mine.tgt_out, step, weight) if scale else 0.0
         scale = ranks.world * words / max(total(words, ranks, device), 1e-9)
     mine = mine.to(device)
-    terms = (
-        {"negatives": config.negatives}
-        if text
-        else {"contrast": config.contrast, "unlikelihood": config.unlikelihood}
-        | {"rollout": config.rollout}
-    )
+    terms = {"negatives": config.negatives}
+    if not text:  # with any of these terms the word loss is exact (they need every row)
+        terms |= {"contrast": config.contrast, "unlikelihood": config.unlikelihood}
+        terms |= {"rollout": config.rollout}
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
         loss = step(mine, weight, terms)
     optimizer.zero_grad(set_to_none=True)
@@ -389,7 +388,7 @@ def fit(
 # Settings that may change on --resume; every other one must match the first run.
 _MAY_CHANGE_ON_RESUME = frozenset(
     {"dropout", "lr", "clip", "max_epochs", "patience", "lr_patience", "max_minutes"}
-    | {"sample", "device", "text_epochs"}
+    | {"sample", "device", "text_epochs", "unlikelihood", "rollout", "contrast", "negatives"}
 )
 
 

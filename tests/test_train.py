@@ -109,3 +109,21 @@ def test_running_text_only_keeps_the_last_text_epoch(story_corpus, tmp_path):
     assert result.epochs == 0 and "text_ppl" in result.test
     with pytest.raises(ChatbotError, match="max epochs"):
         tiny(max_epochs=0)
+
+
+def test_dialogue_samples_rows_only_without_the_terms_that_need_every_row():
+    from chatbot.train import Step, train_step
+    from tests.conftest import model_and_batch
+
+    def loss(**settings):
+        m, b = model_and_batch()
+        m.eval()  # no dropout: the same model gives the same loss
+        optimizer = torch.optim.SGD(m.parameters(), lr=0.0)
+        torch.manual_seed(0)
+        cfg = tiny(contrast=0, rollout=0, **settings)
+        return train_step(Step(m), b, optimizer, cfg, None)
+
+    exact = loss(unlikelihood=0, negatives=0)
+    assert loss(unlikelihood=0, negatives=1) < exact  # the target and one other row
+    assert loss(unlikelihood=0, negatives=2000) == pytest.approx(exact, rel=1e-5)  # all rows
+    assert loss(unlikelihood=1, negatives=1) >= exact  # exact word loss plus the penalty
