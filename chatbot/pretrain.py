@@ -67,7 +67,9 @@ def prepare_library(
     vectors = out.root / "vectors.bin"
     fingerprint = {"books": [sha256_file(b) for b in books], "word2vec": w2v.to_dict()}
     stamp = out.root / "vectors.json"
-    if not (vectors.is_file() and stamp.is_file() and read_json(stamp, "stamp") == fingerprint):
+    if not (
+        vectors.is_file() and stamp.is_file() and _same(read_json(stamp, "stamp"), fingerprint)
+    ):
         joined = out.root / "segmented.txt"
         with atomic_path(joined) as tmp, open(tmp, "w", encoding="utf-8") as f:
             for corpus in corpora:
@@ -76,6 +78,22 @@ def prepare_library(
         joined.unlink()
         write_json(stamp, fingerprint)
     return vectors
+
+
+def _same(stamp: dict[str, Any], fingerprint: dict[str, Any]) -> bool:
+    """Whether vectors stamped ``stamp`` are what ``fingerprint`` asks for. The thread
+    count is left out: it changes nothing they are made of, and retraining them for it
+    would make a resumed run (say, on another machine) refuse its own checkpoint."""
+
+    def settings(d: dict[str, Any]) -> dict[str, Any]:
+        w2v = d.get("word2vec")
+        return (
+            {**d, "word2vec": {k: v for k, v in w2v.items() if k != "workers"}}
+            if isinstance(w2v, dict)
+            else d
+        )
+
+    return settings(stamp) == settings(fingerprint)
 
 
 def pretrain(
