@@ -60,4 +60,4 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    return report(start, config.text_epochs)
+    return report(start, config.text_epochs, resumed=args.resume)

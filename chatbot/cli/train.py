@@ -85,11 +85,13 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    return report(start, config.text_epochs)
+    return report(start, config.text_epochs, resumed=args.resume)
 
 
 def report(
-    start: Callable[[Callable, Callable, Callable], TrainResult], text_epochs: int = 0
+    start: Callable[[Callable, Callable, Callable], TrainResult],
+    text_epochs: int = 0,
+    resumed: bool = False,
 ) -> int:
     """Run ``start(on_batch, on_epoch, progress)`` with a progress bar (ETA within each
     epoch; ``progress(name, total)`` adds a bar for other steps) and a line per epoch,
@@ -104,7 +106,10 @@ def report(
     for name, _, _ in EPOCH_COLUMNS:
         epochs.add_column(name, justify="right")
     with progress(disable=quiet) as bar:
-        first = "text epoch 1" if text_epochs else "dialogue epoch 1"
+        # a resumed run's phase and epoch are in its checkpoint; its first epoch names them
+        first = (
+            "resumed epoch" if resumed else "text epoch 1" if text_epochs else "dialogue epoch 1"
+        )
         task = bar.add_task(first, total=None)
         epoch = [first]
 
