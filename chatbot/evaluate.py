@@ -194,7 +194,7 @@ def ranking_hits(
         batch_size,
     ).view(n, k + 1)
     pmi = given - marginals(model, examples, queries, table.dim, device)[groups]
-    shared = shared_words(background)
+    shared = SharedWords.of(background)
     overlap = torch.tensor(
         [
             [shared(examples[i].pair.query_tokens, examples[j].pair.reply_tokens) for j in row]  # type: ignore[union-attr]
@@ -394,15 +394,10 @@ def retrieval_report(train: list[Example], test: list[Example], max_reply: int) 
     return {**reply_metrics(replies, gold), "hits_at_1": overlap_hits(train, test)}
 
 
-def shared_words(train: Sequence[Example]) -> SharedWords:
-    """Shared-word scores with frequencies over the training pairs' queries and replies."""
-    return SharedWords([*e.pair.query_tokens, *e.pair.reply_tokens] for e in train)  # type: ignore[union-attr]
-
-
 def overlap_hits(train: list[Example], test: list[Example], candidates: int = 10) -> float:
     """The ranking score of a model-free reference, on the same groups as the models':
     rank replies by the IDF-weighted words they share with the query."""
-    shared = shared_words(train)
+    shared = SharedWords.of(train)
     hits = 0.0
     for i, group in enumerate(ranking_groups(len(test), candidates, random.Random(0))):
         scores = [shared(test[i].pair.query_tokens, test[j].pair.reply_tokens) for j in group]  # type: ignore[union-attr]

@@ -82,6 +82,11 @@ class SharedWords:
         self.idf = {w: math.log((n + 1) / (c + 1)) for w, c in df.items()}
         self.unseen = math.log(n + 1)
 
+    @classmethod
+    def of(cls, train: Sequence[Example]) -> SharedWords:
+        """Frequencies over the training pairs' queries and replies."""
+        return cls([*e.pair.query_tokens, *e.pair.reply_tokens] for e in train)  # type: ignore[union-attr]
+
     def __call__(self, message: Sequence[str], reply: Sequence[str]) -> float:
         # fsum: exact, so the score does not depend on the set's (hash-seeded) order
         words = set(message)
@@ -116,10 +121,7 @@ class Reranker:
         self.train = list(train)
         self.shortlist = shortlist
         self.retriever = Retriever([e.pair for e in self.train])  # type: ignore[misc]
-        self.shared = SharedWords(
-            [*e.pair.query_tokens, *e.pair.reply_tokens]  # type: ignore[union-attr]
-            for e in self.train
-        )
+        self.shared = SharedWords.of(self.train)
         self.background = background_queries(self.train, random.Random(seed))
         self._marginal: dict[int, float] = {}  # a training reply's log p(r), once computed
         self.device = next(model.parameters()).device
