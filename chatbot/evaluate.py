@@ -310,7 +310,8 @@ def context_effect(
     max_query: int,
     device: torch.device,
 ) -> dict[str, float]:
-    """Top-5 and Hits@1 on the test pairs with and without the turns before the query."""
+    """Top-5 and Hits@1 (PMI, and PMI + shared words) on the test pairs with and without
+    the turns before the query."""
     alone = [replace(e, context=[]) for e in test]
     alone = [with_grounding(e, table, e.grounding, max_query) for e in alone]
     out: dict[str, float] = {}
@@ -318,6 +319,7 @@ def context_effect(
         tf = teacher_forced(model, part, table.dim, batch_size=64, device=device)
         hits = ranking_hits(model, part, train, table, device=device)
         out |= {f"top5_{name}_context": tf["top5"], f"hits1_{name}_context": hits["hits1"]}
+        out[f"hits1_combined_{name}_context"] = hits["hits1_combined"]
     out["with_context"] = sum(bool(e.context) for e in test) / max(len(test), 1)
     return out
 

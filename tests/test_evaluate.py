@@ -1,5 +1,10 @@
 """Evaluation: ranking references, metrics and the eval command."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from chatbot.data import Encoded, Example
@@ -31,3 +36,27 @@ def test_reply_metrics_on_hand_made_examples():
     assert degenerate_rate([["a"], [], ["b", "b", "b"], ["c", "d"]]) == 0.5
     assert distinct_n([["a", "b", "c"], ["a", "b", "d"]], 2) == pytest.approx(3 / 4)
     assert distinct_n([["a", "b"]], 1) == 1.0
+
+
+def test_a_model_with_characters_and_context_gets_their_measures(
+    persona_model, story_corpus, tmp_path
+):
+    out = tmp_path / "eval.json"
+    cmd = [sys.executable, "-m", "chatbot", "eval", str(persona_model), "--limit", "40"]
+    r = subprocess.run(
+        [*cmd, "--corpus", str(story_corpus), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert r.returncode == 0, r.stderr
+    for words in ("speaker sensitivity", "speaker identification among", "context: top-5"):
+        assert words in r.stdout, words
+    report = json.loads(out.read_text(encoding="utf-8"))
+    ident = report["characters"]["identification"]
+    assert 0 <= ident["model"] <= 1 and 0 <= ident["word_frequency"] <= 1
+    assert ident["replies"] > 0 and ident["speakers"] >= 2
+    ctx = report["context"]
+    assert 0 < ctx["with_context"] <= 1
+    assert 0 <= ctx["hits1_combined_with_context"] <= 1

@@ -80,8 +80,40 @@ def run(args: argparse.Namespace) -> int:
             f"held-out running text: perplexity {t['ppl']:.0f}, next-word top-1 "
             f"{t['top1']:.1%}, top-5 {t['top5']:.1%}"
         )
+    for line in character_lines(report):
+        Console().print(line)
     shipped = model.resolve() == SHIPPED_MODEL.resolve()
     out = args.out or (None if shipped else ModelLayout.at(model).eval_report)
     if out is not None:
         write_json(out, report)
     return 0
+
+
+def character_lines(report: dict) -> list[str]:
+    """The characters and context measures of a model trained with them, as sentences."""
+    lines = []
+    sens = report.get("characters", {}).get("sensitivity")
+    if sens:
+        lines.append(
+            f"speaker sensitivity: top-5 {sens['top5_true_speaker']:.1%} with the true speaker, "
+            f"{sens['top5_other_speaker']:.1%} with another (gain {100 * sens['gain']:+.2f} "
+            f"points [{100 * sens['gain_low']:+.2f}, {100 * sens['gain_high']:+.2f}])"
+        )
+    ident = report.get("characters", {}).get("identification")
+    if ident:
+        lines.append(
+            f"speaker identification among {ident['speakers']}: model {ident['model']:.1%}, "
+            f"word frequency {ident['word_frequency']:.1%}, chance {1 / ident['speakers']:.1%}"
+        )
+    ctx = report.get("context")
+    if ctx:
+        with_, without = (
+            f"{ctx[f'hits1_{name}_context']:.1%} ({ctx[f'hits1_combined_{name}_context']:.1%})"
+            for name in ("with", "without")
+        )
+        lines.append(
+            f"context: top-5 {ctx['top5_with_context']:.1%} with, "
+            f"{ctx['top5_without_context']:.1%} without; Hits@1 {with_} with, {without} "
+            "without (in brackets: PMI + word overlap)"
+        )
+    return lines
