@@ -20,14 +20,17 @@ def test_a_novels_other_words_are_mapped_into_the_bases_space():
     novel = np.vstack([base_rows, new_rows]) @ rotation.T + 0.01 * rng.normal(size=(250, 12))
     table, quality = extend_table(base, novel_words, novel)
     assert quality["held_out_precision_at_1"] == 1.0 and quality["held_out_cosine"] > 0.99
-    assert quality["added_words"] == 50
-    assert table.words[: len(base.words) - len(MARKERS)] == base.words[: -len(MARKERS)]
+    assert quality["added_words"] == 50 and quality["base_words_kept"] == 200
+    # the base's rows of the novel's words, in the base's order; w0..w49 never occur in it
+    kept = list(SPECIALS) + words[50:250]
+    assert table.words[: len(kept)] == kept and "w0" not in table.index
+    assert np.array_equal(table.vectors[table.index["w60"]], base.vectors[base.index["w60"]])
     assert table.words[-len(MARKERS) :] == list(MARKERS)  # markers stay last
     # A new word lands where the rotation says it belongs (direction; norms differ).
     got = table.vectors[table.index["w260"]]
     want = new_rows[10]
     assert got @ want / np.linalg.norm(got) / np.linalg.norm(want) > 0.99
-    assert len(table) == len(base) + 50 and len(SPECIALS) == 4
+    assert len(table) == len(base) - 50 + 50 and len(SPECIALS) == 4
 
 
 def test_too_few_shared_words_or_other_dimensions_are_clear_errors():

@@ -79,6 +79,7 @@ def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
 
 def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     from chatbot.bot import Chatbot
+    from chatbot.data import MARKERS, SPECIALS
     from chatbot.errors import ChatbotError
     from chatbot.ingest.prepare import PrepareConfig, prepare
     from chatbot.ingest.vectors import Word2VecConfig
@@ -91,7 +92,13 @@ def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     train(novel, config, model_dir=tmp_path / "m", base=base)
     card = ModelCard.read(tmp_path / "m")
     assert card.model.hidden == 16 and card.base == str(base)
-    assert card.mapping["shared_words"] >= 50 and 0 < card.mapping["held_out_cosine"] <= 1
+    m = card.mapping
+    assert m["shared_words"] >= 50 and 0 < m["held_out_cosine"] <= 1
+    # the table holds the novel's words only: the base's rows of them and the mapped rest
+    assert m["base_words_kept"] == m["shared_words"]
+    assert card.model.vocab_size == len(SPECIALS) + m["shared_words"] + m["added_words"] + len(
+        MARKERS
+    )
     assert Chatbot.load(tmp_path / "m").reply(LINES[0], seed=1).words
     with pytest.raises(ChatbotError, match="no persona layers"):
         train(novel, tiny(characters=3), model_dir=tmp_path / "c", base=base)
