@@ -57,6 +57,17 @@ def chapter_ends(words: list[str]) -> bool:
     return bool(last) and is_heading(last)
 
 
+def training_examples(
+    card: ModelCard, table: WordTable, corpus: str | Path | None = None
+) -> list[Example] | None:
+    """The training pairs of the corpus a model was trained on (or ``corpus``), as it
+    read them; None where the corpus is not there (the package ships no novel text)."""
+    pairs_file = CorpusLayout.at(corpus or card.corpus).pairs
+    if not pairs_file.is_file():
+        return None
+    return split_examples(read_pairs(pairs_file), table, card.train)[0]
+
+
 @dataclass
 class Grounding:
     """A line of the book a grounded reply leaned on: a training pair's reply."""
@@ -121,11 +132,9 @@ class Chatbot:
         lay = ModelLayout.at(model_dir)
         userdict = lay.userdict if lay.userdict.is_file() else None
         retriever = None
-        train = loaded.card.train
-        if train.ground:
-            pairs_file = CorpusLayout.at(corpus or loaded.card.corpus).pairs
-            if pairs_file.is_file():
-                examples = split_examples(read_pairs(pairs_file), loaded.table, train)[0]
+        if loaded.card.train.ground:
+            examples = training_examples(loaded.card, loaded.table, corpus)
+            if examples is not None:
                 retriever = Retriever([e.pair for e in examples])  # type: ignore[misc]
         bot = cls(loaded.model, loaded.table, loaded.card, lay.root, userdict, retriever)
         if warm:
@@ -153,16 +162,17 @@ class Chatbot:
     ) -> list[Grounding]:
         """The ``k`` training replies of the book that best answer the message: a BM25
         shortlist of pairs whose queries match it, ordered by this model's ranking score
-        (``chatbot.rerank``). Needs the corpus the model was trained on (or ``corpus``)."""
+        (``chatbot.rerank``). Needs the corpus the model was trained on (or ``corpus``,
+        read on the first call)."""
         tokens = self.tokenize(text)
-        if self._reranker is None:
-            pairs_file = CorpusLayout.at(corpus or self.card.corpus).pairs
-            if not pairs_file.is_file():
+        if self._reranker is None:  # built once: its marginals are cached across messages
+            train = training_examples(self.card, self.table, corpus)
+            if train is None:
+                where = CorpusLayout.at(corpus or self.card.corpus).root
                 raise ChatbotError(
-                    f"no pairs.tsv at {pairs_file.parent}: quoting the book needs the corpus "
-                    "the model was trained on"
+                    f"no pairs.tsv at {where}: quoting the book needs the corpus the model "
+                    "was trained on"
                 )
-            train = split_examples(read_pairs(pairs_file), self.table, self.card.train)[0]
             self._reranker = Reranker(self.model, self.table.dim, train)
         hits = self._reranker.search(self._example(tokens, (), conversation), tokens, k)
         pairs = [self._reranker.train[i].pair for i, _ in hits]

@@ -230,7 +230,6 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
     the book names (the speaker one of ``main``'s cast, if it has one), shown with the
     turns said before the message (each model reads as many of them as it was trained
     to)."""
-    from chatbot.bot import Grounding
     from chatbot.data import conversation_of, dialogue
     from chatbot.ingest.dialogue import read_pairs
     from chatbot.retrieve import OverlapIndex
@@ -263,8 +262,12 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
             elif s.quote:
                 bot = bots[s.model]
                 lines = bot.quote(p.query, 1, conversation_of(ex, bot.cast), corpus.root)
-                line = lines[0] if lines else Grounding(train[0].pair.reply, [], 0, 0.0)
-                candidates[s.name] = _book_line(line.text, line.tokens)
+                text, tokens = (
+                    (lines[0].text, lines[0].tokens)
+                    if lines
+                    else (train[0].pair.reply, train[0].pair.reply_tokens)
+                )
+                candidates[s.name] = _book_line(text, tokens)
             else:
                 bot = bots[s.model]
                 r = bot.reply(
