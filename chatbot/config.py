@@ -170,6 +170,12 @@ class TrainConfig:
         "earlier turns of the conversation read before the message (0 = none)",
         group="characters and context",
     )
+    speaker_contrast: float = setting(
+        1.0,
+        "with characters: weight of the loss that makes a reply likelier said by its own "
+        "speaker than by another",
+        group="characters and context",
+    )
     batch_size: int = setting(64, "pairs per batch", group="optimisation")
     lr: float = setting(
         2e-3, "Adam learning rate (halved when validation stalls)", group="optimisation"

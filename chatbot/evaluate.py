@@ -54,6 +54,7 @@ from chatbot.rerank import (
     SharedWords,
     background_queries,
     combined,
+    heard,
     likelihoods,
     marginals,
 )
@@ -179,7 +180,8 @@ def ranking_hits(
     averaged over ten ``background`` queries (training queries, never the ranked ones).
     ``hits1_raw`` ranks by log p(r|q) alone, which puts short, common replies first
     whatever was asked (about chance on novel dialogue). ``hits1_combined`` ranks by
-    PMI and the rare words shared with the query together (``chatbot.rerank``)."""
+    PMI and the rare words shared with the query and its context together
+    (``chatbot.rerank``)."""
     n = len(examples)
     rng = random.Random(seed)
     groups = torch.tensor(ranking_groups(n, candidates, rng))
@@ -195,9 +197,10 @@ def ranking_hits(
     ).view(n, k + 1)
     pmi = given - marginals(model, examples, queries, table.dim, device)[groups]
     shared = SharedWords.of(background)
+    heard_by = [heard(e.pair.query_tokens, e) for e in examples]  # type: ignore[union-attr]
     overlap = torch.tensor(
         [
-            [shared(examples[i].pair.query_tokens, examples[j].pair.reply_tokens) for j in row]  # type: ignore[union-attr]
+            [shared(heard_by[i], examples[j].pair.reply_tokens) for j in row]  # type: ignore[union-attr]
             for i, row in enumerate(groups.tolist())
         ]
     )

@@ -37,14 +37,17 @@ def sayable(target: torch.Tensor, outputs: int) -> torch.Tensor:
 
 
 class Head(nn.Module):
-    """What both heads share: the rows a reply may never contain, and ranking by
-    log-probability + bias over ``scores``."""
+    """What both heads share: the rows a reply may never contain, ranking by
+    log-probability + bias over ``scores``, and with characters a voice: the persona
+    (who speaks to whom) moved straight into the output, so the speaker's words do not
+    have to survive the decoder LSTM to change the reply."""
 
     distribution = True  # trained as a distribution over the words
 
-    def __init__(self, config: ModelConfig):
+    def __init__(self, config: ModelConfig, width: int):
         super().__init__()
         self.outputs = config.outputs
+        self.voice = nn.Linear(config.persona, width) if config.characters else None
         mask = torch.zeros(config.outputs, dtype=torch.bool)
         mask[list(NEVER_EMITTED)] = True
         self.register_buffer("never", mask, persistent=False)
@@ -52,6 +55,12 @@ class Head(nn.Module):
 
     def forward(self, feats: torch.Tensor, attn: torch.Tensor, memory: Memory) -> torch.Tensor:
         raise NotImplementedError
+
+    def voiced(self, out: torch.Tensor, memory: Memory) -> torch.Tensor:
+        """``out`` (B, T, width) moved by the speaker's voice, if the model has one."""
+        if self.voice is None or memory.persona is None:
+            return out
+        return out + self.voice(memory.persona).unsqueeze(1)
 
     def raw_scores(self, out: torch.Tensor, scaled: bool) -> torch.Tensor:
         raise NotImplementedError
@@ -112,11 +121,11 @@ class SoftmaxHead(Head):
     """An ordinary softmax layer over the output rows."""
 
     def __init__(self, config: ModelConfig):
-        super().__init__(config)
+        super().__init__(config, config.outputs)
         self.out = nn.Linear(config.hidden, config.outputs)
 
     def forward(self, feats: torch.Tensor, attn: torch.Tensor, memory: Memory) -> torch.Tensor:
-        return self.out(feats)
+        return self.voiced(self.out(feats), memory)
 
     def raw_scores(self, out: torch.Tensor, scaled: bool) -> torch.Tensor:
         return out if out.requires_grad else out.clone()  # ``scores`` fills in place
@@ -132,7 +141,7 @@ class VectorHead(Head):
     """
 
     def __init__(self, config: ModelConfig, table: Callable[[], torch.Tensor]):
-        super().__init__(config)
+        super().__init__(config, config.dim)
         self._table = table
         self.loss_name = config.loss
         self.distribution = config.loss == "cosine-softmax"
@@ -148,8 +157,9 @@ class VectorHead(Head):
     def forward(self, feats: torch.Tensor, attn: torch.Tensor, memory: Memory) -> torch.Tensor:
         """With ``copy``, the output mixes in the attention-weighted query word vectors
         through a learned gate: a reply can echo a query word (a name, a thing) by
-        pointing at it, which a vector output does naturally."""
-        out = self.out(feats)
+        pointing at it, which a vector output does naturally. The voice moves the
+        generated vector, not the pointed one: a copied name stays the name."""
+        out = self.voiced(self.out(feats), memory)
         if self.copy_gate is not None:
             gate = torch.sigmoid(self.copy_gate(feats))
             pointed = torch.bmm(attn, memory.src_emb)  # (B, T, D)

@@ -106,12 +106,14 @@ class Seq2Seq(nn.Module):
         mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
         L, H = self.config.decoder_layers, self.config.hidden
         h0, c0 = torch.tanh(self.bridge(mean)).view(-1, L, 2, H).permute(2, 1, 0, 3)
-        persona = None
-        if self.config.characters:
-            who = torch.cat([self.speaker(batch.speaker), self.addressee(batch.addressee)], -1)
-            persona = torch.tanh(self.persona_mix(who))
+        persona = self.persona(batch.speaker, batch.addressee) if self.config.characters else None
         memory = Memory(states, self.attn_key(states), emb, batch.src_mask, persona)
         return memory, (h0.contiguous(), c0.contiguous())
+
+    def persona(self, speaker: torch.Tensor, addressee: torch.Tensor) -> torch.Tensor:
+        """(B, P): who speaks (B,) to whom (B,), as the decoder and the voice read it."""
+        who = torch.cat([self.speaker(speaker), self.addressee(addressee)], -1)
+        return torch.tanh(self.persona_mix(who))
 
     # ------------------------------------------------------------------ decoder
     def decode_steps(

@@ -11,7 +11,10 @@
 - ``contrast`` x a logistic loss asking each reply to be likelier after its own query
   than after another query of the batch (maximum likelihood alone lets the decoder
   ignore the query). Measured: it cost top-5 and did not raise the ranking score, so
-  it is off by default.
+  it is off by default;
+- ``speaker_contrast`` x the same loss for who speaks: each reply with a character
+  should be likelier said by that character than by another character of the batch
+  (same message, same addressee). Likelihood alone lets the decoder ignore the persona.
 
 Word weights (``frequency_weights``) scale each target word by count**-x, so frequent
 function words stop dominating the gradient (Jiang et al. 2019).
@@ -20,6 +23,7 @@ function words stop dominating the gradient (Jiang et al. 2019).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +43,7 @@ def objective(
     contrast: float = 0.0,
     unlikelihood: float = 0.0,
     rollout: float = 0.0,
+    speaker_contrast: float = 0.0,
     negatives: int = 0,
 ) -> torch.Tensor:
     """The training loss of one batch; see the module docstring. ``negatives`` > 0
@@ -48,7 +53,9 @@ def objective(
     memory, state = model.encode(batch)
     out, _ = model.decode_steps(batch.tgt_in, state, memory)
     tgt = batch.tgt_out
-    if not (contrast or unlikelihood or rollout):
+    if memory.persona is None:
+        speaker_contrast = 0.0
+    if not (contrast or unlikelihood or rollout or speaker_contrast):
         return head.loss(out, tgt, weight, negatives=negatives)
     logits = head.scores(out, scaled=True)  # computed once for all the terms
     loss = head.loss(out, tgt, weight, logits if head.distribution else None)
@@ -64,10 +71,34 @@ def objective(
             head.log_probs(neg), tgt, mean=False
         )
         loss = loss + contrast * F.softplus(-gain).mean()
+    if speaker_contrast:
+        loss = loss + speaker_contrast * _speaker_contrast(model, batch, memory, state, logp)
     if rollout:
         start = batch.tgt_in[:, 0]
         loss = loss + rollout * rollout_unlikelihood(model, memory, state, tgt.size(1) + 4, start)
     return loss
+
+
+def _speaker_contrast(
+    model: Seq2Seq, batch: Batch, memory: Memory, state: State, logp: torch.Tensor
+) -> torch.Tensor:
+    """Logistic loss on log p(reply | its speaker) - log p(reply | another character),
+    over the rows whose speaker is a character: the other is the next such row's speaker
+    (rows where it is the same one are skipped). Characters, not "anyone": the model
+    should tell them apart, not only from everyone else."""
+    known = batch.speaker > 0
+    other = batch.speaker.clone()
+    other[known] = torch.roll(batch.speaker[known], 1)
+    rows = known & (other != batch.speaker)
+    if not rows.any():
+        return logp.new_zeros(())
+    swapped = replace(memory, persona=model.persona(other, batch.addressee))
+    neg, _ = model.decode_steps(batch.tgt_in, state, swapped)
+    tgt = batch.tgt_out
+    gain = reply_log_likelihood(logp, tgt, mean=False) - reply_log_likelihood(
+        model.log_probs(neg), tgt, mean=False
+    )
+    return F.softplus(-gain[rows]).mean()
 
 
 def rollout_unlikelihood(

@@ -1,5 +1,6 @@
 """Which reply fits a message: the model's pointwise mutual information plus the rare
-words the reply shares with the message, each standardised over the candidates.
+words the reply shares with the message (and the turns before it), each standardised
+over the candidates.
 
 PMI, log p(r|q) - log p(r), is how much likelier the message makes the reply than
 typical messages do; raw log p(r|q) would put short stock replies first whatever was
@@ -22,7 +23,7 @@ from dataclasses import replace
 
 import torch
 
-from chatbot.data import Encoded, Example, collate
+from chatbot.data import MARKERS, Encoded, Example, collate
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
 from chatbot.retrieve import Retriever
@@ -93,6 +94,13 @@ class SharedWords:
         return math.fsum(self.idf.get(w, self.unseen) for w in set(reply) if w in words)
 
 
+def heard(tokens: Sequence[str], example: Example) -> list[str]:
+    """The words of the message ``tokens`` and of the turns the model read before it
+    (``example.context``): a reply that picks up a word said just before is as much on
+    topic as one that picks up the message's."""
+    return [*tokens, *(w for w in example.context if w not in MARKERS)]
+
+
 def standardise(scores: torch.Tensor) -> torch.Tensor:
     """z-scores along the last dimension (all equal: all zero)."""
     centred = scores - scores.mean(-1, keepdim=True)
@@ -145,8 +153,9 @@ class Reranker:
         candidates = [replace(message, reply=self.train[i].reply) for i in ids]
         given = likelihoods(self.model, candidates, self.dim, self.device)
         pmi = given - torch.tensor([self._marginal[i] for i in ids])
+        words = heard(tokens, message)
         shared = torch.tensor(
-            [self.shared(tokens, self.train[i].pair.reply_tokens) for i in ids]  # type: ignore[union-attr]
+            [self.shared(words, self.train[i].pair.reply_tokens) for i in ids]  # type: ignore[union-attr]
         )
         scores = combined(pmi, shared).tolist()
         return sorted(zip(ids, scores), key=lambda x: (-x[1], x[0]))[:k]

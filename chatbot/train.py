@@ -123,7 +123,7 @@ def train_step(
     terms = {"negatives": config.negatives}
     if not text:  # with any of these terms the word loss is exact (they need every row)
         terms |= {"contrast": config.contrast, "unlikelihood": config.unlikelihood}
-        terms |= {"rollout": config.rollout}
+        terms |= {"rollout": config.rollout, "speaker_contrast": config.speaker_contrast}
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
         loss = step(mine, weight, terms)
     optimizer.zero_grad(set_to_none=True)
@@ -389,6 +389,7 @@ def fit(
 _MAY_CHANGE_ON_RESUME = frozenset(
     {"dropout", "lr", "clip", "max_epochs", "patience", "lr_patience", "max_minutes"}
     | {"sample", "device", "text_epochs", "unlikelihood", "rollout", "contrast", "negatives"}
+    | {"speaker_contrast"}
 )
 
 

@@ -1,6 +1,7 @@
 """What training minimises: the word loss and the unlikelihood / contrast terms."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -60,6 +61,45 @@ def test_objective_adds_contrast_and_unlikelihood_terms():
     assert got.item() == pytest.approx(want.item(), rel=1e-5)
     got.backward()
     assert m.encoder.weight_ih_l0.grad.abs().sum() > 0
+
+
+def test_speaker_contrast_compares_each_reply_under_its_speaker_and_another_character():
+    t = small_table()
+    torch.manual_seed(0)
+    mc = ModelConfig(len(t), t.dim, hidden=8, encoder_layers=1, dropout=0.0, characters=4)
+    m = Seq2Seq(mc, torch.from_numpy(t.vectors))
+    pairs = [
+        Pair("q", "r", 0, query_tokens=["甲", "乙"], reply_tokens=["丙", "甲"]),
+        Pair("q", "r", 1, query_tokens=["丙"], reply_tokens=["乙", "乙"]),
+        Pair("q", "r", 2, query_tokens=["乙"], reply_tokens=["甲"]),
+    ]
+    ex = [
+        replace(e, speaker=s, addressee=2)
+        for e, s in zip(make_examples(pairs, t, 10, 10), [1, 3, 0])
+    ]
+    (b,) = list(batches(ex, 8, t.dim))
+
+    def loglik(speakers):
+        return reply_log_likelihood(
+            m.log_probs(m(replace(b, speaker=torch.tensor(speakers)))), b.tgt_out, mean=False
+        )
+
+    # Rows in batch order: speakers [1, 3, 0] sorted by query length; the characters
+    # swap with each other and "anyone" is never contrasted.
+    speakers = b.speaker.tolist()
+    swap = {1: 3, 3: 1, 0: 0}
+    own, rolled = loglik(speakers), loglik([swap[s] for s in speakers])
+    rows = b.speaker > 0
+    assert sorted(speakers) == [0, 1, 3]
+    term = F.softplus(rolled - own)[rows].mean()
+    got = objective(m, b, speaker_contrast=0.5)
+    assert got.item() == pytest.approx((m.head.loss(m(b), b.tgt_out) + 0.5 * term).item(), rel=1e-5)
+    got.backward()
+    assert m.speaker.weight.grad[[1, 3]].abs().sum(1).gt(0).all()  # both characters learn
+    one = replace(b, speaker=torch.ones_like(b.speaker))  # one speaker: nothing to contrast
+    assert objective(m, one, speaker_contrast=0.5).item() == pytest.approx(
+        objective(m, one).item(), rel=1e-6
+    )
 
 
 def test_repeats_marks_words_that_loop():

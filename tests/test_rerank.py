@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from chatbot.bot import Chatbot
-from chatbot.data import split_examples
+from chatbot.data import SEP, Example, split_examples
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
-from chatbot.rerank import Reranker, SharedWords, combined, standardise
+from chatbot.rerank import Reranker, SharedWords, combined, heard, standardise
 from tests.conftest import LINES
 
 
@@ -28,6 +28,13 @@ def test_shared_words_count_rare_words_more_and_each_word_once():
     assert shared(["我", "茶"], ["茶", "茶"]) > shared(["我", "茶"], ["我", "我"]) > 0
     assert shared(["雪"], ["雪"]) > shared(["茶"], ["茶"])  # never seen: rarest of all
     assert shared(["我"], ["茶"]) == 0.0
+
+
+def test_the_turns_before_the_message_count_as_heard_without_their_separators():
+    before = Example(None, [], None, context=["茶", "凉", SEP, "雪"])
+    assert heard(["你", "好"], before) == ["你", "好", "茶", "凉", "雪"]
+    shared = SharedWords([["茶"], ["我"]])
+    assert shared(heard(["我"], before), ["茶"]) > shared(["我"], ["茶"]) == 0.0
 
 
 def test_pmi_finds_the_learned_reply_and_quote_reorders_only_the_shortlist(echo_model, echo_corpus):
