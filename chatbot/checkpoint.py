@@ -96,10 +96,17 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         )
     model = Seq2Seq(mc)
     try:
-        model.load_state_dict(tensors)
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
-        raise ChatbotError(f"{lay.weights} does not fit its config ({first})") from None
+        fit = model.load_state_dict(tensors, strict=False)
+    except RuntimeError as e:  # a tensor of the wrong shape: name it, not torch's preamble
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+        raise ChatbotError(f"{lay.weights} does not fit its config ({lines[-1]})") from None
+    if fit.missing_keys or fit.unexpected_keys:
+        named = [("missing", fit.missing_keys), ("unexpected", fit.unexpected_keys)]
+        detail = "; ".join(f"{what} {', '.join(keys[:3])}" for what, keys in named if keys)
+        raise ChatbotError(
+            f"{lay.weights} does not fit its config ({detail}): made by another version "
+            "of the model code or damaged; retrain it"
+        )
     model.to(device).eval()
     return LoadedModel(model, WordTable(words, table.float().numpy()), card)
 

@@ -27,3 +27,18 @@ def test_corrupt_or_mismatched_model_fails_clearly(echo_model, tmp_path):
     lay.config.write_text("{not json", encoding="utf-8")
     with pytest.raises(ChatbotError, match="not a valid model config"):
         load_model(lay.root)
+
+
+def test_weights_missing_or_misshapen_name_the_tensor(echo_model, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(echo_model, tmp_path / "m")
+    lay = ModelLayout.at(tmp_path / "m")
+    tensors = load_file(lay.weights)
+    name = next(k for k in tensors if k.startswith("decoder."))
+    save_file({k: v for k, v in tensors.items() if k != name}, lay.weights)
+    with pytest.raises(ChatbotError, match=rf"missing {name}\): .*retrain it"):
+        load_model(lay.root)
+    save_file(tensors | {name: tensors[name][:1]}, lay.weights)
+    with pytest.raises(ChatbotError, match=rf"does not fit its config \(.*{name}.*\)$"):
+        load_model(lay.root)
