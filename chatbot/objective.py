@@ -67,10 +67,7 @@ def objective(
         other = torch.roll(torch.arange(B, device=tgt.device), 1)
         h, c = state
         neg, _ = model.decode_steps(batch.tgt_in, (h[:, other], c[:, other]), memory.take(other))
-        gain = reply_log_likelihood(logp, tgt, mean=False) - reply_log_likelihood(
-            head.log_probs(neg), tgt, mean=False
-        )
-        loss = loss + contrast * F.softplus(-gain).mean()
+        loss = loss + contrast * preferred(model, logp, neg, tgt).mean()
     if speaker_contrast:
         loss = loss + speaker_contrast * _speaker_contrast(model, batch, memory, state, logp)
     if rollout:
@@ -94,11 +91,18 @@ def _speaker_contrast(
         return logp.new_zeros(())
     swapped = replace(memory, persona=model.persona(other, batch.addressee))
     neg, _ = model.decode_steps(batch.tgt_in, state, swapped)
-    tgt = batch.tgt_out
-    gain = reply_log_likelihood(logp, tgt, mean=False) - reply_log_likelihood(
-        model.log_probs(neg), tgt, mean=False
+    return preferred(model, logp, neg, batch.tgt_out)[rows].mean()
+
+
+def preferred(
+    model: Seq2Seq, logp: torch.Tensor, neg: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor:
+    """(B,) logistic loss asking each target reply to be likelier under ``logp`` (its own
+    conditions) than under the outputs ``neg`` (the swapped ones): both contrasts."""
+    gain = reply_log_likelihood(logp, target, mean=False) - reply_log_likelihood(
+        model.log_probs(neg), target, mean=False
     )
-    return F.softplus(-gain[rows]).mean()
+    return F.softplus(-gain)
 
 
 def rollout_unlikelihood(
