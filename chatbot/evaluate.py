@@ -47,7 +47,7 @@ from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout
-from chatbot.metrics import bleu, bootstrap, copied, degenerate_rate, distinct_n
+from chatbot.metrics import bleu, bootstrap, copied, degenerate_rate, distinct_n, repeated_share
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
 from chatbot.rerank import (
@@ -338,6 +338,7 @@ def reply_metrics(replies: list[list[str]], gold: list[list[str]]) -> dict[str, 
         "distinct1": distinct_n(replies, 1),
         "distinct2": distinct_n(replies, 2),
         "degenerate": degenerate_rate(replies),
+        "repeated": repeated_share(replies),
         "mean_length": statistics.fmean(map(len, replies)) if replies else 0.0,
         "gold_mean_length": statistics.fmean(map(len, gold)) if gold else 0.0,
     }

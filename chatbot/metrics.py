@@ -1,7 +1,8 @@
 """Reply-quality metrics, each a plain function of token lists.
 
 Chosen to catch what users notice: a degenerate reply (empty, a word three times in a
-row, or a repeated bigram) and a lack of variety across replies (distinct-n).
+row, or a repeated bigram) and a lack of variety across replies (distinct-n, and the
+same line given to different messages).
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ def distinct_n(replies: Sequence[Sequence[str]], n: int) -> float:
     """Distinct n-grams over all n-grams, pooled across replies (Li et al., 2016)."""
     grams = [tuple(r[i : i + n]) for r in replies for i in range(len(r) - n + 1)]
     return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def repeated_share(replies: Sequence[Sequence[str]]) -> float:
+    """The share of replies given word for word to another message too: stock lines
+    that fit anything (He & Glass 2020 count the commonest one's share)."""
+    from collections import Counter
+
+    counts = Counter(map(tuple, replies))
+    return sum(c for c in counts.values() if c > 1) / len(replies) if replies else 0.0
 
 
 def bleu(

@@ -10,7 +10,7 @@ import pytest
 from chatbot.data import Encoded, Example
 from chatbot.evaluate import overlap_hits
 from chatbot.ingest.dialogue import Pair
-from chatbot.metrics import degenerate_rate, distinct_n, is_degenerate
+from chatbot.metrics import degenerate_rate, distinct_n, is_degenerate, repeated_share
 
 
 def test_overlap_ranking_reference_on_hand_made_examples():
@@ -36,6 +36,9 @@ def test_reply_metrics_on_hand_made_examples():
     assert degenerate_rate([["a"], [], ["b", "b", "b"], ["c", "d"]]) == 0.5
     assert distinct_n([["a", "b", "c"], ["a", "b", "d"]], 2) == pytest.approx(3 / 4)
     assert distinct_n([["a", "b"]], 1) == 1.0
+    # two messages got 好 and two got 是 (not 是 and 是的): four of five were repeated
+    assert repeated_share([["好"], ["是"], ["好"], ["是", "的"], ["是"]]) == pytest.approx(4 / 5)
+    assert repeated_share([["好"], ["是"]]) == 0.0
 
 
 def test_a_model_with_characters_and_context_gets_their_measures(
