@@ -112,12 +112,6 @@ class TrainConfig:
     rollout: float = setting(
         1.0, "weight of the penalty on loops in the model's own greedy replies", group="objective"
     )
-    frequent: float = setting(
-        0.0,
-        "the rollout also penalises a greedy reply that makes up more than this share of "
-        "the model's last 1,024 (stock lines given to anything; He & Glass 2020; 0 = off)",
-        group="objective",
-    )
     text_epochs: int = setting(
         3,
         "epochs of next-word prediction on the book's running text (its training part) "
@@ -225,8 +219,6 @@ class TrainConfig:
             raise ChatbotError("text source and text target must be at least 1")
         if self.lr <= 0 or self.max_minutes < 0:
             raise ChatbotError("learning rate and time budget must be positive")
-        if not 0 <= self.frequent < 1:
-            raise ChatbotError("frequent must be a share: 0 (off) to below 1")
 
     def model_config(
         self, vocab_size: int, dim: int, output_size: int = 0, characters: int = 0

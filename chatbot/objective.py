@@ -8,10 +8,6 @@
   to some of the batch's queries, penalised at each word that repeats the previous word
   or an earlier bigram. The token-level term only sees gold prefixes; greedy decoding
   falls into loops of its own ("你也不知道，我也不知道") that only its output shows;
-  with ``Frequent``, every word of a greedy reply the model has lately been giving to
-  many different queries is penalised too (negative training, He & Glass 2020): beam
-  search answers most messages with a few stock lines ("这是怎么说的？"), which a
-  reader rates as fitting anything and answering nothing;
 - ``contrast`` x a logistic loss asking each reply to be likelier after its own query
   than after another query of the batch (maximum likelihood alone lets the decoder
   ignore the query). Measured: it cost top-5 and did not raise the ranking score, so
@@ -26,7 +22,6 @@ function words stop dominating the gradient (Jiang et al. 2019).
 
 from __future__ import annotations
 
-from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -50,7 +45,6 @@ def objective(
     rollout: float = 0.0,
     speaker_contrast: float = 0.0,
     negatives: int = 0,
-    frequent: Frequent | None = None,
 ) -> torch.Tensor:
     """The training loss of one batch; see the module docstring. ``negatives`` > 0
     estimates the word loss over that many sampled rows (the extra terms need every
@@ -78,9 +72,7 @@ def objective(
         loss = loss + speaker_contrast * _speaker_contrast(model, batch, memory, state, logp)
     if rollout:
         start = batch.tgt_in[:, 0]
-        loss = loss + rollout * rollout_unlikelihood(
-            model, memory, state, tgt.size(1) + 4, start, frequent
-        )
+        loss = loss + rollout * rollout_unlikelihood(model, memory, state, tgt.size(1) + 4, start)
     return loss
 
 
@@ -113,42 +105,15 @@ def preferred(
     return F.softplus(-gain)
 
 
-class Frequent:
-    """The model's recent greedy replies, to find the ones it gives to anything: a reply
-    is frequent while it makes up more than ``share`` of the last ``window`` replies."""
-
-    def __init__(self, share: float, window: int = 1024):
-        self.share, self.window = share, window
-        self.recent: deque[tuple[int | bool, ...]] = deque()
-        self.counts: Counter[tuple[int | bool, ...]] = Counter()
-
-    def mark(self, ids: torch.Tensor, said: torch.Tensor) -> torch.Tensor:
-        """Remember each row's reply (its ``said`` words of ``ids``, (R, L), and whether
-        it ended); (R, L) True on the said words of the rows whose reply is now frequent."""
-        ended = (ids == EOS).any(1).tolist()
-        replies = [(*row[keep].tolist(), e) for row, keep, e in zip(ids, said, ended)]
-        for r in replies:
-            self.recent.append(r)
-            self.counts[r] += 1
-            if len(self.recent) > self.window:
-                old = self.recent.popleft()
-                self.counts[old] -= 1
-        limit = self.share * len(self.recent)
-        hot = torch.tensor([self.counts[r] > limit for r in replies], device=ids.device)
-        return said & hot.unsqueeze(1)
-
-
 def rollout_unlikelihood(
     model: Seq2Seq,
     memory: Memory,
     state: State,
     max_len: int,
     start: torch.Tensor | None = None,
-    frequent: Frequent | None = None,
 ) -> torch.Tensor:
     """Sequence-level unlikelihood of the loops in the model's own greedy outputs for the
-    first ``ROLLOUT_ROWS`` rows, each started from its ``start`` row (BOS by default),
-    and with ``frequent``, of every word of those replies it gives to many queries."""
+    first ``ROLLOUT_ROWS`` rows, each started from its ``start`` row (BOS by default)."""
     rows = torch.arange(min(ROLLOUT_ROWS, memory.mask.size(0)), device=memory.mask.device)
     memory, state = memory.take(rows), (state[0][:, rows], state[1][:, rows])
     first = torch.full_like(rows, BOS) if start is None else start[rows]
@@ -158,8 +123,6 @@ def rollout_unlikelihood(
         ids, _ = greedy(model, memory, state, max_len, stop_early=False, start=first)  # (R, L)
         said = (ids == EOS).long().cumsum(1) - (ids == EOS).long() == 0  # up to EOS
         bad = repeats(ids) & said & (ids != EOS)
-        if frequent is not None:
-            bad |= frequent.mark(ids, said)
     if not bad.any():
         return ids.new_zeros((), dtype=torch.float)
     prev_in = torch.cat([first[:, None], ids[:, :-1]], 1)

@@ -38,7 +38,7 @@ from chatbot.fsutil import ensure_dir, sha256_file
 from chatbot.heads import sayable
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
-from chatbot.objective import Frequent, frequency_weights, objective
+from chatbot.objective import frequency_weights, objective
 
 __all__ = ["pick_device", "train", "train_step"]
 
@@ -62,15 +62,14 @@ class Step(nn.Module):
     """The model and what it minimises as one module, so that DistributedDataParallel,
     which syncs the gradients of what its forward computed, can wrap the whole step."""
 
-    def __init__(self, model: Seq2Seq, frequent: Frequent | None = None):
+    def __init__(self, model: Seq2Seq):
         super().__init__()
         self.model = model
-        self.frequent = frequent  # the rollout's memory of recent greedy replies
 
     def forward(
         self, batch: Batch, weight: torch.Tensor | None, terms: dict[str, Any]
     ) -> torch.Tensor:
-        return objective(self.model, batch, weight, frequent=self.frequent, **terms)
+        return objective(self.model, batch, weight, **terms)
 
 
 def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:
@@ -243,7 +242,7 @@ def fit(
     """The loop itself, on data already loaded; writes ``out`` (rank 0)."""
     begun = time.perf_counter()
     model = model or build_model(config, data, device)
-    step: nn.Module = Step(model, Frequent(config.frequent) if config.frequent else None)
+    step: nn.Module = Step(model)
     if ranks.distributed:
         step = nn.parallel.DistributedDataParallel(step, find_unused_parameters=True)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
@@ -390,7 +389,7 @@ def fit(
 _MAY_CHANGE_ON_RESUME = frozenset(
     {"dropout", "lr", "clip", "max_epochs", "patience", "lr_patience", "max_minutes"}
     | {"sample", "device", "text_epochs", "unlikelihood", "rollout", "contrast", "negatives"}
-    | {"speaker_contrast", "frequent"}
+    | {"speaker_contrast"}
 )
 
 

@@ -13,7 +13,6 @@ from chatbot.decode import greedy
 from chatbot.ingest.dialogue import Pair
 from chatbot.model import Seq2Seq
 from chatbot.objective import (
-    Frequent,
     objective,
     repeat_unlikelihood,
     repeats,
@@ -132,37 +131,3 @@ def test_rollout_term_makes_the_models_own_loops_less_likely():
             if p.grad is not None:
                 p -= 0.5 * p.grad
     assert p_bad() < before
-
-
-def test_frequent_marks_a_reply_while_it_is_common_among_the_recent_ones():
-    f = Frequent(share=0.4, window=4)
-    said = torch.tensor([[True, True, False]])
-    stock = torch.tensor([[4, 5, EOS]])
-
-    def mark(ids: torch.Tensor) -> bool:
-        return bool(f.mark(ids, said).any())
-
-    assert mark(stock)  # 1 of 1
-    assert mark(stock)  # 2 of 2
-    assert not mark(torch.tensor([[6, 7, EOS]]))  # 1 of 3 is not more than 40%
-    assert not mark(torch.tensor([[6, 8, EOS]]))
-    assert mark(torch.tensor([[6, 7, EOS]]))  # 2 of 4
-    assert not mark(torch.tensor([[4, 5, 6]]))  # the same words, not ended: another reply
-    # the window is 4: the two stock replies have gone, so a third is 1 of 4
-    assert not mark(stock)
-    marked = Frequent(share=0.0).mark(torch.tensor([[4, 5, EOS], [4, 5, EOS]]), said.repeat(2, 1))
-    assert marked.tolist() == [[True, True, False], [True, True, False]]  # words, not the end
-
-
-def test_rollout_with_frequent_penalises_replies_given_to_every_query():
-    m, b = model_and_batch()
-    m.eval()  # no dropout: both calls decode the same replies
-    memory, state = m.encode(b)
-    plain = rollout_unlikelihood(m, memory, state, 8).item()
-    every = rollout_unlikelihood(m, memory, state, 8, frequent=Frequent(share=0.0)).item()
-    assert every > plain  # every word of every reply, not only its loops
-    seen = Frequent(share=0.5)  # after many other replies, this batch's are not common
-    for k in range(1000):
-        seen.mark(torch.tensor([[k + 10, EOS]]), torch.tensor([[True, False]]))
-    rare = rollout_unlikelihood(m, memory, state, 8, frequent=seen).item()
-    assert rare == pytest.approx(plain)
