@@ -83,17 +83,30 @@ def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> S
 def from_base(base: Seq2Seq, config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:
     """A model for ``data`` that starts from a base model: every weight that does not
     depend on the vocabulary or the cast is the base's; the table is ``data``'s (the
-    base's rows, and the corpus's other words mapped into its space)."""
+    base's rows, and the corpus's other words mapped into its space). A base without
+    characters gains them without changing what it says at first: the decoder reads the
+    persona through new zero columns and the voice starts at zero, so fine-tuning starts
+    from the base's replies, not from a randomly moved decoder."""
     fresh = build_model(replace(config, model=base.config), data, device)
     theirs = base.state_dict()
-    mine = fresh.state_dict()
-    fresh.load_state_dict(
-        {
-            k: (theirs[k] if k in theirs and theirs[k].shape == v.shape else v)
-            for k, v in mine.items()
-        }
-    )
+    start = {}
+    for k, v in fresh.state_dict().items():
+        old = theirs.get(k)
+        if old is not None and old.shape == v.shape:
+            start[k] = old
+        elif old is not None and _grown_inputs(old, v):
+            start[k] = torch.cat([old, v.new_zeros(*old.shape[:-1], v.size(-1) - old.size(-1))], -1)
+        elif old is None and k.startswith("head.voice."):
+            start[k] = torch.zeros_like(v)
+        else:
+            start[k] = v
+    fresh.load_state_dict(start)
     return fresh
+
+
+def _grown_inputs(old: torch.Tensor, new: torch.Tensor) -> bool:
+    """``new`` is ``old`` reading more inputs (the persona beside the word vector)."""
+    return old.dim() == new.dim() == 2 and old.size(0) == new.size(0) and old.size(1) < new.size(1)
 
 
 def train_step(
@@ -202,10 +215,6 @@ def train(
     start = None
     if base is not None:
         loaded = load_model(base, device)
-        if config.characters and not loaded.model.config.characters:
-            raise ChatbotError(
-                "the base model has no persona layers: fine-tune it without --characters"
-            )
         if loaded.model.config.characters and not config.characters:
             config = replace(config, characters=1)  # its persona layers, everyone "anyone"
         config = replace(config, model=loaded.card.model)

@@ -80,7 +80,6 @@ def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
 def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     from chatbot.bot import Chatbot
     from chatbot.data import MARKERS, SPECIALS
-    from chatbot.errors import ChatbotError
     from chatbot.ingest.prepare import PrepareConfig, prepare
     from chatbot.ingest.vectors import Word2VecConfig
     from chatbot.train import train
@@ -100,5 +99,36 @@ def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
         MARKERS
     )
     assert Chatbot.load(tmp_path / "m").reply(LINES[0], seed=1).words
-    with pytest.raises(ChatbotError, match="no persona layers"):
-        train(novel, tiny(characters=3), model_dir=tmp_path / "c", base=base)
+
+
+def test_a_base_without_characters_gains_them_saying_what_it_said(base, story_file, tmp_path):
+    from dataclasses import replace
+
+    from chatbot.checkpoint import load_model
+    from chatbot.data import batches
+    from chatbot.dataset import load_data
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
+    from chatbot.layout import CorpusLayout
+    from chatbot.train import from_base, train
+    from tests.conftest import tiny
+
+    w2v = Word2VecConfig(epochs=2, min_count=1, workers=1)
+    novel = prepare(story_file, tmp_path / "novel", PrepareConfig(word2vec=w2v)).layout.root
+    loaded = load_model(base, "cpu")
+    cpu = torch.device("cpu")
+
+    def start(characters: int):
+        config = replace(tiny(characters=characters, min_lines=1), model=loaded.card.model)
+        data = load_data([CorpusLayout.at(novel)], config, base=loaded.table)
+        return from_base(loaded.model, config, data, cpu).eval(), data
+
+    plain, _ = start(0)
+    grown, data = start(3)
+    assert grown.config.characters > 1 and not plain.config.characters
+    batch = next(batches(data.train, 8, data.table.dim, torch.Generator().manual_seed(0)))
+    assert (batch.speaker > 0).any()  # real characters speak in it
+    with torch.no_grad():
+        torch.testing.assert_close(grown(batch), plain(batch))
+    train(novel, tiny(characters=3, min_lines=1), model_dir=tmp_path / "c", base=base)
+    assert ModelCard.read(tmp_path / "c").model.characters > 1

@@ -54,8 +54,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         "--from",
         dest="base",
         metavar="BASE_DIR",
-        help="fine-tune a base model made by `chatbot pretrain` (its architecture wins over "
-        "the model options)",
+        help="fine-tune a base model made by `chatbot pretrain`, or any trained model (its "
+        "architecture wins over the model options; with --characters, a model without "
+        "them gains them, starting from what it said)",
     )
     add_options(p, TrainConfig, title="training")
     p.set_defaults(func=run)
