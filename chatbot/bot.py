@@ -93,6 +93,11 @@ class Reply:
         return join_words(self.words)
 
 
+def _bare(words: list[str]) -> str:
+    """A reply's text without spaces: how it compares with a turn of the chat."""
+    return "".join(join_words(words).split())
+
+
 class Chatbot:
     """A loaded model, ready to reply. ``Chatbot.load(model_dir)`` once, then ``reply``."""
 
@@ -258,7 +263,7 @@ class Chatbot:
         grounding = self.grounding(tokens)
         start_fn = self._start(tokens, grounding, conversation)
         if options.strategy == "beam":
-            candidates = beam_search(self.model, start_fn, options)
+            candidates = self._unsaid(beam_search(self.model, start_fn, options), conversation)
             d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
             drawn = []
@@ -268,15 +273,26 @@ class Chatbot:
                 o = replace(options, seed=seed)
                 steps = run(self.model, memory, state, o.max_length, o)
                 drawn.append(finish(self.model, list(steps)))
+            drawn = self._unsaid(drawn, conversation)
             if options.mmi:
                 d = self._mmi(drawn, options.mmi)
             else:
                 d = max(drawn, key=lambda c: c.log_prob / (len(c.ids) + 1))
-        words = [self.table.words[i] for i in d.ids]
-        r = Reply(words, d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
+        r = Reply(self._words_of(d), d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
         r.grounding = grounding
         r.seconds = time.perf_counter() - start
         return r
+
+    def _words_of(self, d: Decoded) -> list[str]:
+        return [self.table.words[i] for i in d.ids]
+
+    def _unsaid(self, candidates: list[Decoded], conversation: Conversation) -> list[Decoded]:
+        """The candidates that do not repeat a turn of the conversation word for word (all
+        of them, if every one does). The model gives the same few lines to many messages,
+        and in a chat a line said twice reads as a broken bot."""
+        said = {"".join(t.split()) for t in conversation.history}
+        fresh = [d for d in candidates if _bare(self._words_of(d)) not in said]
+        return fresh or candidates
 
     def _mmi(self, candidates: list[Decoded], weight: float) -> Decoded:
         """The candidate with the most mutual information with the message: its

@@ -79,4 +79,5 @@ class Conversation:
     addressee: str | None = None
 
 
+HISTORY = 16  # earlier messages a chat hands the model; it reads its own ``context`` of them
 FIRST_MESSAGE = Conversation()  # nothing said before, nobody in particular

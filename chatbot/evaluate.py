@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from chatbot.bot import Chatbot, DecodeOptions
+from chatbot.cast import HISTORY, Conversation
 from chatbot.data import (
     EOS,
     PAD,
@@ -367,6 +368,7 @@ def model_report(
         replies.append(r.words)
         copies.append(max((copied(r.words, g.tokens) for g in r.grounding), default=0.0))
     gold = [_gold(ex, max_reply) for ex in test]
+    chats = [test[k : k + CHAT_TURNS] for k in range(0, len(test) - CHAT_TURNS + 1, CHAT_TURNS)]
     ranks = ranking_hits(
         bot.model, test, train, bot.table, candidates=hits_candidates, seed=seed, device=bot.device
     )
@@ -379,6 +381,7 @@ def model_report(
         "hits_at_1_raw_likelihood": ranks["hits1_raw"],
         "hits_at_1_combined": ranks["hits1_combined"],
         "median_latency_ms": 1000 * statistics.median(latency),
+        "chat_repeats": chat_repeats(bot, chats, options),
         # grounded models: replies that repeat >= 80% of a line they leaned on
         "copy_share": sum(c >= 0.8 for c in copies) / max(len(copies), 1),
         "examples": [
@@ -386,6 +389,30 @@ def model_report(
             for ex, g, r in list(zip(test, gold, replies))[:20]
         ],
     }
+
+
+CHAT_TURNS = 10  # messages in each chat ``chat_repeats`` plays
+
+
+def chat_repeats(bot: Chatbot, chats: list[list[Example]], options: DecodeOptions) -> float:
+    """The share of the bot's replies that repeat, word for word, one of its earlier
+    replies in the same chat. Each chat is a run of test messages in book order, each
+    answered after the chat so far (a user sees a stock line said twice, which a
+    single message never shows)."""
+    repeats = total = 0
+    for chat in chats:
+        history: list[str] = []
+        said: set[str] = set()
+        for i, ex in enumerate(chat):
+            opts = options if options.seed is not None else replace(options, seed=i)
+            conversation = Conversation(tuple(history[-HISTORY:]))
+            r = bot.reply(ex.pair.query, opts, conversation)  # type: ignore[union-attr]
+            key = "".join(r.text.split())
+            repeats += key in said
+            total += 1
+            said.add(key)
+            history += [ex.pair.query, r.text]  # type: ignore[union-attr]
+    return repeats / total if total else 0.0
 
 
 def retrieval_report(train: list[Example], test: list[Example], max_reply: int) -> dict[str, Any]:

@@ -192,6 +192,7 @@ def test_eval_cli_writes_a_report(echo_model):
     report = json.loads((echo_model / "eval.json").read_text(encoding="utf-8"))
     m = report["model"]
     assert m["hits_at_1"] > 0.5 and m["top1"] > 0.8 and m["bleu2"] > 0.5
+    assert 0 <= m["repeated"] <= 1 and m["chat_repeats"] == 0.0  # one answer per message
     assert {"bleu2", "distinct2", "degenerate"} <= report["retrieval"].keys()
     assert "Hits@1" in r.stdout
 
@@ -210,3 +211,17 @@ def test_sample_and_rank_by_mutual_information_picks_among_its_draws(bot):
     draws = {tuple(bot.reply(LINES[2], **{**opts, "seed": 3 + k}).words) for k in range(4)}
     for weight in (0.5, 1.0, 3.0):
         assert tuple(bot.reply(LINES[2], rank=4, mmi=weight, **opts).words) in draws
+
+
+def test_a_chat_never_hears_the_same_line_twice_while_another_candidate_is_left(bot):
+    from chatbot.cast import Conversation
+
+    first = bot.reply(LINES[0])  # beam search, the default
+    chat = Conversation((LINES[0], first.text))
+    again = bot.reply(LINES[0], conversation=chat)
+    assert again.text != first.text and again.words
+    # spaces do not hide a repeat; a line said by the user counts too
+    spaced = Conversation((" ".join(first.text), "别的话"))
+    assert bot.reply(LINES[0], conversation=spaced).text != first.text
+    # without a history the reply is the model's first choice again
+    assert bot.reply(LINES[0]).text == first.text

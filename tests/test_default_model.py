@@ -57,5 +57,7 @@ def test_readme_shows_the_shipped_eval_numbers():
         f"{model['top5']:.1%}",
         f"{model['distinct2']:.3f}",
         f"{model['hits_at_1_combined']:.1%}",
+        f"{model['repeated']:.1%}",
+        f"{model['chat_repeats']:.1%}",
     ):
         assert shown in readme, shown

@@ -19,6 +19,7 @@ ROWS = [
     ("distinct-2", "distinct2", "{:.3f}"),
     ("degenerate", "degenerate", "{:.1%}"),
     ("same reply as another message", "repeated", "{:.1%}"),
+    ("a reply said before in its 10-message chat", "chat_repeats", "{:.1%}"),
     ("mean length", "mean_length", "{:.1f}"),
     ("gold mean length", "gold_mean_length", "{:.1f}"),
     ("Hits@1 of 10 (retrieval: word overlap)", "hits_at_1", "{:.1%}"),

@@ -25,7 +25,7 @@ from textual.message import Message as TextualMessage
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
-from chatbot.cast import ANYONE, Conversation
+from chatbot.cast import ANYONE, HISTORY, Conversation
 from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.prepare import PrepareConfig
@@ -50,8 +50,6 @@ from chatbot.tui.screens import (
 from chatbot.tui.store import Message, Store, default_data_dir
 from chatbot.tui.training import APP_TRAIN, Job, Progress, resumed, run
 from chatbot.tui.widgets import Bubble, HistoryInput
-
-HISTORY = 16  # earlier messages handed to the model; it reads its own ``context`` of them
 
 
 def short(path: Path | None) -> str:
