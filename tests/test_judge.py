@@ -15,11 +15,10 @@ from chatbot.judge import (
     System,
     make_set,
     parse_system,
-    read_verdicts,
-    score_set,
     write_set,
 )
 from chatbot.metrics import bootstrap
+from chatbot.verdicts import read_verdicts, score_set
 from tests.conftest import LINES
 
 

@@ -92,7 +92,7 @@ def run_score(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from chatbot.fsutil import write_json
-    from chatbot.judge import read_verdicts, score_set
+    from chatbot.verdicts import read_verdicts, score_set
 
     report = score_set(read_verdicts(args.out, args.verdicts), reps=args.reps)
     write_json(Path(args.out) / "scores.json", report)
