@@ -93,9 +93,10 @@ class Reply:
         return join_words(self.words)
 
 
-def _bare(words: list[str]) -> str:
-    """A reply's text without spaces: how it compares with a turn of the chat."""
-    return "".join(join_words(words).split())
+def line_key(words: Sequence[str]) -> str:
+    """What two lines share when they say the same thing: their letters and digits,
+    lowercased; spaces, quotes and punctuation ("你说的很是。" and "你说的很是！") aside."""
+    return "".join(c for c in join_words(list(words)).lower() if c.isalnum())
 
 
 class Chatbot:
@@ -230,8 +231,9 @@ class Chatbot:
         grounding, for its speaker and addressee."""
         train = self.card.train
         context: list[str] = []
-        for turn in conversation.history[len(conversation.history) - train.context :]:
-            context += ([SEP] if context else []) + self.tokenize(turn)
+        turns = [w for w in map(self._turn_words, conversation.history) if w]
+        for words in turns[len(turns) - train.context :]:
+            context += ([SEP] if context else []) + words
         lines = [g.tokens for g in grounding]
         enc = encode_query(self.table, tokens, train.max_query, context=context, grounding=lines)
         speaker, addressee = self._rows(conversation)
@@ -263,7 +265,8 @@ class Chatbot:
         grounding = self.grounding(tokens)
         start_fn = self._start(tokens, grounding, conversation)
         if options.strategy == "beam":
-            candidates = self._unsaid(beam_search(self.model, start_fn, options), conversation)
+            candidates = beam_search(self.model, start_fn, options)
+            candidates = self._unsaid(candidates, tokens, conversation)
             d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
             drawn = []
@@ -273,7 +276,7 @@ class Chatbot:
                 o = replace(options, seed=seed)
                 steps = run(self.model, memory, state, o.max_length, o)
                 drawn.append(finish(self.model, list(steps)))
-            drawn = self._unsaid(drawn, conversation)
+            drawn = self._unsaid(drawn, tokens, conversation)
             if options.mmi:
                 d = self._mmi(drawn, options.mmi)
             else:
@@ -286,12 +289,21 @@ class Chatbot:
     def _words_of(self, d: Decoded) -> list[str]:
         return [self.table.words[i] for i in d.ids]
 
-    def _unsaid(self, candidates: list[Decoded], conversation: Conversation) -> list[Decoded]:
-        """The candidates that do not repeat a turn of the conversation word for word (all
-        of them, if every one does). The model gives the same few lines to many messages,
-        and in a chat a line said twice reads as a broken bot."""
-        said = {"".join(t.split()) for t in conversation.history}
-        fresh = [d for d in candidates if _bare(self._words_of(d)) not in said]
+    def _turn_words(self, text: str) -> list[str]:
+        """A turn of the chat as words; none for a blank one (a cancelled reply)."""
+        try:
+            return self.tokenize(text)
+        except ChatbotError:
+            return []
+
+    def _unsaid(
+        self, candidates: list[Decoded], tokens: list[str], conversation: Conversation
+    ) -> list[Decoded]:
+        """The candidates that do not repeat the message (``tokens``) or a turn of the
+        conversation (all of them, if every one does). The model gives the same few
+        lines to many messages, and in a chat a line said twice reads as a broken bot."""
+        said = {line_key(w) for w in [tokens, *map(self._turn_words, conversation.history)]}
+        fresh = [d for d in candidates if line_key(self._words_of(d)) not in said - {""}]
         return fresh or candidates
 
     def _mmi(self, candidates: list[Decoded], weight: float) -> Decoded:

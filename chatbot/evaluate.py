@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from chatbot.bot import Chatbot, DecodeOptions
+from chatbot.bot import Chatbot, DecodeOptions, line_key
 from chatbot.cast import HISTORY, Conversation
 from chatbot.data import (
     EOS,
@@ -372,16 +372,17 @@ def model_report(
     ranks = ranking_hits(
         bot.model, test, train, bot.table, candidates=hits_candidates, seed=seed, device=bot.device
     )
+    repeats = chat_repeats(bot, chats, options)
     return {
         "top1": tf["top1"],
         "top5": tf["top5"],
         **reply_metrics(replies, gold),
+        **({} if repeats is None else {"chat_repeats": repeats}),
         "hits_at_1": ranks["hits1"],
         "hits_candidates": min(hits_candidates, len(test)),
         "hits_at_1_raw_likelihood": ranks["hits1_raw"],
         "hits_at_1_combined": ranks["hits1_combined"],
         "median_latency_ms": 1000 * statistics.median(latency),
-        "chat_repeats": chat_repeats(bot, chats, options),
         # grounded models: replies that repeat >= 80% of a line they leaned on
         "copy_share": sum(c >= 0.8 for c in copies) / max(len(copies), 1),
         "examples": [
@@ -394,11 +395,11 @@ def model_report(
 CHAT_TURNS = 10  # messages in each chat ``chat_repeats`` plays
 
 
-def chat_repeats(bot: Chatbot, chats: list[list[Example]], options: DecodeOptions) -> float:
-    """The share of the bot's replies that repeat, word for word, one of its earlier
-    replies in the same chat. Each chat is a run of test messages in book order, each
-    answered after the chat so far (a user sees a stock line said twice, which a
-    single message never shows)."""
+def chat_repeats(bot: Chatbot, chats: list[list[Example]], options: DecodeOptions) -> float | None:
+    """The share of the bot's replies that repeat one of its earlier replies in the
+    same chat (``line_key``: punctuation aside); None without a chat. Each chat is a run
+    of test messages in book order, each answered after the chat so far: a user sees a
+    stock line said twice, which a single message never shows."""
     repeats = total = 0
     for chat in chats:
         history: list[str] = []
@@ -407,12 +408,12 @@ def chat_repeats(bot: Chatbot, chats: list[list[Example]], options: DecodeOption
             opts = options if options.seed is not None else replace(options, seed=i)
             conversation = Conversation(tuple(history[-HISTORY:]))
             r = bot.reply(ex.pair.query, opts, conversation)  # type: ignore[union-attr]
-            key = "".join(r.text.split())
+            key = line_key(r.words)
             repeats += key in said
             total += 1
             said.add(key)
             history += [ex.pair.query, r.text]  # type: ignore[union-attr]
-    return repeats / total if total else 0.0
+    return repeats / total if total else None
 
 
 def retrieval_report(train: list[Example], test: list[Example], max_reply: int) -> dict[str, Any]:

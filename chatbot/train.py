@@ -83,10 +83,10 @@ def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> S
 def from_base(base: Seq2Seq, config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:
     """A model for ``data`` that starts from a base model: every weight that does not
     depend on the vocabulary or the cast is the base's; the table is ``data``'s (the
-    base's rows, and the corpus's other words mapped into its space). A base without
-    characters gains them without changing what it says at first: the decoder reads the
-    persona through new zero columns and the voice starts at zero, so fine-tuning starts
-    from the base's replies, not from a randomly moved decoder."""
+    base's rows, and the corpus's other words mapped into its space). Characters start
+    from what the base said: a base without them reads the persona through new zero
+    columns of the decoder's input weights, a voice that does not fit starts at zero, and
+    of another cast only "anyone" (row 0) means the same, so only it is kept."""
     fresh = build_model(replace(config, model=base.config), data, device)
     theirs = base.state_dict()
     start = {}
@@ -94,19 +94,16 @@ def from_base(base: Seq2Seq, config: TrainConfig, data: TrainData, device: torch
         old = theirs.get(k)
         if old is not None and old.shape == v.shape:
             start[k] = old
-        elif old is not None and _grown_inputs(old, v):
-            start[k] = torch.cat([old, v.new_zeros(*old.shape[:-1], v.size(-1) - old.size(-1))], -1)
-        elif old is None and k.startswith("head.voice."):
+        elif k.startswith("head.voice."):
             start[k] = torch.zeros_like(v)
+        elif k == "decoder.weight_ih_l0" and old is not None and old.size(1) < v.size(1):
+            start[k] = torch.cat([old, v[:, old.size(1) :].zero_()], 1)  # word vector first
+        elif k in ("speaker.weight", "addressee.weight") and old is not None:
+            start[k] = torch.cat([old[:1], v[1:]])
         else:
             start[k] = v
     fresh.load_state_dict(start)
     return fresh
-
-
-def _grown_inputs(old: torch.Tensor, new: torch.Tensor) -> bool:
-    """``new`` is ``old`` reading more inputs (the persona beside the word vector)."""
-    return old.dim() == new.dim() == 2 and old.size(0) == new.size(0) and old.size(1) < new.size(1)
 
 
 def train_step(

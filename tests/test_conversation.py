@@ -30,6 +30,10 @@ def test_the_source_holds_context_message_and_grounding(bot):
     sep = bot.table.marker(SEP)
     assert ex.query.ids.count(sep) == 3  # between the turns, after them, before the line
     assert bot.table.words[ex.query.ids[segments.index(MESSAGE)]] == tokens[0]
+    # a blank turn (a reply cancelled before its first word) is not a turn
+    blank = bot._example(tokens, grounding, Conversation(("天黑了。", LINES[1], " ", LINES[2])))
+    assert blank.query.ids == ex.query.ids
+    assert bot.reply(LINES[0], conversation=Conversation((LINES[1], ""))).words
 
 
 def test_who_speaks_changes_the_reply_distribution(bot):
