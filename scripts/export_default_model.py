@@ -1,12 +1,15 @@
 #!/usr/bin/env python
-"""Package a trained model as the default model shipped with the package.
+"""Package a trained model as the default model shipped with the package, or a base
+model (`chatbot pretrain`) as the shipped base a new novel fine-tunes from.
 
     .venv/bin/python scripts/export_default_model.py MODEL_DIR [OUT_DIR]
+    .venv/bin/python scripts/export_default_model.py --base BASE_DIR   # chatbot/base_model
 
 Writes float16 weights (safetensors), the vocabulary, the jieba user dictionary if any,
-config.json (with the test-split numbers recorded at training time) and eval.json
-(`chatbot eval` with the default decoding), into OUT_DIR (default chatbot/default_model).
-Only vectors, weights, vocabulary and metrics are shipped: never novel text.
+config.json (with the test-split numbers recorded at training time) and, for a model,
+eval.json (`chatbot eval` with the default decoding), into OUT_DIR (default
+chatbot/default_model, or chatbot/base_model with --base). Only vectors, weights,
+vocabulary and metrics are shipped: never novel text.
 """
 
 from __future__ import annotations
@@ -19,13 +22,18 @@ from safetensors.torch import load_file, save_file
 
 from chatbot.evaluate import evaluate_model
 from chatbot.fsutil import ensure_dir, read_json, write_json
-from chatbot.layout import SHIPPED_MODEL, ModelLayout
+from chatbot.layout import SHIPPED_BASE, SHIPPED_MODEL, ModelLayout
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("model", help="the trained model directory")
-    ap.add_argument("out", nargs="?", default=str(SHIPPED_MODEL), help="where to write it")
+    ap.add_argument("out", nargs="?", help="where to write it (default: see above)")
+    ap.add_argument(
+        "--base",
+        action="store_true",
+        help="MODEL_DIR is a base made by `chatbot pretrain`: no corpus, no eval.json",
+    )
     ap.add_argument(
         "--eval-only",
         metavar="CORPUS_DIR",
@@ -33,7 +41,8 @@ def main() -> int:
         "pipeline changed)",
     )
     args = ap.parse_args()
-    src, out = ModelLayout.at(args.model), ModelLayout.at(ensure_dir(args.out))
+    default = SHIPPED_BASE if args.base else SHIPPED_MODEL
+    src, out = ModelLayout.at(args.model), ModelLayout.at(ensure_dir(args.out or default))
     if args.eval_only:
         return write_eval(out, Path(args.eval_only))
     tensors = {
@@ -44,8 +53,13 @@ def main() -> int:
     if src.userdict.is_file():
         shutil.copyfile(src.userdict, out.userdict)
     config = read_json(src.config, "model config")
-    config["corpus"] = "corpus/hongloumeng"  # where `make default-model` can rebuild it
     config["weights_dtype"] = "float16"
+    if args.base:
+        write_json(out.config, config)
+        size = sum(p.stat().st_size for p in out.root.iterdir() if p.is_file())
+        print(f"base model in {out.root}: {size / 1e6:.1f} MB, {len(config['books'])} books")
+        return 0
+    config["corpus"] = "corpus/hongloumeng"  # where `make default-model` can rebuild it
     write_json(out.config, config)
     return write_eval(out, Path(src.root).parent)
 

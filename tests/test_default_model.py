@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.bot import Chatbot
-from chatbot.layout import SHIPPED_MODEL, ModelLayout, default_model
+from chatbot.layout import SHIPPED_BASE, SHIPPED_MODEL, ModelLayout, default_model, shipped_base
 
 pytestmark = pytest.mark.skipif(
     not (SHIPPED_MODEL / "config.json").is_file(),
@@ -20,6 +20,21 @@ def test_shipped_model_is_small_and_safetensors_only():
     assert sum(p.stat().st_size for p in files) <= 20 * 1024 * 1024
     assert {p.suffix for p in files} <= {".json", ".txt", ".safetensors"}
     assert default_model() == SHIPPED_MODEL
+
+
+def test_everything_shipped_fits_the_budget_and_the_base_is_a_base():
+    from chatbot.checkpoint import load_model
+    from chatbot.config import ModelCard
+
+    shipped = [p for d in (SHIPPED_MODEL, SHIPPED_BASE) if d.is_dir() for p in d.iterdir()]
+    assert sum(p.stat().st_size for p in shipped) <= 40 * 1024 * 1024
+    assert {p.suffix for p in shipped} <= {".json", ".txt", ".safetensors"}
+    if shipped_base() is None:
+        pytest.skip("no base in chatbot/base_model")
+    card = ModelCard.read(SHIPPED_BASE)
+    assert card.books and all(len(b["sha256"]) == 64 for b in card.books)
+    assert card.weights_dtype == "float16" and not card.model.characters
+    assert load_model(SHIPPED_BASE, "cpu").table.dim == card.model.dim
 
 
 def test_shipped_model_replies():

@@ -100,6 +100,11 @@ def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_p
     r = cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "run `chatbot prepare` first" in r.stderr
+    # --from shipped is the package's base, whose 200-dimensional table this corpus's
+    # small vectors cannot join: a one-line error that says what to do
+    r = cli(str(corpus), "--out", str(tmp_path / "f"), "--from", "shipped")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "the base's 200: prepare it with --vector-size 200" in r.stderr
 
 
 def test_running_text_only_keeps_the_last_text_epoch(story_corpus, tmp_path):

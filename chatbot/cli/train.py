@@ -13,6 +13,8 @@ from rich.table import Table
 from chatbot.cli.common import err_console, progress
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
+from chatbot.errors import ChatbotError
+from chatbot.layout import shipped_base
 
 if TYPE_CHECKING:
     from chatbot.train import TrainResult
@@ -54,14 +56,16 @@ def add(sub: argparse._SubParsersAction) -> None:
         "--from",
         dest="base",
         metavar="BASE_DIR",
-        help="fine-tune a base model made by `chatbot pretrain`, or any trained model (its "
-        "architecture wins over the model options; with --characters, a model without "
-        "them gains them, starting from what it said)",
+        help="fine-tune a base model made by `chatbot pretrain` ('shipped': the base that "
+        "comes with the package, which read a library of Chinese novels), or any trained "
+        "model (its architecture wins over the model options; with --characters, a model "
+        "without them gains them, starting from what it said)",
     )
     add_options(p, TrainConfig, title="training")
     p.set_defaults(func=run)
 
 
+SHIPPED = "shipped"  # --from's name for the base that comes with the package
 _PHASES = {"text": "text", "dialogue": "pairs"}  # what an epoch read, in four letters
 
 
@@ -74,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.train import train
 
     config = from_args(TrainConfig, args)
+    base = args.base
+    if base == SHIPPED:
+        base = shipped_base()
+        if base is None:
+            raise ChatbotError("this package ships no base model; pass a BASE_DIR to --from")
 
     def start(on_batch, on_epoch, _progress):
         return train(
@@ -81,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             config,
             model_dir=args.out,
             resume=args.resume,
-            base=args.base,
+            base=base,
             on_batch=on_batch,
             on_epoch=on_epoch,
         )

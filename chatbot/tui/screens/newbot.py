@@ -34,6 +34,7 @@ from chatbot.ingest.prepare import PrepareConfig
 from chatbot.tui.catalog import model_state
 from chatbot.tui.training import (
     Job,
+    base_note,
     corpus_dir,
     few_pairs_note,
     found_rows,
@@ -263,6 +264,8 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self.found = rows + found_rows(manifest, self.corpus)
         few = few_pairs_note(manifest)
         self.notes = [("note", n) for n in notes] + ([("few pairs", few)] if few else [])
+        if based := base_note(self.corpus):
+            self.notes.append(("base", based))
         self.query_one("#title", Label).update(f"New bot from {self.novel.name}: what it found")
         table = Table(show_header=False, expand=True)
         table.add_column("what", style="bold")
@@ -272,7 +275,8 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self.query_one("#summary", Static).update(table)
         text = Text()
         for kind, note in self.notes:
-            text.append(f"{kind}: ", style="bold red" if kind == "few pairs" else "bold yellow")
+            style = {"few pairs": "bold red", "base": "bold green"}.get(kind, "bold yellow")
+            text.append(f"{kind}: ", style=style)
             text.append(f"{note}\n")
         text.append(f"prepared in {seconds:.1f} s into {self.corpus}", style="dim")
         self.query_one("#notes", Static).update(text)
