@@ -6,8 +6,8 @@ made from a novel, and its training.
 
 Runs the app headless (Textual's test driver) with the shipped model and a temporary
 data directory, types what a user would, and saves each screen with Textual's own
-``save_screenshot``. The new bot is made from NOVEL (default: 儒林外史 from
-../shared/corpus/library, when it is there) with the app's own settings, for
+``save_screenshot``. The new bot is made from NOVEL (default: 鏡花緣 from
+../shared/corpus/library, when it is there: the book the shipped base did not read) with the app's own settings, for
 ``--epochs`` epochs; the training screenshot is taken once two epochs are plotted.
 Screenshots go to docs/screenshots/ (``--out``), where the README shows them.
 """
@@ -103,7 +103,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--model", default=str(SHIPPED_MODEL), help="the bot to chat with")
     ap.add_argument(
-        "--novel", default=str(LIBRARY / "rulin_waishi.txt"), help="the novel of the new bot"
+        "--novel", default=str(LIBRARY / "jinghua_yuan.txt"), help="the novel of the new bot"
     )
     ap.add_argument("--epochs", type=int, default=3, help="epochs at most for the new bot")
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="where to write")
