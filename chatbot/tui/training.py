@@ -120,14 +120,18 @@ BASE_WORDS = 0.3  # share of a novel's words the base must know for the novel to
 def base_for(corpus: Path) -> Path | None:
     """The shipped base, if ``corpus`` can start from it: its word vectors are the base's
     size and the base knows at least ``BASE_WORDS`` of its words (Chinese novels it did
-    not read: 64-69%; an English novel shares next to none)."""
+    not read: 64-69%; an English novel shares next to none). Unreadable vectors: None
+    (training then says what is wrong with them)."""
     from chatbot.config import ModelCard
     from chatbot.ingest.vectors import load_vectors
 
     base = shipped_base()
     if base is None:
         return None
-    vectors = load_vectors(CorpusLayout(corpus).vectors)
+    try:
+        vectors = load_vectors(CorpusLayout(corpus).vectors)
+    except ChatbotError:
+        return None
     if vectors.vector_size != ModelCard.read(base).model.dim:
         return None
     known = set(ModelLayout(base).vocab.read_text(encoding="utf-8").splitlines())

@@ -36,3 +36,6 @@ def test_a_novel_in_the_base_language_starts_from_it_without_running_text(tmp_pa
     assert job.base is None and job.config.text_epochs == TrainConfig().text_epochs
     small = corpus_with(tmp_path / "small", known, 16)  # vectors of another size
     assert base_for(small) is None
+    (tmp_path / "broken").mkdir()
+    CorpusLayout(tmp_path / "broken").vectors.write_bytes(b"not vectors")
+    assert base_for(tmp_path / "broken") is None and base_note(tmp_path / "broken") is None
