@@ -7,8 +7,9 @@ made from a novel, and its training.
 Runs the app headless (Textual's test driver) with the shipped model and a temporary
 data directory, types what a user would, and saves each screen with Textual's own
 ``save_screenshot``. The new bot is made from NOVEL (default: 鏡花緣 from
-../shared/corpus/library, when it is there: the book the shipped base did not read) with the app's own settings, for
-``--epochs`` epochs; the training screenshot is taken once two epochs are plotted.
+../shared/corpus/library, when it is there: the book the shipped base did not read)
+with the app's own settings, for ``--epochs`` epochs; the training screenshot is taken
+once two epochs are plotted.
 Screenshots go to docs/screenshots/ (``--out``), where the README shows them.
 """
 
