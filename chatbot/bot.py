@@ -93,10 +93,13 @@ class Reply:
         return join_words(self.words)
 
 
-def line_key(words: Sequence[str]) -> str:
+def line_key(text: str) -> str:
     """What two lines share when they say the same thing: their letters and digits,
-    lowercased; spaces, quotes and punctuation ("你说的很是。" and "你说的很是！") aside."""
-    return "".join(c for c in join_words(list(words)).lower() if c.isalnum())
+    cleaned as the corpus was (full-width as ASCII) and lowercased; spaces, quotes and
+    punctuation ("你说的很是。" and "你说的很是！") aside. No segmentation needed."""
+    from chatbot.ingest.textio import normalise
+
+    return "".join(c for c in "".join(normalise(text)).lower() if c.isalnum())
 
 
 class Chatbot:
@@ -266,7 +269,7 @@ class Chatbot:
         start_fn = self._start(tokens, grounding, conversation)
         if options.strategy == "beam":
             candidates = beam_search(self.model, start_fn, options)
-            candidates = self._unsaid(candidates, tokens, conversation)
+            candidates = self._unsaid(candidates, text, conversation)
             d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
             drawn = []
@@ -276,7 +279,7 @@ class Chatbot:
                 o = replace(options, seed=seed)
                 steps = run(self.model, memory, state, o.max_length, o)
                 drawn.append(finish(self.model, list(steps)))
-            drawn = self._unsaid(drawn, tokens, conversation)
+            drawn = self._unsaid(drawn, text, conversation)
             if options.mmi:
                 d = self._mmi(drawn, options.mmi)
             else:
@@ -297,13 +300,13 @@ class Chatbot:
             return []
 
     def _unsaid(
-        self, candidates: list[Decoded], tokens: list[str], conversation: Conversation
+        self, candidates: list[Decoded], text: str, conversation: Conversation
     ) -> list[Decoded]:
-        """The candidates that do not repeat the message (``tokens``) or a turn of the
+        """The candidates that do not repeat the message ``text`` or a turn of the
         conversation (all of them, if every one does). The model gives the same few
         lines to many messages, and in a chat a line said twice reads as a broken bot."""
-        said = {line_key(w) for w in [tokens, *map(self._turn_words, conversation.history)]}
-        fresh = [d for d in candidates if line_key(self._words_of(d)) not in said - {""}]
+        said = {line_key(t) for t in (text, *conversation.history)} - {""}
+        fresh = [d for d in candidates if line_key(join_words(self._words_of(d))) not in said]
         return fresh or candidates
 
     def _mmi(self, candidates: list[Decoded], weight: float) -> Decoded:

@@ -408,7 +408,7 @@ def chat_repeats(bot: Chatbot, chats: list[list[Example]], options: DecodeOption
             opts = options if options.seed is not None else replace(options, seed=i)
             conversation = Conversation(tuple(history[-HISTORY:]))
             r = bot.reply(ex.pair.query, opts, conversation)  # type: ignore[union-attr]
-            key = line_key(r.words)
+            key = line_key(r.text)
             repeats += key in said
             total += 1
             said.add(key)

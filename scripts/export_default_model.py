@@ -56,8 +56,7 @@ def main() -> int:
     config["weights_dtype"] = "float16"
     if args.base:
         write_json(out.config, config)
-        size = sum(p.stat().st_size for p in out.root.iterdir() if p.is_file())
-        print(f"base model in {out.root}: {size / 1e6:.1f} MB, {len(config['books'])} books")
+        print(f"base model in {out.root}: {_megabytes(out)}, {len(config['books'])} books")
         return 0
     config["corpus"] = "corpus/hongloumeng"  # where `make default-model` can rebuild it
     write_json(out.config, config)
@@ -72,13 +71,16 @@ def write_eval(out: ModelLayout, corpus: Path) -> int:
     for system in ("model", "retrieval", "softmax"):
         report.get(system, {}).pop("examples", None)  # sample replies quote the novel
     write_json(out.eval_report, report)
-    size = sum(p.stat().st_size for p in out.root.iterdir() if p.is_file())
     m = report["model"]
     print(
-        f"default model in {out.root}: {size / 1e6:.1f} MB; test top-5 {m['top5']:.1%}, "
+        f"default model in {out.root}: {_megabytes(out)}; test top-5 {m['top5']:.1%}, "
         f"distinct-2 {m['distinct2']:.3f}, degenerate {m['degenerate']:.1%}"
     )
     return 0
+
+
+def _megabytes(out: ModelLayout) -> str:
+    return f"{sum(p.stat().st_size for p in out.root.iterdir() if p.is_file()) / 1e6:.1f} MB"
 
 
 if __name__ == "__main__":

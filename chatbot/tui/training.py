@@ -139,11 +139,10 @@ def base_for(corpus: Path) -> Path | None:
     return base if sum(w in known for w in words) >= BASE_WORDS * len(words) else None
 
 
-def base_note(corpus: Path) -> str | None:
-    """What starting from the base means for this novel, if it will."""
+def base_note(base: Path | None) -> str | None:
+    """What starting from ``base`` (``base_for``'s choice) means, if there is one."""
     from chatbot.config import ModelCard
 
-    base = base_for(corpus)
     if base is None:
         return None
     books = len(ModelCard.read(base).books)
@@ -154,11 +153,10 @@ def base_note(corpus: Path) -> str | None:
     )
 
 
-def new_job(novel: str, corpus: Path, model: Path, config: TrainConfig) -> Job:
-    """A first run: fine-tuning the shipped base where the novel can start from it
-    (``base_for``), without running-text epochs (the base has read running text; they
-    cost time and bought little there), else from scratch."""
-    base = base_for(corpus)
+def new_job(novel: str, corpus: Path, model: Path, config: TrainConfig, base: Path | None) -> Job:
+    """A first run: fine-tuning ``base`` (``base_for``'s choice for the novel) without
+    running-text epochs (the base has read running text; they cost time and bought
+    little there), or from scratch when it is None."""
     if base is not None:
         config = replace(config, text_epochs=0)
     return Job(novel, corpus, model, config, base=base)

@@ -34,6 +34,7 @@ from chatbot.ingest.prepare import PrepareConfig
 from chatbot.tui.catalog import model_state
 from chatbot.tui.training import (
     Job,
+    base_for,
     base_note,
     corpus_dir,
     few_pairs_note,
@@ -104,6 +105,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self.novel = Path(novel) if novel else None
         self.root = Path(root)
         self.corpus: Path | None = None
+        self.base: Path | None = None  # the shipped base, if this novel starts from it
         self.found: list[tuple[str, str]] = []  # what preparing found: (what, value)
         self.notes: list[tuple[str, str]] = []  # ("note" or "few pairs", explanation)
         self._steps: dict[str, list[float]] = {}  # step -> [done, total]; written by the worker
@@ -264,7 +266,8 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self.found = rows + found_rows(manifest, self.corpus)
         few = few_pairs_note(manifest)
         self.notes = [("note", n) for n in notes] + ([("few pairs", few)] if few else [])
-        if based := base_note(self.corpus):
+        self.base = base_for(self.corpus)
+        if based := base_note(self.base):
             self.notes.append(("base", based))
         self.query_one("#title", Label).update(f"New bot from {self.novel.name}: what it found")
         table = Table(show_header=False, expand=True)
@@ -333,7 +336,8 @@ class NewBotScreen(ModalScreen[NewBot | None]):
                 self.dismiss(NewBot(job=resumed(job, config)))
             elif button == "train":
                 target = new_model_dir(self.corpus)
-                self.dismiss(NewBot(job=new_job(self.novel.stem, self.corpus, target, config)))
+                job = new_job(self.novel.stem, self.corpus, target, config, self.base)
+                self.dismiss(NewBot(job=job))
         except ChatbotError as e:
             self._error(str(e))
 
