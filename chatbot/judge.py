@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 import shlex
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,17 +90,17 @@ class System:
     quote: bool = False  # the book's line that the model ranks best (``Chatbot.quote``)
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
 
         options = None if self.options is None else asdict(self.options)
         d = {"name": self.name, "model": self.model, "options": options}
         return d | {"quote": True} if self.quote else d
 
 
-def parse_system(spec: str) -> System:
+def parse_system(spec: str, defaults: DecodeOptions | None = None) -> System:
     """``NAME=MODEL_DIR[:DECODING FLAGS]`` (e.g. ``beam=corpus/x/model:--strategy beam``),
     ``retrieval``, or ``NAME=retrieval@MODEL_DIR``: the book's line the model ranks best
-    among the retrieval baseline's shortlist."""
+    among the retrieval baseline's shortlist. Flags change ``defaults`` (the reply
+    decoding unless given; ``CONTINUE_OPTIONS`` for continuations)."""
     if spec == RETRIEVAL:
         return System(RETRIEVAL)
     name, eq, rest = spec.partition("=")
@@ -112,16 +112,18 @@ def parse_system(spec: str) -> System:
             raise ChatbotError(f"--system {spec!r}: write NAME=retrieval@MODEL_DIR")
         return System(name, model, quote=True)
     model, _, flags = rest.partition(":")
-    return System(name, model, _decode_flags(flags, spec) if flags.strip() else None)
+    options = _decode_flags(flags, spec, defaults or DecodeOptions()) if flags.strip() else None
+    return System(name, model, options)
 
 
-def _decode_flags(flags: str, spec: str) -> DecodeOptions:
+def _decode_flags(flags: str, spec: str, defaults: DecodeOptions) -> DecodeOptions:
     import argparse
 
     from chatbot.cli.options import add_options, from_args
 
     parser = argparse.ArgumentParser(prog=f"--system {spec}", add_help=False, exit_on_error=False)
     add_options(parser, DecodeOptions)
+    parser.set_defaults(**asdict(defaults))
     try:
         args, unknown = parser.parse_known_args(shlex.split(flags))
     except (argparse.ArgumentError, ValueError) as e:

@@ -4,10 +4,11 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
-from chatbot.config import DecodeOptions
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.judge import (
     MODES,
@@ -141,6 +142,13 @@ def test_unreadable_verdicts_and_bad_systems_are_one_line_errors(judge_set):
         parse_system("ranked=retrieval@")
     s = parse_system("cool=some/dir:--temperature 0.5 --top-k 5")
     assert (s.name, s.model, s.options.temperature, s.options.top_k) == ("cool", "some/dir", 0.5, 5)
+    assert s.options.strategy == DecodeOptions().strategy
+
+
+def test_continuation_systems_change_the_continuation_defaults():
+    """``chatbot continue --rank 8`` samples; so must a continuation set's ``--rank 8``."""
+    s = parse_system("r=some/dir:--rank 8", CONTINUE_OPTIONS)
+    assert s.options == replace(CONTINUE_OPTIONS, rank=8)
 
 
 def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path):

@@ -72,9 +72,11 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run_make(args: argparse.Namespace) -> int:
+    from chatbot.config import CONTINUE_OPTIONS, DecodeOptions
     from chatbot.judge import make_set, parse_system
 
-    systems = [parse_system(s) for s in args.system]
+    defaults = CONTINUE_OPTIONS if args.mode == "continue" else DecodeOptions()
+    systems = [parse_system(s, defaults) for s in args.system]
     out = make_set(
         args.model,
         args.out,
