@@ -58,8 +58,9 @@ class TrainData:
     mapping: dict[str, float] = field(default_factory=dict)  # extend_table's quality
 
 
-def check_corpus(corpus: CorpusLayout) -> None:
-    for path in (corpus.pairs, corpus.vectors, corpus.segmented):
+def check_corpus(corpus: CorpusLayout, vectors: bool = True) -> None:
+    """That the corpus has the files training reads (its own vectors only if used)."""
+    for path in (corpus.pairs, *[corpus.vectors] * vectors, corpus.segmented, corpus.text):
         if not path.is_file():
             raise ChatbotError(f"no {path.name} in {corpus.root}; run `chatbot prepare` first")
 
@@ -77,8 +78,8 @@ def load_data(
     marker rows at the end)."""
     from chatbot.ingest.vectors import load_vectors
 
-    for corpus in corpora:
-        check_corpus(corpus)
+    for k, corpus in enumerate(corpora):
+        check_corpus(corpus, vectors=vectors is None and k == 0)
     pairs = [read_pairs(c.pairs) for c in corpora]
     kv = load_vectors(vectors or corpora[0].vectors)
     mapping: dict[str, float] = {}

@@ -2,10 +2,12 @@
 
 One novel is a small corpus; a base reads many. Each book goes through the same
 pipeline as ``chatbot prepare`` (cached per book under ``cache``: a re-run skips books
-already prepared), one word2vec is trained over all of them (the base's table), and the
-model learns next-word prediction on their running text and then their dialogue pairs,
-each book split on its own by position. ``chatbot train CORPUS --from BASE`` fine-tunes
-it to one novel. Under ``torchrun`` rank 0 prepares and the others wait.
+already prepared; a corpus folder that ``chatbot prepare`` wrote is read as it is, so a
+machine with only prepared books needs no segmenter), one word2vec is trained over all
+of them (the base's table), and the model learns next-word prediction on their running
+text and then their dialogue pairs, each book split on its own by position. ``chatbot
+train CORPUS --from BASE`` fine-tunes it to one novel. Under ``torchrun`` rank 0
+prepares and the others wait.
 """
 
 from __future__ import annotations
@@ -24,21 +26,48 @@ ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
 
 
 def find_books(paths: Sequence[str | Path]) -> list[Path]:
-    """The .txt files among ``paths`` (a folder stands for the .txt files in it)."""
+    """The books among ``paths``: .txt files, and prepared corpus folders (any other
+    folder stands for the .txt files and prepared corpora in it)."""
     books: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            books += sorted(p.glob("*.txt"))
+        if is_prepared(p):
+            books.append(p)
+        elif p.is_dir():
+            inside = [q for q in p.iterdir() if q.suffix == ".txt" or is_prepared(q)]
+            books += sorted(inside, key=lambda q: q.name)
         elif p.is_file():
             books.append(p)
         else:
             raise ChatbotError(f"no such book or folder: {p}")
     if not books:
         raise ChatbotError("no .txt books found in " + ", ".join(map(str, paths)))
-    names = [b.stem for b in books]
+    names = [book_name(b) for b in books]
     if len(set(names)) != len(names):
-        raise ChatbotError("two books have the same file name; rename one")
+        raise ChatbotError("two books have the same name; rename one")
     return books
+
+
+def is_prepared(path: Path) -> bool:
+    """Whether ``path`` is a corpus folder that ``chatbot prepare`` wrote."""
+    return path.is_dir() and CorpusLayout.at(path).manifest.is_file()
+
+
+def book_name(book: Path) -> str:
+    """A book's name: its file's stem, or its corpus folder's name."""
+    return book.name if is_prepared(book) else book.stem
+
+
+def corpus_of(book: Path, cache: Path) -> CorpusLayout:
+    """Where a book's prepared corpus is: the book itself, or its folder in ``cache``."""
+    return CorpusLayout.at(book if is_prepared(book) else cache / book.stem)
+
+
+def _source_sha256(book: Path) -> str:
+    """The novel's hash: the file's, or the one its corpus manifest recorded."""
+    if not is_prepared(book):
+        return sha256_file(book)
+    manifest = read_json(CorpusLayout.at(book).manifest, "corpus manifest")
+    return str(manifest.get("source", {}).get("sha256", ""))
 
 
 def prepare_library(
@@ -50,22 +79,25 @@ def prepare_library(
     max_vocab: int = 25_000,
     progress: ProgressFactory | None = None,
 ) -> Path:
-    """Prepare every book (cached), train one word2vec over all of them into ``out``;
-    return the vectors."""
-    from chatbot.ingest.prepare import PrepareConfig, prepare
+    """Prepare every book (cached; a prepared corpus is used as it is), train one
+    word2vec over all of them into ``out``; return the vectors."""
     from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 
     progress = progress or (lambda _name, _total: lambda _n: None)
     w2v = Word2VecConfig(workers=workers, max_vocab=max_vocab)
-    config = PrepareConfig(workers=workers, word2vec=replace(w2v, max_vocab=0))
     corpora = []
     advance = progress("preparing books", len(books))
     for book in books:
-        corpora.append(prepare(book, cache / book.stem, config).layout)
+        if not is_prepared(book):
+            from chatbot.ingest.prepare import PrepareConfig, prepare  # jieba: only for .txt
+
+            config = PrepareConfig(workers=workers, word2vec=replace(w2v, max_vocab=0))
+            prepare(book, cache / book.stem, config)
+        corpora.append(corpus_of(book, cache))
         advance(1)
     ensure_dir(out.root)
     vectors = out.root / "vectors.bin"
-    fingerprint = {"books": [sha256_file(b) for b in books], "word2vec": w2v.to_dict()}
+    fingerprint = {"books": [_source_sha256(b) for b in books], "word2vec": w2v.to_dict()}
     stamp = out.root / "vectors.json"
     if not (
         vectors.is_file() and stamp.is_file() and _same(read_json(stamp, "stamp"), fingerprint)
@@ -123,7 +155,7 @@ def pretrain(
             books, Path(cache), out, workers=workers, max_vocab=max_vocab, progress=progress
         )
     barrier(ranks)
-    corpora = [CorpusLayout.at(Path(cache) / b.stem) for b in books]
+    corpora = [corpus_of(b, Path(cache)) for b in books]
     vectors = out.root / "vectors.bin"
     read = []
     for book, corpus in zip(books, corpora):
@@ -131,7 +163,8 @@ def pretrain(
         counts = manifest.get("counts", {})
         sha = manifest.get("source", {}).get("sha256", "")
         read.append(
-            {"book": book.stem, "sha256": sha} | {k: counts.get(k, 0) for k in ("tokens", "pairs")}
+            {"book": book_name(book), "sha256": sha}
+            | {k: counts.get(k, 0) for k in ("tokens", "pairs")}
         )
     data = load_data(corpora, config, vectors=vectors)
     card = ModelCard(

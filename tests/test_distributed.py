@@ -77,6 +77,27 @@ def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
     assert [r["phase"] for r in rows] == ["text", "dialogue"]
 
 
+def test_prepared_books_pretrain_as_their_novels_do_without_the_segmenter(base, tmp_path):
+    """The corpus folders the base's run prepared, given instead of the novels: the same
+    base, step for step, and neither jieba nor the novels are needed (a GPU machine may
+    have neither)."""
+    cache = base.parent / "cache"
+    run = (
+        "import sys; from chatbot.cli import main; code = main(sys.argv[1:]); "
+        "assert 'jieba' not in sys.modules, 'jieba imported'; raise SystemExit(code)"
+    )
+    out = tmp_path / "prepared"
+    cmd = [sys.executable, "-c", run, "pretrain", *sorted(map(str, cache.iterdir()))]
+    r = subprocess.run([*cmd, "--out", str(out), *SAME_STEPS], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    a = load_file(str(ModelLayout.at(base).checkpoint))
+    b = load_file(str(ModelLayout.at(out).checkpoint))
+    for k in a:
+        if k.startswith("model."):
+            torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+    assert ModelCard.read(out).books == ModelCard.read(base).books
+
+
 def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     from chatbot.bot import Chatbot
     from chatbot.data import MARKERS, SPECIALS

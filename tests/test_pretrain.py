@@ -1,5 +1,8 @@
 """The library's word vectors: reused when they were made from the same books and settings."""
 
+import pytest
+
+from chatbot.errors import ChatbotError
 from chatbot.pretrain import _same
 
 
@@ -8,3 +11,18 @@ def test_vectors_are_reused_whatever_the_thread_count_but_not_across_settings():
     assert _same(made, {"books": ["a1"], "word2vec": {"epochs": 15, "workers": 1}})
     assert not _same(made, {"books": ["a1"], "word2vec": {"epochs": 5, "workers": 0}})
     assert not _same(made, {"books": ["b2"], "word2vec": {"epochs": 15, "workers": 0}})
+
+
+def test_a_library_folder_holds_novels_and_prepared_corpora(tmp_path):
+    from chatbot.pretrain import book_name, find_books
+
+    (tmp_path / "b.txt").write_text("一", encoding="utf-8")
+    (tmp_path / "a.novel").mkdir()
+    (tmp_path / "a.novel" / "manifest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "notes").mkdir()  # neither: left out
+    books = find_books([tmp_path])
+    assert [book_name(b) for b in books] == ["a.novel", "b"]
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="same name"):
+        find_books([tmp_path])

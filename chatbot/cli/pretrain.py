@@ -34,7 +34,11 @@ def add(sub: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument(
-        "books", nargs="+", metavar="BOOK_OR_FOLDER", help=".txt novels, or folders of them"
+        "books",
+        nargs="+",
+        metavar="BOOK_OR_FOLDER",
+        help=".txt novels, corpus folders that `chatbot prepare` wrote (used as they are), "
+        "or folders of either",
     )
     p.add_argument("--out", required=True, metavar="BASE_DIR", help="where the base model goes")
     p.add_argument(

@@ -25,7 +25,6 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
 from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
 from chatbot.ingest.paragraphs import PARAGRAPH_MODES
-from chatbot.ingest.segment import tokenize_many
 from chatbot.ingest.sentences import split_sentences
 from chatbot.ingest.speech import SPEECH_MODES
 from chatbot.ingest.textio import Novel, read_novel
@@ -188,6 +187,8 @@ def prepare(
             if run:
                 _, sentences = novel()
                 advance = progress("segmenting sentences", len(sentences))
+                from chatbot.ingest.segment import tokenize_many  # jieba, only to segment
+
                 tokens = tokenize_many(
                     sentences, userdict, workers=config.workers, on_progress=advance
                 )
@@ -287,6 +288,8 @@ def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
 def _segment_pairs(
     pairs: list[Pair], userdict: Path | None, workers: int, progress: ProgressFactory
 ) -> None:
+    from chatbot.ingest.segment import tokenize_many  # jieba, only to segment
+
     texts = sorted({t for p in pairs for t in (p.query, p.reply)})
     advance = progress("segmenting dialogue", len(texts))
     tokens = dict(zip(texts, tokenize_many(texts, userdict, workers=workers, on_progress=advance)))
