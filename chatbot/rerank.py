@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import torch
+import torch.nn.functional as F
 
 from chatbot.data import MARKERS, Encoded, Example, collate
-from chatbot.model import Seq2Seq
+from chatbot.model import Memory, Seq2Seq, State
 from chatbot.objective import reply_log_likelihood
 from chatbot.retrieve import Retriever
 
@@ -40,14 +41,53 @@ def likelihoods(
     device: torch.device,
     batch_size: int = 64,
 ) -> torch.Tensor:
-    """Summed log p(reply | query) of each example, (N,) on the CPU."""
+    """Summed log p(reply | query) of each example, (N,) on the CPU. Ranking scores
+    few queries against many replies, so each query is encoded once (examples share
+    one when they hold the same ``Encoded`` for the same speakers), and batches hold
+    replies of about one length (every padded step is scored over the whole table)."""
     model.eval()
-    out = []
-    for start in range(0, len(examples), batch_size):
-        batch = collate(examples[start : start + batch_size], dim).to(device)
-        logp = model.log_probs(model(batch))
-        out.append(reply_log_likelihood(logp, batch.tgt_out, mean=False).cpu())
-    return torch.cat(out) if out else torch.zeros(0)
+    first: dict[tuple[int, int, int], int] = {}
+    sources: list[Example] = []
+    source = []
+    for e in examples:
+        key = (id(e.query), e.speaker, e.addressee)
+        if key not in first:
+            first[key] = len(sources)
+            sources.append(e)
+        source.append(first[key])
+    memory, state = _encode_all(model, sources, dim, device, batch_size)
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i].reply))
+    out = torch.zeros(len(examples))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        batch = collate([examples[i] for i in rows], dim).to(device)
+        at = torch.tensor([source[i] for i in rows], device=device)
+        steps, _ = model.decode_steps(
+            batch.tgt_in, (state[0][:, at], state[1][:, at]), memory.take(at)
+        )
+        out[rows] = reply_log_likelihood(model.log_probs(steps), batch.tgt_out, mean=False).cpu()
+    return out
+
+
+def _encode_all(
+    model: Seq2Seq, examples: Sequence[Example], dim: int, device: torch.device, batch_size: int
+) -> tuple[Memory, State]:
+    """The encoded queries of ``examples``, one row each, padded to the longest."""
+    parts = [
+        model.encode(collate(examples[i : i + batch_size], dim).to(device))
+        for i in range(0, len(examples), batch_size)
+    ]
+    S = max(m.mask.size(1) for m, _ in parts)
+
+    def cat(name: str) -> torch.Tensor:
+        ts = [getattr(m, name) for m, _ in parts]
+        return torch.cat([F.pad(t, (0, 0) * (t.dim() - 2) + (0, S - t.size(1))) for t in ts])
+
+    personas = [m.persona for m, _ in parts]
+    persona = None if personas[0] is None else torch.cat(personas)  # type: ignore[arg-type]
+    memory = Memory(cat("states"), cat("keys"), cat("src_emb"), cat("mask"), persona)
+    h, c = (torch.cat([s[k] for _, s in parts], 1) for k in (0, 1))
+    return memory, (h, c)
 
 
 def marginals(

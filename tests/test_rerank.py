@@ -59,3 +59,31 @@ def test_quote_without_the_corpus_is_a_one_line_error(echo_model, tmp_path):
     bot = Chatbot.load(echo_model)
     with pytest.raises(ChatbotError, match="needs the corpus"):
         bot.quote(LINES[0], corpus=tmp_path)
+
+
+def test_likelihoods_encode_each_query_once_and_match_one_example_at_a_time(
+    persona_model, story_corpus
+):
+    """Ranking pairs few queries with many replies; sharing the encoded query (and
+    batching replies by length) must not change any likelihood. A model with a cast,
+    context and grounding: every part of the encoder's input counts."""
+    from chatbot.data import collate, dialogue
+    from chatbot.objective import reply_log_likelihood
+    from chatbot.rerank import likelihoods
+
+    bot = Chatbot.load(persona_model, warm=False)
+    pairs = read_pairs(CorpusLayout.at(story_corpus).pairs)
+    d = dialogue(pairs, bot.table, bot.card.train, bot.cast)
+    ex = d.train[:6]
+    examples = [Example(q.query, r.reply, r.pair, speaker=q.speaker) for q in ex for r in ex]
+    examples += [Example(ex[0].query, ex[1].reply, None, speaker=s) for s in range(3)]
+    got = likelihoods(bot.model, examples, bot.table.dim, bot.device, batch_size=4)
+    with torch.no_grad():
+        one = [
+            reply_log_likelihood(
+                bot.model.log_probs(bot.model(b := collate([e], bot.table.dim))), b.tgt_out, False
+            )
+            for e in examples
+        ]
+    torch.testing.assert_close(got, torch.cat(one), rtol=1e-5, atol=1e-4)
+    assert got[-3:].unique().numel() == 3  # the speaker is part of what is encoded
