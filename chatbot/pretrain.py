@@ -40,7 +40,8 @@ def find_books(paths: Sequence[str | Path]) -> list[Path]:
         else:
             raise ChatbotError(f"no such book or folder: {p}")
     if not books:
-        raise ChatbotError("no .txt books found in " + ", ".join(map(str, paths)))
+        where = ", ".join(map(str, paths))
+        raise ChatbotError(f"no .txt books or prepared corpora in {where}")
     names = [book_name(b) for b in books]
     if len(set(names)) != len(names):
         raise ChatbotError("two books have the same name; rename one")
@@ -81,6 +82,7 @@ def prepare_library(
 ) -> Path:
     """Prepare every book (cached; a prepared corpus is used as it is), train one
     word2vec over all of them into ``out``; return the vectors."""
+    from chatbot.dataset import check_corpus
     from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 
     progress = progress or (lambda _name, _total: lambda _n: None)
@@ -93,11 +95,18 @@ def prepare_library(
 
             config = PrepareConfig(workers=workers, word2vec=replace(w2v, max_vocab=0))
             prepare(book, cache / book.stem, config)
-        corpora.append(corpus_of(book, cache))
+        corpus = corpus_of(book, cache)
+        check_corpus(corpus, vectors=False)  # a prepared folder may be incomplete
+        corpora.append(corpus)
         advance(1)
     ensure_dir(out.root)
     vectors = out.root / "vectors.bin"
-    fingerprint = {"books": [_source_sha256(b) for b in books], "word2vec": w2v.to_dict()}
+    fingerprint = {
+        "books": [_source_sha256(b) for b in books],
+        # what word2vec reads: a prepared corpus may be segmented otherwise than ours
+        "segmented": [sha256_file(c.segmented) for c in corpora],
+        "word2vec": w2v.to_dict(),
+    }
     stamp = out.root / "vectors.json"
     if not (
         vectors.is_file() and stamp.is_file() and _same(read_json(stamp, "stamp"), fingerprint)

@@ -45,6 +45,8 @@ def likelihoods(
     few queries against many replies, so each query is encoded once (examples share
     one when they hold the same ``Encoded`` for the same speakers), and batches hold
     replies of about one length (every padded step is scored over the whole table)."""
+    if not examples:
+        return torch.zeros(0)
     model.eval()
     first: dict[tuple[int, int, int], int] = {}
     sources: list[Example] = []

@@ -98,6 +98,34 @@ def test_prepared_books_pretrain_as_their_novels_do_without_the_segmenter(base, 
     assert ModelCard.read(out).books == ModelCard.read(base).books
 
 
+def test_library_vectors_follow_the_segmented_text_and_bad_corpora_are_named(base, tmp_path):
+    """Word vectors are reused only for the same segmented text: a prepared corpus may be
+    segmented otherwise (a user dictionary) than the novel's hash says. A prepared folder
+    missing a file is a one-line error."""
+    import shutil
+
+    from chatbot.errors import ChatbotError
+    from chatbot.fsutil import read_json
+    from chatbot.pretrain import prepare_library
+
+    books = []
+    for book in sorted((base.parent / "cache").iterdir()):
+        books.append(shutil.copytree(book, tmp_path / "lib" / book.name))
+    out = ModelLayout.at(tmp_path / "out")
+    prepare_library(books, tmp_path / "cache", out, workers=1, max_vocab=400)
+    stamp = read_json(out.root / "vectors.json", "stamp")
+    prepare_library(books, tmp_path / "cache", out, workers=1, max_vocab=400)
+    assert read_json(out.root / "vectors.json", "stamp") == stamp
+    with open(books[0] / "segmented.txt", "a", encoding="utf-8") as f:
+        f.write("新 的 一句 。\n")
+    prepare_library(books, tmp_path / "cache", out, workers=1, max_vocab=400)
+    again = read_json(out.root / "vectors.json", "stamp")
+    assert again["books"] == stamp["books"] and again["segmented"] != stamp["segmented"]
+    (books[1] / "pairs.tsv").unlink()
+    with pytest.raises(ChatbotError, match="pairs.tsv"):
+        prepare_library(books, tmp_path / "cache", out, workers=1, max_vocab=400)
+
+
 def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     from chatbot.bot import Chatbot
     from chatbot.data import MARKERS, SPECIALS

@@ -87,3 +87,4 @@ def test_likelihoods_encode_each_query_once_and_match_one_example_at_a_time(
         ]
     torch.testing.assert_close(got, torch.cat(one), rtol=1e-5, atol=1e-4)
     assert got[-3:].unique().numel() == 3  # the speaker is part of what is encoded
+    assert likelihoods(bot.model, [], bot.table.dim, bot.device).numel() == 0
