@@ -60,7 +60,8 @@ class TrainData:
 
 def check_corpus(corpus: CorpusLayout, vectors: bool = True) -> None:
     """That the corpus has the files training reads (its own vectors only if used)."""
-    for path in (corpus.pairs, *[corpus.vectors] * vectors, corpus.segmented, corpus.text):
+    needed = [corpus.pairs, corpus.segmented, corpus.text] + ([corpus.vectors] if vectors else [])
+    for path in needed:
         if not path.is_file():
             raise ChatbotError(f"no {path.name} in {corpus.root}; run `chatbot prepare` first")
 

@@ -90,7 +90,6 @@ class System:
     quote: bool = False  # the book's line that the model ranks best (``Chatbot.quote``)
 
     def to_dict(self) -> dict[str, Any]:
-
         options = None if self.options is None else asdict(self.options)
         d = {"name": self.name, "model": self.model, "options": options}
         return d | {"quote": True} if self.quote else d

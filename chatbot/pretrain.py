@@ -63,12 +63,15 @@ def corpus_of(book: Path, cache: Path) -> CorpusLayout:
     return CorpusLayout.at(book if is_prepared(book) else cache / book.stem)
 
 
-def _source_sha256(book: Path) -> str:
-    """The novel's hash: the file's, or the one its corpus manifest recorded."""
-    if not is_prepared(book):
-        return sha256_file(book)
-    manifest = read_json(CorpusLayout.at(book).manifest, "corpus manifest")
-    return str(manifest.get("source", {}).get("sha256", ""))
+def book_record(book: Path, corpus: CorpusLayout) -> dict[str, Any]:
+    """What the base records of a book it read: its name, the novel's hash (as its
+    corpus manifest recorded it) and how many tokens and pairs it gave."""
+    manifest = read_json(corpus.manifest, "corpus manifest")
+    counts = manifest.get("counts", {})
+    sha = str(manifest.get("source", {}).get("sha256", ""))
+    return {"book": book_name(book), "sha256": sha} | {
+        k: counts.get(k, 0) for k in ("tokens", "pairs")
+    }
 
 
 def prepare_library(
@@ -102,7 +105,7 @@ def prepare_library(
     ensure_dir(out.root)
     vectors = out.root / "vectors.bin"
     fingerprint = {
-        "books": [_source_sha256(b) for b in books],
+        "books": [book_record(b, c)["sha256"] for b, c in zip(books, corpora)],
         # what word2vec reads: a prepared corpus may be segmented otherwise than ours
         "segmented": [sha256_file(c.segmented) for c in corpora],
         "word2vec": w2v.to_dict(),
@@ -166,15 +169,7 @@ def pretrain(
     barrier(ranks)
     corpora = [corpus_of(b, Path(cache)) for b in books]
     vectors = out.root / "vectors.bin"
-    read = []
-    for book, corpus in zip(books, corpora):
-        manifest = read_json(corpus.manifest, "corpus manifest")
-        counts = manifest.get("counts", {})
-        sha = manifest.get("source", {}).get("sha256", "")
-        read.append(
-            {"book": book_name(book), "sha256": sha}
-            | {k: counts.get(k, 0) for k in ("tokens", "pairs")}
-        )
+    read = [book_record(b, c) for b, c in zip(books, corpora)]
     data = load_data(corpora, config, vectors=vectors)
     card = ModelCard(
         config.model, config, corpus="", vectors_sha256=sha256_file(vectors), books=read
