@@ -31,8 +31,10 @@ from chatbot.ingest.textio import Novel, read_novel
 from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
-# Bump when a step's output for the same input and config changes.
+# Bump when a step's output for the same input and config changes: every step's, or
+# only the dialogue pairs' (who is found speaking, how turns pair up).
 PIPELINE_VERSION = 2
+PAIRS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def prepare(
     manifest: dict[str, Any] = {
         "version": __version__,
         "pipeline_version": PIPELINE_VERSION,
+        "pairs_version": PAIRS_VERSION,
         "source": {
             "path": str(novel_path),
             "sha256": sha256_file(novel_path),
@@ -200,7 +203,7 @@ def prepare(
                     tokens=sum(map(len, tokens)), word_types=len({w for t in tokens for w in t})
                 )
 
-        pair_deps = [text_fp, dict_sha, config.min_pairs, config.speech]
+        pair_deps = [text_fp, dict_sha, config.min_pairs, config.speech, PAIRS_VERSION]
         with step("pairs", layout.pairs, pair_deps) as run:
             if run:
                 n, sentences = novel()

@@ -79,3 +79,25 @@ def test_turning_to_someone_is_not_part_of_their_name():
     rows = ["{name}道：", "{name}笑道："] * 4 + ["{name}听了，向景兰舟道："]
     got = speakers(book(rows))
     assert set(got) == set(NAMES)
+
+
+def test_descriptions_where_a_tag_has_no_subject_are_not_speakers():
+    rows = ["{name}道：", "{name}笑道：", "{name}高声道："]
+    described = normalise(
+        "众人听了，唬的景兰舟忙道：“不敢。”\n"
+        "那人点头，微微的笑道：“好。”\n"
+        "喘吁吁的道：“来了。”\n"
+        "嗤的一声笑道：“罢了。”\n"
+        "有的道：“是。”\n"
+    )
+    got = speakers(book(rows) + described * 12)
+    assert set(got) - {None} == set(NAMES)
+    assert got[-5:] == ["景兰舟", None, None, None, None]
+
+
+def test_a_subject_after_a_demonstrative_counts_as_standing_alone():
+    # 女子 is the subject of 那女子道 as much as of 女子道: alone in a quarter of its
+    # tags, after 那 in another quarter, it is learned.
+    rows = ["{name}道："] * 4 + ["女子道：", "那女子道：", "穿红的女子道：", "一个女子道："]
+    got = speakers(book(rows))
+    assert "女子" in got
