@@ -24,6 +24,7 @@ from chatbot.ingest.speakers import (
     after_tag,
     before_tag,
     english_speaker,
+    subjectless,
 )
 from chatbot.ingest.speech import SpeechStyle, bare_speech, is_verse, speech_style
 
@@ -169,7 +170,8 @@ def _quoted_utterances(paragraphs: Sequence[str]) -> list[Utterance]:
             # ”她道：“ introduces the next quotation; ”她道，“ or ”她道。“ belongs to this one.
             owns_after = tag_after is not None and (is_last or end not in ("：", ":"))
             u.tag = tag_before or (tag_after if owns_after else None)
-            u.continues = prev_tail_is_tag
+            # 宝玉道：“…”又道：“…” is one turn.
+            u.continues = prev_tail_is_tag or (i > 0 and subjectless(narrations[i]))
             out.append(u)
             prev_tail_is_tag = owns_after and not rest.strip()
     return out

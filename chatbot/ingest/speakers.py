@@ -295,5 +295,15 @@ def _name_like(w: str, alone: float, text: str) -> bool:
     return alone >= MIN_ALONE_SHARE and commas <= MAX_COMMA_SHARE * total
 
 
+def subjectless(narration: str) -> bool:
+    """Is this narration between two quotations only a tag with no one in it, adverbs
+    and a verb (又道：, 因又笑道：)? Chinese then leaves the subject of the sentence
+    before: the one who just spoke."""
+    tag = before_tag(narration)
+    if tag is None or tag.english:
+        return False
+    return narration.lstrip().startswith(tag.text) and not _ADVERBS.sub("", tag.text.strip())
+
+
 def english_speaker(name: str) -> str | None:
     return None if name.lower() in NOT_SPEAKERS else name

@@ -27,6 +27,24 @@ def test_split_quotation_is_one_turn():
     ]
 
 
+def test_a_tag_with_no_one_in_it_goes_on_with_the_last_speaker():
+    text = (
+        "李四道：“坐。”\n"
+        "张三道：“好。”又道：“我坐了。”因又笑道：“茶呢？”\n"
+        "李四道：“有。”那人听了，笑道：“我也要。”\n"
+        "张三道：“走。”李四连连答应“是”，又回说：“就走。”"
+    )
+    turns = make_turns(utterances(text))
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("李四", "坐。"),
+        ("张三", "好。我坐了。茶呢？"),
+        ("李四", "有。"),
+        (None, "我也要。"),
+        ("张三", "走。"),
+        (None, "就走。"),
+    ]
+
+
 def test_same_known_speaker_twice_is_one_turn_and_unknown_speakers_alternate():
     text = "张三道：“一。”\n张三又道：“二。”\n“三？”\n“四。”"
     turns = make_turns(utterances(text))
