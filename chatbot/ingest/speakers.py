@@ -299,10 +299,10 @@ def subjectless(narration: str) -> bool:
     """Is this narration between two quotations only a tag with no one in it, adverbs
     and a verb (又道：, 因又笑道：)? Chinese then leaves the subject of the sentence
     before: the one who just spoke."""
-    tag = before_tag(narration)
-    if tag is None or tag.english:
+    m = _ZH_BEFORE.search(narration)
+    if m is None or narration[: m.start()].strip(" ，,。．."):
         return False
-    return narration.lstrip().startswith(tag.text) and not _ADVERBS.sub("", tag.text.strip())
+    return not _ADVERBS.sub("", m.group(1).strip())
 
 
 def english_speaker(name: str) -> str | None:

@@ -32,7 +32,8 @@ def test_a_tag_with_no_one_in_it_goes_on_with_the_last_speaker():
         "李四道：“坐。”\n"
         "张三道：“好。”又道：“我坐了。”因又笑道：“茶呢？”\n"
         "李四道：“有。”那人听了，笑道：“我也要。”\n"
-        "张三道：“走。”李四连连答应“是”，又回说：“就走。”"
+        "张三道：“走。”李四连连答应“是”，又回说：“就走。”\n"
+        "李四道：“好。”张三道：不好。道：“再说。”"
     )
     turns = make_turns(utterances(text))
     assert [(t.speaker, t.text) for t in turns] == [
@@ -42,6 +43,8 @@ def test_a_tag_with_no_one_in_it_goes_on_with_the_last_speaker():
         (None, "我也要。"),
         ("张三", "走。"),
         (None, "就走。"),
+        ("李四", "好。"),
+        (None, "再说。"),
     ]
 
 
