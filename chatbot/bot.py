@@ -38,7 +38,6 @@ from chatbot.ingest.textio import join_words
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
-from chatbot.quotes import requote
 from chatbot.rerank import Reranker
 from chatbot.retrieve import Retriever
 
@@ -356,21 +355,15 @@ class Chatbot:
                 return
             yield self.table.words[word], step.scores[0]
 
+    @torch.no_grad()
     def write_on(
         self, text: str, words: int = 60, options: DecodeOptions | None = None, **kw: Any
     ) -> Iterator[tuple[str, float]]:
         """Continue a passage in the book's style, word by word (``Chatbot.stream``'s
         counterpart for running text): windows of the model's ``text_target`` words,
         each read after the last ``text_source`` words so far, never ending inside one.
-        Stops after ``words`` words, or where a chapter ends. The book's quotation
-        marks come back around speech (``chatbot.quotes``); they are not words."""
+        Stops after ``words`` words, or where a chapter ends."""
         options = replace(options or CONTINUE_OPTIONS, **kw)
-        return requote(self._write_words(text, words, options), self.card.quotes, text)
-
-    @torch.no_grad()
-    def _write_words(
-        self, text: str, words: int, options: DecodeOptions
-    ) -> Iterator[tuple[str, float]]:
         cont = self.table.marker(CONT)
         train = self.card.train
         tokens = self.tokenize(text)

@@ -334,7 +334,6 @@ class ModelCard:
     base: str = ""  # a fine-tuned model: the base it started from
     base_books: list[dict[str, Any]] = field(default_factory=list)
     mapping: dict[str, float] = field(default_factory=dict)  # how well its words were mapped
-    quotes: str = ""  # the book's quotation marks (“…”), put back into the story written on
 
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:

@@ -288,10 +288,8 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     from chatbot.data import read_running_text, text_split
     from chatbot.ingest.dialogue import read_pairs
     from chatbot.ingest.textio import join_words
-    from chatbot.quotes import book_quotes, requote
 
     _, _, test = text_split(corpus, read_pairs(corpus.pairs), main.card.train)
-    marks = book_quotes(corpus.root)
     sentences = read_running_text(corpus)
     with open(corpus.text, encoding="utf-8") as f:
         raw = f.read().split("\n")[: len(sentences)]
@@ -310,9 +308,8 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     items = []
     for k, (begin, end) in enumerate(chosen, 1):
         passage = "".join(raw[begin:end])
-        following = [(t, 1.0) for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
-        # The book's words get their quotation marks back by the rule the model's get.
-        candidates = {GOLD: join_words([w for w, _ in requote(following, marks, passage)])}
+        following = [t for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
+        candidates = {GOLD: join_words(following)}
         for s in systems:
             options = _options(s, k, CONTINUE_OPTIONS)
             written = bots[s.model].write_on(passage, CONTINUATION_WORDS, options)

@@ -39,7 +39,6 @@ from chatbot.heads import sayable
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
 from chatbot.objective import frequency_weights, objective
-from chatbot.quotes import book_quotes
 
 __all__ = ["pick_device", "train", "train_step"]
 
@@ -227,7 +226,6 @@ def train(
         config,
         corpus=str(corpus.root),
         vectors_sha256=sha256_file(corpus.vectors),
-        quotes=book_quotes(corpus.root),
         **provenance,
     )
     if ranks.main and corpus.userdict.is_file():

@@ -23,7 +23,6 @@ from safetensors.torch import load_file, save_file
 from chatbot.evaluate import evaluate_model
 from chatbot.fsutil import ensure_dir, read_json, write_json
 from chatbot.layout import SHIPPED_BASE, SHIPPED_MODEL, ModelLayout
-from chatbot.quotes import book_quotes
 
 
 def main() -> int:
@@ -60,7 +59,6 @@ def main() -> int:
         print(f"base model in {out.root}: {_megabytes(out)}, {len(config['books'])} books")
         return 0
     config["corpus"] = "corpus/hongloumeng"  # where `make default-model` can rebuild it
-    config.setdefault("quotes", book_quotes(Path(src.root).parent))  # trained before cards had it
     write_json(out.config, config)
     return write_eval(out, Path(src.root).parent)
 
