@@ -24,7 +24,7 @@ from chatbot.ingest.speakers import (
     after_tag,
     before_tag,
     english_speaker,
-    subjectless,
+    goes_on,
 )
 from chatbot.ingest.speech import SpeechStyle, bare_speech, is_verse, speech_style
 
@@ -131,8 +131,26 @@ def extract_utterances(
         ]
     else:
         out = _quoted_utterances(paragraphs)
-    out = [u for u in out if not is_verse(u.text)]
+    out = _without_verse(out)
     _attribute(out, paragraphs)
+    return out
+
+
+def _without_verse(utterances: list[Utterance]) -> list[Utterance]:
+    """The utterances that are not verse. One that went on from a verse (宝玉念道：“诗…”
+    又道：“…”) takes the verse's tag instead: the one before the verse did not say it."""
+    out: list[Utterance] = []
+    verse: Utterance | None = None
+    for u in utterances:
+        if is_verse(u.text):
+            if verse is None or not u.continues:
+                verse = u
+            continue
+        if u.continues and verse is not None:
+            u.continues = False
+            u.tag = verse.tag or u.tag
+        verse = None
+        out.append(u)
     return out
 
 
@@ -171,7 +189,7 @@ def _quoted_utterances(paragraphs: Sequence[str]) -> list[Utterance]:
             owns_after = tag_after is not None and (is_last or end not in ("：", ":"))
             u.tag = tag_before or (tag_after if owns_after else None)
             # 宝玉道：“…”又道：“…” is one turn.
-            u.continues = prev_tail_is_tag or (i > 0 and subjectless(narrations[i]))
+            u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
             out.append(u)
             prev_tail_is_tag = owns_after and not rest.strip()
     return out

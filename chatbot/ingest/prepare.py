@@ -31,10 +31,9 @@ from chatbot.ingest.textio import Novel, read_novel
 from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
-# Bump when a step's output for the same input and config changes: every step's, or
-# only the dialogue pairs' (who is found speaking, how turns pair up).
-PIPELINE_VERSION = 2
-PAIRS_VERSION = 2
+# Bump when a step's output for the same input and config changes.
+PIPELINE_VERSION = 2  # every step's
+PAIRS_VERSION = 3  # only pairs.tsv (who is found speaking, how turns pair up)
 
 
 @dataclass(frozen=True)

@@ -56,15 +56,20 @@ _NOT_IN_NAMES = frozenset("我你您他她它咱们了着著不没是在听聽")
 # Adverbs and the first halves of compound speech verbs between a subject and its 道 or
 # 曰 (宝玉忙笑道, 子牙问曰, 他心里想道); the book's own manner words are learned.
 _ADVERBS = re.compile(
-    r"(?:连忙|赶忙|急忙|悄悄|故意|特意|笑着|心中|心里|心下|口中|口里|口内|嘴里|不觉|不禁|一面|吩咐|嘱咐|告诉|"
+    r"(?:连忙|連忙|赶忙|趕忙|急忙|悄悄|故意|特意|笑着|笑著|心中|心里|心裡|心下|口中|口里|口裡|口内|"
+    r"嘴里|嘴裡|不觉|不覺|不禁|一面|吩咐|嘱咐|囑咐|告诉|告訴|"
     r"[高低大厉厲轻輕小柔颤顫朗齐齊失悄][声聲]|"
-    r"[忙又便因也都乃遂方才就还再且并只亦却倒正先连冷陪含微暗想"
-    r"笑说說问問答回叫唤喚喊嚷骂罵叹嘆哭喝呼奏禀稟应應])+$"
+    r"[忙又便因也都乃遂方才就还還再且并並只亦却卻倒正先连連冷陪含微暗想"
+    r"笑说說问問答回叫唤喚喊嚷骂罵叹嘆哭喝呼奏禀稟应應念唸])+$"
 )
 # Descriptions a tag without a subject puts where a name would stand (唬的宝玉忙道,
-# 微微的笑道, 喘吁吁的道, 嗤的一声笑道): no name is one character and 的, doubles a
-# character right before its 的, or is a sound.
-_DESCRIPTION = re.compile(r"^.[的地]$|(.)\1[儿兒]?[的地]$|的一[声聲]$")
+# 微微的笑道, 喘吁吁的道, 嗤的一声笑道): no name is one character and 的 (土地 is
+# someone), doubles a character right before its 的 or 地, or is a sound.
+_DESCRIPTION = re.compile(r"^.的$|(.)\1[儿兒]?[的地]$|的一[声聲]$")
+# A tag with no one in it goes on with the last speaker when it says so (又道, 还说,
+# 接着道), and not when it answers or is many voices (答道, 回道, 应道, 齐声道).
+_GOES_ON = re.compile(r"[又还還再]|接着|接著")
+_ANSWERS = re.compile(r"[答回应應]|[齐齊]声|[齐齊]聲")
 _DEMONSTRATIVES = ("那", "这", "這")
 # A name right after one of these is an object (向宝玉道, 叫紫鹃道, 听了宝玉的话).
 _OBJECT_MARKERS = frozenset(
@@ -232,7 +237,8 @@ def _learn_names(
 
 
 def _alone(w: str, whole: Counter[str]) -> int:
-    """Clauses that are ``w`` alone, or ``w`` after a demonstrative (那女子道 as 女子道)."""
+    """Clauses that are ``w`` alone, or ``w`` after a demonstrative (那女子道 as 女子道:
+    a role noun the book calls its speaker by is a speaker, as 婆子 and 丫头 are)."""
     return whole[w] + sum(whole[d + w] for d in _DEMONSTRATIVES)
 
 
@@ -295,14 +301,21 @@ def _name_like(w: str, alone: float, text: str) -> bool:
     return alone >= MIN_ALONE_SHARE and commas <= MAX_COMMA_SHARE * total
 
 
-def subjectless(narration: str) -> bool:
-    """Is this narration between two quotations only a tag with no one in it, adverbs
-    and a verb (又道：, 因又笑道：)? Chinese then leaves the subject of the sentence
-    before: the one who just spoke."""
+def goes_on(narration: str) -> bool:
+    """Is this narration between two quotations only a tag that goes on with the last
+    speaker: no one in it, only adverbs, one of them saying so, and a verb (又道：,
+    因又笑道：)? Chinese then leaves the subject of the sentence before, the one who just
+    spoke; 答道：/齐声道： would be someone else."""
     m = _ZH_BEFORE.search(narration)
     if m is None or narration[: m.start()].strip(" ，,。．."):
         return False
-    return not _ADVERBS.sub("", m.group(1).strip())
+    context = m.group(1).strip(" ，,、")
+    tag = narration[m.start(1) :]
+    return (
+        not _ADVERBS.sub("", context)
+        and bool(_GOES_ON.search(context))
+        and not _ANSWERS.search(tag)
+    )
 
 
 def english_speaker(name: str) -> str | None:

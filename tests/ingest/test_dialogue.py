@@ -48,6 +48,26 @@ def test_a_tag_with_no_one_in_it_goes_on_with_the_last_speaker():
     ]
 
 
+def test_only_a_tag_that_says_so_goes_on_with_the_last_speaker():
+    from chatbot.ingest.speakers import goes_on
+
+    for tag in ["又道：", "，又道：", "因又笑道：", "還說道：", "又高声道：", "又故意笑道："]:
+        assert goes_on(tag), tag
+    for tag in ["笑道：", "答道：", "又回道：", "齐声又道：", "那人又道：", "说着，又道："]:
+        assert not goes_on(tag), tag
+    turns = make_turns(utterances("张三问道：“你是谁？”答道：“我是李四。”"))
+    assert [(t.speaker, t.text) for t in turns] == [("张三", "你是谁？"), (None, "我是李四。")]
+
+
+def test_what_goes_on_from_a_verse_is_the_reciters():
+    text = (
+        "黛玉道：“你来了？”\n"
+        "宝玉念道：“满纸荒唐言，一把辛酸泪，都云作者痴，谁解其中味。”又道：“这诗好。”"
+    )
+    turns = make_turns(utterances(text))
+    assert [(t.speaker, t.text) for t in turns] == [("黛玉", "你来了？"), ("宝玉", "这诗好。")]
+
+
 def test_same_known_speaker_twice_is_one_turn_and_unknown_speakers_alternate():
     text = "张三道：“一。”\n张三又道：“二。”\n“三？”\n“四。”"
     turns = make_turns(utterances(text))
