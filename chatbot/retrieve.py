@@ -8,10 +8,11 @@ model reads beside the message (``Retriever``).
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from chatbot.ingest.dialogue import Pair
@@ -21,38 +22,52 @@ _SKIP = frozenset("，。！？、；：…—,.!?;:-·（）()《》“”‘�
 
 
 class OverlapIndex:
-    """BM25 (k1 = 1.2, b = 0.75) over tokenised documents; punctuation ignored."""
+    """BM25 (k1 = 1.2, b = 0.75) over tokenised documents; punctuation ignored. Each
+    word's postings are arrays of documents and their BM25 weights, so a lookup is a
+    few vector additions, not a Python loop over every document holding 的."""
 
     def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
-        self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.lengths: list[int] = []
+        words: dict[str, int] = {}
+        word_of, doc_of, count_of, lengths = [], [], [], []
         for i, doc in enumerate(docs):
             counts = Counter(w for w in doc if w not in _SKIP)
-            self.lengths.append(sum(counts.values()))
+            lengths.append(sum(counts.values()))
             for w, c in counts.items():
-                self.postings[w].append((i, c))
-        n = len(self.lengths)
-        self.mean_length = sum(self.lengths) / max(n, 1)
-        self.idf = {
-            w: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for w, p in self.postings.items()
-        }
+                word_of.append(words.setdefault(w, len(words)))
+                doc_of.append(i)
+                count_of.append(c)
+        self.n = n = len(lengths)
+        length = np.asarray(lengths, dtype=np.float64)
+        word = np.asarray(word_of, dtype=np.int64)
+        ids = np.asarray(doc_of, dtype=np.int64)
+        c = np.asarray(count_of, dtype=np.float64)
+        df = np.bincount(word, minlength=len(words)).astype(np.float64)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        norm = c + k1 * (1 - b + b * length[ids] / max(length.mean(), 1e-9)) if n else c
+        weight = idf[word] * c * (k1 + 1) / norm
+        order = np.argsort(word, kind="stable")  # each word's postings side by side
+        bounds = np.concatenate([[0], np.cumsum(df.astype(np.int64))])
+        self._ids, self._weights = ids[order], weight[order]
+        self._span = {w: (int(bounds[j]), int(bounds[j + 1])) for w, j in words.items()}
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return self.n
 
     def search(self, tokens: Sequence[str], k: int = 1) -> list[tuple[int, float]]:
         """The ``k`` best documents for ``tokens``: (index, score), best first; ties go to
         the earlier document. Documents sharing no word score 0 and are not returned."""
-        scores: dict[int, float] = defaultdict(float)
-        for w in set(tokens) - _SKIP:
-            idf = self.idf.get(w)
-            if idf is None:
-                continue
-            for i, c in self.postings[w]:
-                norm = c + self.k1 * (1 - self.b + self.b * self.lengths[i] / self.mean_length)
-                scores[i] += idf * c * (self.k1 + 1) / norm
-        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
+        spans = [self._span[w] for w in sorted(set(tokens) - _SKIP) if w in self._span]
+        if not spans or k < 1:
+            return []
+        scores = np.zeros(self.n)
+        for a, z in spans:
+            scores[self._ids[a:z]] += self._weights[a:z]  # a document once per word
+        hit = np.flatnonzero(scores)
+        if len(hit) > k:  # the k best and every document tied with the k-th
+            kth = np.partition(scores[hit], len(hit) - k)[len(hit) - k]
+            hit = hit[scores[hit] >= kth]
+        best = hit[np.lexsort((hit, -scores[hit]))][:k]
+        return [(int(i), float(scores[i])) for i in best]
 
 
 class Retriever:

@@ -1,11 +1,13 @@
 #!/usr/bin/env python
-"""Reply latency and nearest-word lookup speed on CPU.
+"""Reply latency, nearest-word lookup and retrieval speed on CPU.
 
     .venv/bin/python scripts/bench_reply.py [MODEL_DIR] [--queries 50]
 
 Prints the median and 95th-percentile time of a 20-word reply (greedy, forced to 20
-words) and the microseconds of one nearest-word lookup, on the decoder's own output
-vectors from those replies:
+words), the time to build the retrieval index over the corpus's pairs and to look up
+the best 1 and 50 training queries for a message (what ``--ground`` and
+``Chatbot.quote`` do per message; target ≤ 5 ms), and the microseconds of one
+nearest-word lookup, on the decoder's own output vectors from those replies:
 
 - the model's lookup (``Seq2Seq.top``: int8 first pass, exact float32 cosines for the
   rows that can win; the same word as the float32 product, checked here on every vector);
@@ -34,6 +36,7 @@ from chatbot.decode import run
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.lookup import WordIndex
+from chatbot.retrieve import Retriever
 
 DEFAULT = Path("corpus/hongloumeng/model")
 
@@ -63,7 +66,8 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     bot = Chatbot.load(args.model)
     corpus = CorpusLayout.at(bot.card.corpus)
-    pairs = read_pairs(corpus.pairs)[-args.queries :] if corpus.pairs.is_file() else []
+    every_pair = read_pairs(corpus.pairs) if corpus.pairs.is_file() else []
+    pairs = every_pair[-args.queries :]
     queries = [p.query for p in pairs] or ["你今天好吗？"] * args.queries
     opts = DecodeOptions(strategy="greedy", min_length=20, max_length=20, no_repeat_ngram=0)
     model, head = bot.model, bot.model.head
@@ -139,6 +143,21 @@ def main() -> int:
             rounds["whole"].append(loop_us(vec, whole))
     lookup_us, matrix_us, same_rows, all_rows = (statistics.median(v) for v in rounds.values())
 
+    # Retrieval: the index over the pairs before the timed queries, built as a grounded
+    # model's load builds it; each lookup timed alone, over several rounds.
+    build = lookup_1 = lookup_50 = [0.0]
+    if pairs:
+        t = time.perf_counter()
+        retriever = Retriever(every_pair[: -len(pairs)])
+        build = [time.perf_counter() - t]
+        lookup_1, lookup_50 = [], []
+        for _ in range(args.rounds):
+            for p in pairs:
+                for k, into in ((1, lookup_1), (50, lookup_50)):
+                    t = time.perf_counter()
+                    retriever.search(p.query_tokens, k)
+                    into.append(time.perf_counter() - t)
+
     table = Table(
         title=f"reply speed ({args.model}, {outputs:,} output words of {len(bot.table):,}, "
         f"{args.threads} threads)"
@@ -147,6 +166,18 @@ def main() -> int:
     table.add_column("value", justify="right")
     table.add_row("20-word reply, median", f"{statistics.median(times) * 1000:.1f} ms")
     table.add_row("20-word reply, 95th percentile", f"{p95 * 1000:.1f} ms")
+    if pairs:
+        table.add_row(
+            f"retrieval index over {len(every_pair) - len(pairs):,} pairs, build",
+            f"{build[0] * 1000:.0f} ms",
+        )
+        for k, times_k in ((1, lookup_1), (50, lookup_50)):
+            ordered = sorted(times_k)
+            table.add_row(
+                f"retrieval lookup, best {k}, median / 95th percentile",
+                f"{statistics.median(ordered) * 1000:.2f} / "
+                f"{ordered[int(0.95 * (len(ordered) - 1))] * 1000:.2f} ms",
+            )
     table.add_row(
         "20-word reply, median, float32-only index",
         f"{statistics.median(runs['fp32']['reply']) * 1000:.1f} ms",
