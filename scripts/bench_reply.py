@@ -33,7 +33,7 @@ from rich.table import Table
 
 from chatbot.bot import Chatbot, DecodeOptions
 from chatbot.decode import run
-from chatbot.ingest.dialogue import read_pairs
+from chatbot.ingest.dialogue import Pair, read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.lookup import WordIndex
 from chatbot.retrieve import Retriever
@@ -51,6 +51,38 @@ def python_loop_nearest(vector: list[float], table: list[list[float]]) -> int:
         if cos > best:
             best, best_i = cos, i
     return best_i
+
+
+def retrieval_rows(pairs: list[Pair], timed: int, rounds: int) -> list[tuple[str, str]]:
+    """Table rows for retrieval: the index over all but the last ``timed`` pairs, built
+    as a grounded model's load builds it, then the best 1 and 50 training queries for
+    each of those, every lookup timed alone, over ``rounds`` rounds."""
+    if not timed:
+        return []
+    t = time.perf_counter()
+    retriever = Retriever(pairs[:-timed])
+    rows = [
+        (
+            f"retrieval index over {len(pairs) - timed:,} pairs, build",
+            f"{(time.perf_counter() - t) * 1000:.0f} ms",
+        )
+    ]
+    for k in (1, 50):
+        times = []
+        for _ in range(rounds):
+            for p in pairs[-timed:]:
+                t = time.perf_counter()
+                retriever.search(p.query_tokens, k)
+                times.append(time.perf_counter() - t)
+        times.sort()
+        rows.append(
+            (
+                f"retrieval lookup, best {k}, median / 95th percentile",
+                f"{statistics.median(times) * 1000:.2f} / "
+                f"{times[int(0.95 * (len(times) - 1))] * 1000:.2f} ms",
+            )
+        )
+    return rows
 
 
 def main() -> int:
@@ -143,21 +175,6 @@ def main() -> int:
             rounds["whole"].append(loop_us(vec, whole))
     lookup_us, matrix_us, same_rows, all_rows = (statistics.median(v) for v in rounds.values())
 
-    # Retrieval: the index over the pairs before the timed queries, built as a grounded
-    # model's load builds it; each lookup timed alone, over several rounds.
-    build = lookup_1 = lookup_50 = [0.0]
-    if pairs:
-        t = time.perf_counter()
-        retriever = Retriever(every_pair[: -len(pairs)])
-        build = [time.perf_counter() - t]
-        lookup_1, lookup_50 = [], []
-        for _ in range(args.rounds):
-            for p in pairs:
-                for k, into in ((1, lookup_1), (50, lookup_50)):
-                    t = time.perf_counter()
-                    retriever.search(p.query_tokens, k)
-                    into.append(time.perf_counter() - t)
-
     table = Table(
         title=f"reply speed ({args.model}, {outputs:,} output words of {len(bot.table):,}, "
         f"{args.threads} threads)"
@@ -166,18 +183,8 @@ def main() -> int:
     table.add_column("value", justify="right")
     table.add_row("20-word reply, median", f"{statistics.median(times) * 1000:.1f} ms")
     table.add_row("20-word reply, 95th percentile", f"{p95 * 1000:.1f} ms")
-    if pairs:
-        table.add_row(
-            f"retrieval index over {len(every_pair) - len(pairs):,} pairs, build",
-            f"{build[0] * 1000:.0f} ms",
-        )
-        for k, times_k in ((1, lookup_1), (50, lookup_50)):
-            ordered = sorted(times_k)
-            table.add_row(
-                f"retrieval lookup, best {k}, median / 95th percentile",
-                f"{statistics.median(ordered) * 1000:.2f} / "
-                f"{ordered[int(0.95 * (len(ordered) - 1))] * 1000:.2f} ms",
-            )
+    for row in retrieval_rows(every_pair, len(pairs), args.rounds):
+        table.add_row(*row)
     table.add_row(
         "20-word reply, median, float32-only index",
         f"{statistics.median(runs['fp32']['reply']) * 1000:.1f} ms",

@@ -6,6 +6,11 @@ def utterances(text: str):
     return extract_utterances(normalise(text))
 
 
+def spoken(text: str) -> list[tuple[str | None, str]]:
+    """(speaker, text) of each turn."""
+    return [(t.speaker, t.text) for t in make_turns(utterances(text))]
+
+
 def test_speaker_before_and_after_the_quote():
     text = "张三笑道：“你来了。”\n“来了，”李四道。\n张三道：“坐。”\n“好。”李四说。"
     us = utterances(text)
@@ -19,8 +24,7 @@ def test_speaker_before_and_after_the_quote():
 
 def test_split_quotation_is_one_turn():
     text = "“你去不去，”张三道，“我可要走了。”\n李四道：“不去。”\n张三道：“好。”"
-    turns = make_turns(utterances(text))
-    assert [(t.speaker, t.text) for t in turns] == [
+    assert spoken(text) == [
         ("张三", "你去不去，我可要走了。"),
         ("李四", "不去。"),
         ("张三", "好。"),
@@ -35,8 +39,7 @@ def test_a_tag_with_no_one_in_it_goes_on_with_the_last_speaker():
         "张三道：“走。”李四连连答应“是”，又回说：“就走。”\n"
         "李四道：“好。”张三道：不好。道：“再说。”"
     )
-    turns = make_turns(utterances(text))
-    assert [(t.speaker, t.text) for t in turns] == [
+    assert spoken(text) == [
         ("李四", "坐。"),
         ("张三", "好。我坐了。茶呢？"),
         ("李四", "有。"),
@@ -55,8 +58,10 @@ def test_only_a_tag_that_says_so_goes_on_with_the_last_speaker():
         assert goes_on(tag), tag
     for tag in ["笑道：", "答道：", "又回道：", "齐声又道：", "那人又道：", "说着，又道："]:
         assert not goes_on(tag), tag
-    turns = make_turns(utterances("张三问道：“你是谁？”答道：“我是李四。”"))
-    assert [(t.speaker, t.text) for t in turns] == [("张三", "你是谁？"), (None, "我是李四。")]
+    assert spoken("张三问道：“你是谁？”答道：“我是李四。”") == [
+        ("张三", "你是谁？"),
+        (None, "我是李四。"),
+    ]
 
 
 def test_what_goes_on_from_a_verse_is_the_reciters():
@@ -64,8 +69,7 @@ def test_what_goes_on_from_a_verse_is_the_reciters():
         "黛玉道：“你来了？”\n"
         "宝玉念道：“满纸荒唐言，一把辛酸泪，都云作者痴，谁解其中味。”又道：“这诗好。”"
     )
-    turns = make_turns(utterances(text))
-    assert [(t.speaker, t.text) for t in turns] == [("黛玉", "你来了？"), ("宝玉", "这诗好。")]
+    assert spoken(text) == [("黛玉", "你来了？"), ("宝玉", "这诗好。")]
 
 
 def test_same_known_speaker_twice_is_one_turn_and_unknown_speakers_alternate():
@@ -120,8 +124,7 @@ def test_english_dialogue_and_speakers():
         'Alice said, "Not today."\n'
         '"Then tomorrow," Bob replied.'
     )
-    turns = make_turns(utterances(text))
-    assert [(t.speaker, t.text) for t in turns] == [
+    assert spoken(text) == [
         ("Alice", "Where are you going?"),
         ("Bob", "To the river, Come with me."),
         ("Alice", "Not today."),
