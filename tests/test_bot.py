@@ -151,6 +151,8 @@ def test_gold_reply_ranks_first(bot):
 
 def test_join_words():
     assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "hello world，我好ok"
+    # A model trained on text with half-width marks still writes the full-width ones.
+    assert join_words(["我", "来", ",", "好", ".", "ok", "."]) == "我来，好。ok."
 
 
 def test_bleu_on_hand_made_examples():

@@ -46,12 +46,11 @@ def run(args: argparse.Namespace) -> int:
     )
     passage = args.passage if args.passage is not None else sys.stdin.read()
     bot = Chatbot.load(resolve_model(args.model))
-    from chatbot.ingest.textio import join_words
+    from chatbot.ingest.textio import word_piece
 
-    written: list[str] = []
+    last = ""
     for word, _ in bot.write_on(passage, args.words, options):
-        piece = join_words([*written[-1:], word])[len(written[-1]) if written else 0 :]
-        written.append(word)
-        print(piece, end="", flush=True)
+        print(word_piece(last, word), end="", flush=True)
+        last = word
     print()
     return 0

@@ -25,7 +25,7 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     """(family, opening) when ``text[i]`` opens or closes a quotation, else None."""
     ch = text[i]
     if ch == '"':
-        return "double", not (stack and stack[-1] == "double")
+        return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
     if ch in _OPENERS:
         # A Latin word with a stray opening single quote is not a quotation.
         if ch == "‘" and not stack and i > 0 and _latin_alnum(text[i - 1]):
@@ -38,6 +38,15 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     return None
 
 
+def _after_colon(text: str, i: int) -> bool:
+    """True when a colon comes right before ``text[i]`` (spaces aside): a straight quote
+    there opens a speech (他道:"…), whatever the count of straight quotes before says."""
+    j = i - 1
+    while j >= 0 and text[j] == " ":
+        j -= 1
+    return j >= 0 and text[j] in ":："
+
+
 def _latin_alnum(ch: str) -> bool:
     return ch.isalnum() and ch < "\u3000"
 
@@ -46,7 +55,10 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
     """Top-level quotations in a paragraph as (open index, close index) pairs.
 
     Tolerant of the mess real texts contain: a stray closer is ignored; " closes an open
-    double quote and opens one otherwise; ’ followed by a letter is an apostrophe; an
+    double quote and opens one otherwise, except after a colon, where it always opens (a
+    straight quote that the count took for an opener but that closed a speech is dropped
+    at the next opener after a colon, so one misread mark does not swap speech and
+    narration for the rest of the paragraph); ’ followed by a letter is an apostrophe; an
     opener of the family already open (a speech continued in a new paragraph without
     closing the last one) ends the open quotation and starts a new one; an unclosed
     quotation runs to the end of the paragraph unless that is more than ``max_quote``
@@ -66,6 +78,8 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
         event = None if i in stray else _quote_event(paragraph, i, stack)
         if event is not None:
             family, opening = event
+            if opening and stack == ["double"] and _misread(paragraph, start, i):
+                stack.clear()
             if opening and stack and stack[-1] == family and paragraph[i] != '"':
                 while stack and stack.pop() != family:
                     pass
@@ -89,6 +103,18 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
                 stack.clear()
                 i = start + 1
     return spans
+
+
+def _misread(paragraph: str, start: int, i: int) -> bool:
+    """The open quotation at ``start`` was a closing mark read as an opening one: a sure
+    opener (a double quote after a colon) arrives while a quotation opened by a
+    straight quote that no colon vouched for is still open."""
+    return (
+        paragraph[i] in '"“'
+        and _after_colon(paragraph, i)
+        and paragraph[start] == '"'
+        and not _after_colon(paragraph, start)
+    )
 
 
 def _inside_quotes(paragraph: str) -> bytearray:
@@ -166,11 +192,35 @@ def _latin_full_stop(text: str, i: int) -> bool:
     return not (m and (m.group(1).lower() in _ABBREVIATIONS or len(m.group(1)) == 1))
 
 
+# Half-width punctuation typed into Chinese text, and the full-width mark it stands for.
+FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HALF_WIDTH_RE = re.compile(f"(?<=[{_HAN}])(\\.{{2,}}|[,:;?!.])")
+_HAN_RE = re.compile(f"[{_HAN}]")
+
+
+def full_width_punctuation(text: str) -> str:
+    """Half-width , : ; ? ! . right after a Chinese character as the full-width marks
+    (a run of dots as ……): texts typed on Latin keyboards mix both, and one mark should
+    be one word to the tokenizer, the word vectors and the model. Latin text is untouched."""
+    return _HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH.get(m.group(), "……"), text)
+
+
 def join_words(words: list[str]) -> str:
     """Chinese words join without spaces; Latin words get one between them."""
     out = ""
     for w in words:
-        if out and out[-1].isascii() and out[-1].isalnum() and w[:1].isascii() and w[:1].isalnum():
-            out += " "
-        out += w
+        out += word_piece(out[-1:], w)
     return out
+
+
+def word_piece(before: str, word: str) -> str:
+    """How ``word`` is written after text ending in ``before`` (streamed replies print
+    these pieces): a space between two Latin words, a half-width mark after a Chinese
+    word full-width (see ``full_width_punctuation``), else the word as it is."""
+    last = before[-1:]
+    if last.isascii() and last.isalnum() and word[:1].isascii() and word[:1].isalnum():
+        return " " + word
+    if word in FULL_WIDTH and last and _HAN_RE.match(last):
+        return FULL_WIDTH[word]
+    return word

@@ -20,10 +20,12 @@ from chatbot.ingest.paragraphs import split_paragraphs
 
 # Re-exported: the chatbot and the TUI import these from here.
 from chatbot.ingest.sentences import (  # noqa: F401
+    full_width_punctuation,
     is_heading,
     join_words,
     quote_spans,
     split_sentences,
+    word_piece,
 )
 
 # Encodings the detector may name, mapped to the superset we try first: GB18030
@@ -205,11 +207,13 @@ def _fullwidth_table() -> dict[int, int | None]:
 
 def clean_line(line: str) -> str:
     """One line without layout noise: full-width letters and digits as ASCII, controls
-    and zero-width characters gone, any run of spaces as one, no spaces at the ends."""
+    and zero-width characters gone, any run of spaces as one, no spaces at the ends,
+    half-width punctuation in Chinese text full-width."""
     line = line.translate(_fullwidth_table())
     # Texts typed on GBK-era keyboards often end sentences with a full-width "．".
     line = _CJK_FULL_STOP_RE.sub("。", line).replace("．", ".")
-    return _SPACES_RE.sub(" ", line).strip()  # \t, \u3000, NBSP and friends become one space
+    line = _SPACES_RE.sub(" ", line).strip()  # \t, \u3000, NBSP and friends become one space
+    return full_width_punctuation(line)
 
 
 def normalise(text: str) -> list[str]:

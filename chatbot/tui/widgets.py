@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from chatbot.ingest.textio import join_words
+from chatbot.ingest.textio import join_words, word_piece
 
 
 def score_style(score: float) -> str:
@@ -64,9 +64,7 @@ class Bubble(Static):
         tips = []
         if self.role == "bot" and self.show_scores and self.words:
             for i, (w, s) in enumerate(zip(self.words, self.scores)):
-                if i and join_words([self.words[i - 1], w]) != self.words[i - 1] + w:
-                    t.append(" ")
-                t.append(w, style=score_style(s))
+                t.append(word_piece(self.words[i - 1] if i else "", w), style=score_style(s))
             tips.append(" ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores)))
         else:
             t.append(self.plain or "…")

@@ -69,6 +69,14 @@ def test_normalise_keeps_chinese_punctuation():
     assert normalise("你好，世界！“是吗？”") == ["你好，世界！“是吗？”"]
 
 
+def test_half_width_punctuation_in_chinese_text_becomes_full_width():
+    # Latin keyboards leave , : ? ! . in Chinese text; after a Chinese character they are
+    # the full-width marks (so one mark is one word), elsewhere they stay as they are.
+    assert normalise('他道:"来了,快走!真的?好.等等...' + " He said: no. 3.14") == [
+        '他道："来了，快走！真的？好。等等……' + " He said: no. 3.14"
+    ]
+
+
 def test_traditional_detection_and_conversion(tmp_path):
     assert is_mostly_traditional(TRADITIONAL)
     assert not is_mostly_traditional(SIMPLIFIED)
@@ -105,6 +113,18 @@ def test_quote_spans_handles_mixed_and_nested_quotes():
     # Apostrophes are not closing quotes.
     par3 = "‘It’s late,’ she said."
     assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ["‘It’s late,’"]
+
+
+def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
+    # One stray straight quote would swap speech and narration for the rest of the
+    # paragraph; the next quote after a colon puts the count right again.
+    par = '他道:"我说了一句."他便走了."众人道:"是."王二道:"走罢."'
+    assert [par[a : b + 1] for a, b in quote_spans(par)] == ['"我说了一句."', '"是."', '"走罢."']
+    par2 = '她便说道：“奶奶睡呢，"你等着。"丫头说道：“知道了。”'
+    assert [par2[a : b + 1] for a, b in quote_spans(par2)] == ['“奶奶睡呢，"', "“知道了。”"]
+    # A quote after a colon inside a speech that a colon opened is a nested one.
+    par3 = '他道:"我说:"不去."你看呢?"众人道:"好."'
+    assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ['"我说:"不去."你看呢?"', '"好."']
 
 
 def test_split_sentences_never_splits_inside_quotes():
