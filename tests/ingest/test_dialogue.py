@@ -89,6 +89,11 @@ def test_quoted_terms_are_not_speech():
     a, b = par.index("“"), par.index("”")
     assert not is_speech(par, a, b)
     assert utterances(par) == []
+    # Punctuation alone between two quotations (a count of straight quotes gone wrong
+    # in a list of names) says nothing.
+    par2 = "又有“甲轩”“，”乙榭”等名。"
+    a, b = par2.index("“，"), par2.index("”乙")
+    assert not is_speech(par2, a, b)
 
 
 def test_nested_quotes_stay_inside_the_utterance():
