@@ -153,6 +153,11 @@ def test_join_words():
     assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "hello world，我好ok"
     # A model trained on text with half-width marks still writes the full-width ones.
     assert join_words(["我", "来", ",", "好", ".", "ok", "."]) == "我来，好。ok."
+    assert join_words(["他", "说", "‘", "来", "’", ",", "好"]) == "他说‘来’，好"
+    # English: a space after a mark, none before it.
+    assert join_words(["hello", ",", "world", ".", "i", "am", "3.14", "!"]) == (
+        "hello, world. i am 3.14!"
+    )
 
 
 def test_bleu_on_hand_made_examples():

@@ -48,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
     bot = Chatbot.load(resolve_model(args.model))
     from chatbot.ingest.textio import word_piece
 
-    last = ""
+    tail = ""  # the last characters written, all that word_piece needs
     for word, _ in bot.write_on(passage, args.words, options):
-        print(word_piece(last, word), end="", flush=True)
-        last = word
+        piece = word_piece(tail, word)
+        print(piece, end="", flush=True)
+        tail = (tail + piece)[-2:]
     print()
     return 0

@@ -195,14 +195,15 @@ def _latin_full_stop(text: str, i: int) -> bool:
 # Half-width punctuation typed into Chinese text, and the full-width mark it stands for.
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HALF_WIDTH_RE = re.compile(f"(?<=[{_HAN}])(\\.{{2,}}|[,:;?!.])")
-_HAN_RE = re.compile(f"[{_HAN}]")
+# Right after a Chinese character, or after a closing mark that follows one (‘来’,).
+_HALF_WIDTH_RE = re.compile(f"(?:(?<=[{_HAN}])|(?<=[{_HAN}][’”」』》）]))(\\.{{2,}}|[,:;?!.])")
 
 
 def full_width_punctuation(text: str) -> str:
-    """Half-width , : ; ? ! . right after a Chinese character as the full-width marks
-    (a run of dots as ……): texts typed on Latin keyboards mix both, and one mark should
-    be one word to the tokenizer, the word vectors and the model. Latin text is untouched."""
+    """Half-width , : ; ? ! . in Chinese text (right after a Chinese character, or after
+    a closing mark that follows one) as the full-width marks, a run of dots as ……:
+    texts typed on Latin keyboards mix both, and one mark should be one word to the
+    tokenizer, the word vectors and the model. Latin text is untouched."""
     return _HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH.get(m.group(), "……"), text)
 
 
@@ -210,17 +211,22 @@ def join_words(words: list[str]) -> str:
     """Chinese words join without spaces; Latin words get one between them."""
     out = ""
     for w in words:
-        out += word_piece(out[-1:], w)
+        out += word_piece(out[-2:], w)
     return out
 
 
 def word_piece(before: str, word: str) -> str:
     """How ``word`` is written after text ending in ``before`` (streamed replies print
-    these pieces): a space between two Latin words, a half-width mark after a Chinese
-    word full-width (see ``full_width_punctuation``), else the word as it is."""
+    these pieces; two characters of ``before`` are enough): a space before a Latin word
+    after a Latin word or mark, a half-width mark in Chinese text full-width
+    (``full_width_punctuation``), else the word as it is."""
     last = before[-1:]
-    if last.isascii() and last.isalnum() and word[:1].isascii() and word[:1].isalnum():
+    if last and last.isascii() and (last.isalnum() or last in ",.;:?!)") and _latin(word):
         return " " + word
-    if word in FULL_WIDTH and last and _HAN_RE.match(last):
+    if word in FULL_WIDTH and _HALF_WIDTH_RE.match(before[-2:] + word, len(before[-2:])):
         return FULL_WIDTH[word]
     return word
+
+
+def _latin(word: str) -> bool:
+    return word[:1].isascii() and word[:1].isalnum()

@@ -63,8 +63,11 @@ class Bubble(Static):
             t.append(speaker_label(self.speaker), style="bold")
         tips = []
         if self.role == "bot" and self.show_scores and self.words:
-            for i, (w, s) in enumerate(zip(self.words, self.scores)):
-                t.append(word_piece(self.words[i - 1] if i else "", w), style=score_style(s))
+            written = ""
+            for w, s in zip(self.words, self.scores):
+                piece = word_piece(written[-2:], w)
+                written += piece
+                t.append(piece, style=score_style(s))
             tips.append(" ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores)))
         else:
             t.append(self.plain or "…")
