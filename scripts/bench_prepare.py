@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench_prepare.py [NOVEL]      # steps on one novel
     .venv/bin/python scripts/bench_prepare.py --library    # every shared novel
     .venv/bin/python scripts/bench_prepare.py --labels     # speakers labelled by hand
+    .venv/bin/python scripts/bench_prepare.py --retyped    # the same book typed otherwise
 
 NOVEL (default: the development novel): each stage's public function on its own, then
 the whole `prepare` pipeline, and the vectors' quality check (speaker-neighbour share).
@@ -12,12 +13,15 @@ every novel in ../shared/corpus/library: seconds, the layout, encoding and speec
 it chose, utterances, share with a speaker, pairs (targets: < 90 s a book; >= 3,000
 pairs for a quoted book, >= 1,500 for an unquoted one; >= 9,000 for the development
 novel). --labels: precision and coverage of speaker attribution against
-tests/data/speaker_labels.tsv.
+tests/data/speaker_labels.tsv. --retyped: the development novel typed as web texts often
+are (straight quotes for “”, half-width , : ; ? ! . after Chinese characters; saved as
+GB18030), and the share of its pairs (punctuation aside) and speakers found again.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -53,8 +57,9 @@ def main() -> int:
     ap.add_argument("novel", nargs="?", default=str(DEFAULT))
     ap.add_argument("--library", action="store_true", help="every shared novel, whole prepare")
     ap.add_argument("--labels", action="store_true", help="speaker precision on the labels")
+    ap.add_argument("--retyped", action="store_true", help="pairs of the novel typed otherwise")
     args = ap.parse_args()
-    if args.library or args.labels:
+    if args.library or args.labels or args.retyped:
         if not DEFAULT.is_file():
             print(f"skip: shared novels not found at {SHARED}", file=sys.stderr)
             return 0
@@ -62,6 +67,8 @@ def main() -> int:
             library()
         if args.labels:
             labels()
+        if args.retyped:
+            retyped()
         return 0
     novel_path = Path(args.novel)
     if not novel_path.is_file():
@@ -178,6 +185,52 @@ def labels() -> None:
         table.add_row(book, *_score_cells(s))
     table.add_row("all", *_score_cells(total))
     console.print(table)
+
+
+def retyped() -> None:
+    text = DEFAULT.read_text(encoding="utf-8")
+    half = text.translate(str.maketrans("，：；？！。", ",:;?!."))
+    variants = {
+        "as published (UTF-8)": (text, "utf-8"),
+        "half-width marks (GB18030)": (half, "gb18030"),
+        "half-width marks, straight quotes (GB18030)": (
+            half.replace("“", '"').replace("”", '"'),
+            "gb18030",
+        ),
+    }
+    table = Table(title=f"{DEFAULT.stem} typed otherwise: what prepare finds again")
+    for col in ("typed", "utterances", "pairs", "the published pairs found", "same speaker"):
+        table.add_column(col, justify="left" if col == "typed" else "right")
+    base_pairs: set[tuple[str, str]] = set()
+    base_speakers: dict[str, str | None] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (body, encoding) in variants.items():
+            path = Path(tmp) / "novel.txt"
+            path.write_bytes(body.encode(encoding))
+            novel = read_novel(path)
+            n = sum(len(split_sentences(p)) for p in novel.paragraphs)
+            result = extract_dialogue(
+                novel.paragraphs, n_sentences=n, paragraph_mode=novel.paragraph_mode
+            )
+            pairs = {(_letters(p.query), _letters(p.reply)) for p in result.pairs}
+            speakers = {_letters(u.text): u.speaker for u in result.utterances}
+            if not base_pairs:
+                base_pairs, base_speakers = pairs, speakers
+            both = [k for k in speakers if k in base_speakers]
+            same = sum(speakers[k] == base_speakers[k] for k in both)
+            table.add_row(
+                name,
+                f"{len(result.utterances):,}",
+                f"{len(result.pairs):,}",
+                f"{len(pairs & base_pairs) / len(base_pairs):.1%}",
+                f"{same / max(len(both), 1):.1%}",
+            )
+    console.print(table)
+
+
+def _letters(text: str) -> str:
+    """A line without its punctuation, so typing marks otherwise does not count."""
+    return re.sub(r"[\W_]", "", text)
 
 
 def _score_cells(s: SpeakerScore) -> list[str]:
