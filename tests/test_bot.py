@@ -154,6 +154,7 @@ def test_join_words():
     # A model trained on text with half-width marks still writes the full-width ones.
     assert join_words(["我", "来", ",", "好", ".", "ok", "."]) == "我来，好。ok."
     assert join_words(["他", "说", "‘", "来", "’", ",", "好"]) == "他说‘来’，好"
+    assert join_words(["什么", "?", "!", "在", "10", ":", "30"]) == "什么？！在10:30"
     # English: a space after a mark, none before it.
     assert join_words(["hello", ",", "world", ".", "i", "am", "3.14", "!"]) == (
         "hello, world. i am 3.14!"

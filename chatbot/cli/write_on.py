@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     bot = Chatbot.load(resolve_model(args.model))
     from chatbot.ingest.textio import word_piece
 
-    tail = ""  # the last characters written, all that word_piece needs
+    tail = passage.rstrip()[-2:]  # the last characters written, all that word_piece needs
     for word, _ in bot.write_on(passage, args.words, options):
         piece = word_piece(tail, word)
         print(piece, end="", flush=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
-from chatbot.ingest.sentences import has_word, is_heading, quote_spans, split_sentences
+from chatbot.ingest.sentences import is_heading, quote_spans, split_sentences
 from chatbot.ingest.speakers import (
     MIN_UTTERANCES_FOR_COUNTS,
     NameLexicon,
@@ -94,9 +94,9 @@ class DialogueResult:
 def is_speech(paragraph: str, start: int, end: int) -> bool:
     """A quotation is speech, not a quoted term (the so-called “X”), when it follows a
     colon, a comma or the paragraph start, or ends with sentence punctuation; and it
-    has a word (a "，" between two quoted names is not)."""
+    is more than commas (a "，" between two quoted names; a silent "……" is a turn)."""
     content = paragraph[start + 1 : end].rstrip()
-    if not has_word(content):
+    if not content.strip("，,、；;：: "):
         return False
     before = paragraph[:start].rstrip()
     return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END

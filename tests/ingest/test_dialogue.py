@@ -94,6 +94,12 @@ def test_quoted_terms_are_not_speech():
     par2 = "又有“甲轩”“，”乙榭”等名。"
     a, b = par2.index("“，"), par2.index("”乙")
     assert not is_speech(par2, a, b)
+    # A silent reply is still a turn.
+    assert spoken("张三道：“你可知道？”李四道：“……”张三道：“说呀！”") == [
+        ("张三", "你可知道？"),
+        ("李四", "……"),
+        ("张三", "说呀！"),
+    ]
 
 
 def test_nested_quotes_stay_inside_the_utterance():

@@ -75,6 +75,9 @@ def test_half_width_punctuation_in_chinese_text_becomes_full_width():
     assert normalise('他道:"来了,快走!真的?好.等等...' + " He said: no. 3.14") == [
         '他道："来了，快走！真的？好。等等……' + " He said: no. 3.14"
     ]
+    assert normalise('什么?!他叫"小明",我(注),好 时间:10:30 3.5元') == [
+        '什么？！他叫"小明"，我(注)，好 时间：10:30 3.5元'
+    ]
 
 
 def test_traditional_detection_and_conversion(tmp_path):
@@ -125,6 +128,18 @@ def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
     # A quote after a colon inside a speech that a colon opened is a nested one.
     par3 = '他道:"我说:"不去."你看呢?"众人道:"好."'
     assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ['"我说:"不去."你看呢?"', '"好."']
+    # ... and so is one inside a speech that opens the paragraph.
+    par4 = '"上面写着:"闲人免进"四个字."王二道:"是."'
+    assert [par4[a : b + 1] for a, b in quote_spans(par4)] == [
+        '"上面写着:"闲人免进"四个字."',
+        '"是."',
+    ]
+    # A speech that ends in a colon: the next quote after a colon shows it closed.
+    par5 = '他道:"你听我说:"他却走了.李四道:"好."张三道:"行."'
+    assert [par5[a : b + 1] for a, b in quote_spans(par5)] == ['"你听我说:"', '"好."', '"行."']
+    # English keeps counting: the rule is for colons of Chinese text.
+    par6 = '"Fine:" he said. She said: "Go." He said: "No."'
+    assert [par6[a : b + 1] for a, b in quote_spans(par6)] == ['"Fine:"', '"Go."', '"No."']
 
 
 def test_split_sentences_never_splits_inside_quotes():
