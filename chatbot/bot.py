@@ -34,7 +34,7 @@ from chatbot.data import (
 from chatbot.decode import Decoded, beam_search, finish, run
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.ingest.textio import join_words
+from chatbot.ingest.textio import join_words, to_traditional
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
@@ -200,7 +200,7 @@ class Chatbot:
     def tokenize(self, text: str) -> list[str]:
         """The message's words, segmented exactly like the corpus was."""
         from chatbot.ingest.segment import tokenize
-        from chatbot.ingest.textio import normalise
+        from chatbot.ingest.textio import normalise, reads_traditional, to_simplified
 
         if not isinstance(text, str) or not text.strip():
             raise ChatbotError("say something: the message is empty")
@@ -208,7 +208,18 @@ class Chatbot:
         tokens = [t for p in paragraphs for t in tokenize(p, self.userdict)]
         if not tokens:
             raise ChatbotError("say something: the message has no words")
+        if reads_traditional(text):  # read as the novel was (prepare converts it)
+            simplified = [t for p in to_simplified(paragraphs) for t in tokenize(p, self.userdict)]
+            if self._known(simplified) > self._known(tokens):
+                return simplified
         return tokens
+
+    def _known(self, tokens: list[str]) -> int:
+        return sum(t in self.table.index for t in tokens)
+
+    def shown(self, text: str) -> str:
+        """What the model wrote (a word or a whole reply), in the script of its novel."""
+        return to_traditional(text) if self.card.script == "traditional" else text
 
     @property
     def cast(self) -> Cast:
@@ -222,7 +233,15 @@ class Chatbot:
             if any(names):
                 raise ChatbotError("this model has no characters; train it with --characters N")
             return 0, 0
-        return tuple(self.cast.find(n) if n else 0 for n in names)  # type: ignore[return-value]
+        return tuple(self.cast.find(self._as_read(n)) if n else 0 for n in names)  # type: ignore[return-value]
+
+    def _as_read(self, name: str) -> str:
+        """A name as the corpus spells it (a Traditional 賈寶玉 for 贾宝玉)."""
+        from chatbot.ingest.textio import reads_traditional, to_simplified
+
+        if name in self.cast.names or not reads_traditional(name):
+            return name
+        return to_simplified([name])[0]
 
     def _example(
         self,

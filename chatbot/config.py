@@ -334,6 +334,9 @@ class ModelCard:
     base: str = ""  # a fine-tuned model: the base it started from
     base_books: list[dict[str, Any]] = field(default_factory=list)
     mapping: dict[str, float] = field(default_factory=dict)  # how well its words were mapped
+    # "traditional": the novel was in Traditional characters (read as Simplified); what
+    # the model writes is shown converted back
+    script: str = ""
 
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:

@@ -34,7 +34,7 @@ from chatbot.dataset import VALID_WINDOWS, TrainData, check_corpus, epoch_exampl
 from chatbot.distributed import ONE_PROCESS, Ranks, barrier, pick_device, setup, shard, total
 from chatbot.errors import ChatbotError
 from chatbot.evaluate import teacher_forced, validate
-from chatbot.fsutil import ensure_dir, sha256_file
+from chatbot.fsutil import ensure_dir, read_json, sha256_file
 from chatbot.heads import sayable
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
@@ -226,11 +226,18 @@ def train(
         config,
         corpus=str(corpus.root),
         vectors_sha256=sha256_file(corpus.vectors),
+        script=novel_script(corpus),
         **provenance,
     )
     if ranks.main and corpus.userdict.is_file():
         shutil.copyfile(corpus.userdict, ensure_dir(out.root) / out.userdict.name)
     return fit(data, config, out, card, ranks, device, resume, start, on_batch, on_epoch)
+
+
+def novel_script(corpus: CorpusLayout) -> str:
+    """ "traditional" when ``prepare`` converted the novel from Traditional characters."""
+    manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
+    return "traditional" if manifest.get("source", {}).get("converted_t2s") else ""
 
 
 def fit(

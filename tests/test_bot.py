@@ -256,3 +256,20 @@ def test_chat_repeats_counts_a_line_the_bot_said_earlier_in_the_chat(bot):
     assert greedy == pytest.approx(5 / 10)  # the second time, the same answer
     assert chat_repeats(bot, [chat], DecodeOptions(strategy="beam")) < greedy
     assert chat_repeats(bot, [], DecodeOptions()) is None
+
+
+def test_a_message_in_traditional_characters_is_read_as_the_novel_was(bot):
+    from chatbot.ingest.textio import to_traditional
+
+    traditional = to_traditional(LINES[0])
+    assert traditional != LINES[0]
+    assert bot.tokenize(traditional) == bot.tokenize(LINES[0])
+    assert bot.reply(traditional, strategy="greedy", **PLAIN).text == LINES[6]
+
+
+def test_a_model_of_a_traditional_novel_shows_its_words_in_traditional(bot):
+    from dataclasses import replace
+
+    assert bot.shown("我们去看戏") == "我们去看戏"  # a novel read as it was
+    converted = Chatbot(bot.model, bot.table, replace(bot.card, script="traditional"), bot.root)
+    assert converted.shown("我们去看戏") == "我們去看戲"

@@ -27,15 +27,17 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.cast import Cast
     from chatbot.config import ModelCard
     from chatbot.errors import ChatbotError
+    from chatbot.ingest.textio import to_traditional
 
     model = resolve_model(args.model)
-    cast = Cast.from_dict(ModelCard.read(model).cast)
+    card = ModelCard.read(model)
+    cast = Cast.from_dict(card.cast)
     if len(cast) < 2:
         raise ChatbotError(f"{model} has no characters; train a model with --characters N")
     table = Table(title=f"characters of {model}")
     table.add_column("name")
     table.add_column("training replies", justify="right")
     for name, lines in zip(cast.names[1:], cast.lines[1:]):
-        table.add_row(name, f"{lines:,}")
+        table.add_row(to_traditional(name) if card.script else name, f"{lines:,}")
     Console().print(table)
     return 0

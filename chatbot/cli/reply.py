@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "query": message,
-                        "reply": r.text,
+                        "reply": bot.shown(r.text),
                         "words": r.words,
                         "scores": [round(s, 4) for s in r.scores],
                         "stop": r.stop,
@@ -123,7 +123,11 @@ def run(args: argparse.Namespace) -> int:
                         "ms": round(r.seconds * 1000, 2),
                         "as": conversation.speaker,
                         "grounding": [
-                            {"text": g.text, "position": g.position, "score": round(g.score, 3)}
+                            {
+                                "text": bot.shown(g.text),
+                                "position": g.position,
+                                "score": round(g.score, 3),
+                            }
                             for g in r.grounding
                         ],
                     },
@@ -131,5 +135,5 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         else:
-            print(r.text, flush=True)
+            print(bot.shown(r.text), flush=True)
     return status

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     tail = passage.rstrip()[-2:]  # the last characters written, all that word_piece needs
     for word, _ in bot.write_on(passage, args.words, options):
-        piece = word_piece(tail, word)
+        piece = word_piece(tail, bot.shown(word))
         print(piece, end="", flush=True)
         tail = (tail + piece)[-2:]
     print()

@@ -249,6 +249,22 @@ def is_mostly_traditional(text: str) -> bool:
     return changed_s > 2 * changed_t and changed_s >= 0.02 * len(han)
 
 
+def reads_traditional(text: str) -> bool:
+    """A message (of any length) in Traditional characters: converting it to Simplified
+    changes more characters than converting it to Traditional."""
+    han = _han(text, 2000)
+    if not han:
+        return False
+    to_s, to_t = _opencc("t2s").convert(han), _opencc("s2t").convert(han)
+    return sum(a != b for a, b in zip(han, to_s)) > sum(a != b for a, b in zip(han, to_t))
+
+
+def to_traditional(text: str) -> str:
+    """Simplified to Traditional Chinese (phrase-aware, via OpenCC): what a model of a
+    novel read in Traditional writes is shown as the novel was."""
+    return _opencc("s2t").convert(text)
+
+
 def to_simplified(paragraphs: list[str]) -> list[str]:
     """Convert Traditional to Simplified Chinese (phrase-aware, via OpenCC)."""
     converted = _opencc("t2s").convert("\n".join(paragraphs))

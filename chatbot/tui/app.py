@@ -277,10 +277,12 @@ class ChatApp(App):
         lines: list[str] = []
         try:
             if not self.writing and self.bot is not None:
-                lines = [g.text for g in self.bot.grounding(self.bot.tokenize(text))]
+                grounding = self.bot.grounding(self.bot.tokenize(text))
+                lines = [self.bot.shown(g.text) for g in grounding]
             for word, score in self._words(text, conversation):
                 if worker.is_cancelled:
                     break
+                word = self.bot.shown(word)  # type: ignore[union-attr]
                 words.append((word, score))
                 self._pending.append((word, score))
                 if self.pace_ms:

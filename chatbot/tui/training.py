@@ -308,6 +308,8 @@ def samples(model: Path) -> list[tuple[str, str]]:
     try:
         bot = Chatbot.load(model, warm=False)
         questions = QUESTIONS[language(bot.table.words[:2000])]
-        return [(q, bot.reply(q, SAMPLE_OPTIONS).text or "(no reply)") for q in questions]
+        return [
+            (q, bot.shown(bot.reply(q, SAMPLE_OPTIONS).text) or "(no reply)") for q in questions
+        ]
     except ChatbotError as e:
         return [("(sample)", f"could not reply: {e}")]

@@ -12,6 +12,7 @@ from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.prepare import PrepareConfig, prepare, summary
 from chatbot.ingest.vectors import Word2VecConfig, load_vectors
 from chatbot.layout import CorpusLayout
+from chatbot.train import novel_script
 
 SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
 
@@ -133,6 +134,9 @@ def test_traditional_big5_novel_is_converted(tmp_path):
     assert result.manifest["source"]["encoding"].startswith("big5")
     text = (tmp_path / "t" / "text.txt").read_text(encoding="utf-8")
     assert "们" in text and "們" not in text
+    # A model of it shows its words as the novel was written.
+    assert novel_script(CorpusLayout.at(tmp_path / "t")) == "traditional"
+    assert novel_script(CorpusLayout.at(tmp_path / "nothing")) == ""
 
 
 def test_text_without_dialogue_pairs_sentences(tmp_path):

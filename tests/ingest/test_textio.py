@@ -10,6 +10,7 @@ from chatbot.ingest.textio import (
     normalise,
     quote_spans,
     read_novel,
+    reads_traditional,
     split_sentences,
 )
 
@@ -78,6 +79,12 @@ def test_half_width_punctuation_in_chinese_text_becomes_full_width():
     assert normalise('什么?!他叫"小明",我(注),好 时间:10:30 3.5元') == [
         '什么？！他叫"小明"，我(注)，好 时间：10:30 3.5元'
     ]
+
+
+def test_a_message_reads_traditional_by_which_conversion_changes_it():
+    assert reads_traditional("你昨兒晚上怎麼不來？")
+    assert not reads_traditional("你昨儿晚上怎么不来？")
+    assert not reads_traditional("hello") and not reads_traditional("好")
 
 
 def test_traditional_detection_and_conversion(tmp_path):

@@ -209,3 +209,25 @@ def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(writer_mod
             assert len(bubbles(app, "bot")[-1].words) <= app.options.max_length
 
     run(main())
+
+
+def test_a_traditional_novel_chats_in_traditional(echo_model, data_dir, tmp_path):
+    import json
+    import shutil
+
+    from chatbot.bot import Chatbot
+    from chatbot.ingest.textio import reads_traditional, to_simplified, to_traditional
+
+    model = tmp_path / "traditional"
+    shutil.copytree(echo_model, model)
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    (model / "config.json").write_text(json.dumps(config | {"script": "traditional"}))
+    expected = Chatbot.load(echo_model).reply(LINES[0]).text
+
+    async def main():
+        async with chat(model, data_dir, pace_ms=0) as (app, pilot):
+            await ask(pilot, app, to_traditional(LINES[0]))
+            shown = bubbles(app, "bot")[0].plain
+            assert reads_traditional(shown) and to_simplified([shown]) == [expected]
+
+    run(main())
