@@ -34,7 +34,7 @@ from chatbot.data import (
 from chatbot.decode import Decoded, beam_search, finish, run
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.ingest.textio import join_words, to_traditional
+from chatbot.ingest.textio import join_words, to_simplified, to_traditional
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
@@ -198,9 +198,11 @@ class Chatbot:
 
     # ----------------------------------------------------------------- input
     def tokenize(self, text: str) -> list[str]:
-        """The message's words, segmented exactly like the corpus was."""
+        """The message's words, segmented exactly like the corpus was. A message typed in
+        Traditional characters is read in Simplified, as ``prepare`` reads a Traditional
+        novel, when that leaves fewer of its words unknown to the model."""
         from chatbot.ingest.segment import tokenize
-        from chatbot.ingest.textio import normalise, reads_traditional, to_simplified
+        from chatbot.ingest.textio import normalise
 
         if not isinstance(text, str) or not text.strip():
             raise ChatbotError("say something: the message is empty")
@@ -208,23 +210,41 @@ class Chatbot:
         tokens = [t for p in paragraphs for t in tokenize(p, self.userdict)]
         if not tokens:
             raise ChatbotError("say something: the message has no words")
-        if reads_traditional(text):  # read as the novel was (prepare converts it)
-            simplified = [t for p in to_simplified(paragraphs) for t in tokenize(p, self.userdict)]
-            if self._known(simplified) > self._known(tokens):
-                return simplified
+        unknown = self._unknown(tokens)
+        if unknown and (simplified := to_simplified(paragraphs)) != paragraphs:
+            converted = [t for p in simplified for t in tokenize(p, self.userdict)]
+            if self._unknown(converted) < unknown:
+                return converted
         return tokens
 
-    def _known(self, tokens: list[str]) -> int:
-        return sum(t in self.table.index for t in tokens)
+    def _unknown(self, tokens: list[str]) -> int:
+        return sum(t not in self.table.index for t in tokens)
 
+    # ------------------------------------------------------- what the user sees
     def shown(self, text: str) -> str:
-        """What the model wrote (a word or a whole reply), in the script of its novel."""
-        return to_traditional(text) if self.card.script == "traditional" else text
+        """A word the model wrote (or a name, or a line of the book) in the script of its
+        novel: a novel read in Traditional characters is shown in them again."""
+        return to_traditional(text, self.card.script) if self.card.script else text
+
+    def show(self, words: Sequence[str]) -> str:
+        """A reply as the user reads it, shown word by word as the app streams it."""
+        return join_words([self.shown(w) for w in words])
 
     @property
     def cast(self) -> Cast:
-        """Who the model can speak as (the first row is anyone)."""
-        return Cast.from_dict(self.card.cast)
+        """Who the model can speak as (the first row is anyone), named as the novel does."""
+        cast = Cast.from_dict(self.card.cast)
+        if not self.card.script:
+            return cast
+        return replace(cast, names=tuple(self.shown(n) for n in cast.names))
+
+    def character(self, name: str) -> int:
+        """The cast row of a name typed in either script; an unknown name is a one-line
+        error naming the closest ones (``Cast.find``)."""
+        cast = self.cast
+        if name in cast.names:
+            return cast.names.index(name)
+        return cast.find(self.shown(to_simplified([name])[0]))
 
     def _rows(self, conversation: Conversation) -> tuple[int, int]:
         """The persona rows of the conversation's speaker and addressee."""
@@ -233,15 +253,7 @@ class Chatbot:
             if any(names):
                 raise ChatbotError("this model has no characters; train it with --characters N")
             return 0, 0
-        return tuple(self.cast.find(self._as_read(n)) if n else 0 for n in names)  # type: ignore[return-value]
-
-    def _as_read(self, name: str) -> str:
-        """A name as the corpus spells it (a Traditional 賈寶玉 for 贾宝玉)."""
-        from chatbot.ingest.textio import reads_traditional, to_simplified
-
-        if name in self.cast.names or not reads_traditional(name):
-            return name
-        return to_simplified([name])[0]
+        return tuple(self.character(n) if n else 0 for n in names)  # type: ignore[return-value]
 
     def _example(
         self,
@@ -324,9 +336,15 @@ class Chatbot:
         """The candidates that do not repeat the message ``text`` or a turn of the
         conversation (all of them, if every one does). The model gives the same few
         lines to many messages, and in a chat a line said twice reads as a broken bot."""
-        said = {line_key(t) for t in (text, *conversation.history)} - {""}
-        fresh = [d for d in candidates if line_key(join_words(self._words_of(d))) not in said]
+        said = {self._said_key(t) for t in (text, *conversation.history)} - {""}
+        fresh = [d for d in candidates if self._said_key(join_words(self._words_of(d))) not in said]
         return fresh or candidates
+
+    @staticmethod
+    def _said_key(text: str) -> str:
+        """``line_key`` in Simplified: the chat shows a Traditional novel's lines in
+        Traditional, and a user may type either."""
+        return line_key(to_simplified([text.replace("\n", " ")])[0])
 
     def _mmi(self, candidates: list[Decoded], weight: float) -> Decoded:
         """The candidate with the most mutual information with the message: its

@@ -270,6 +270,14 @@ def test_a_message_in_traditional_characters_is_read_as_the_novel_was(bot):
 def test_a_model_of_a_traditional_novel_shows_its_words_in_traditional(bot):
     from dataclasses import replace
 
+    from chatbot.cast import Conversation
+    from chatbot.ingest.textio import to_traditional
+
     assert bot.shown("我们去看戏") == "我们去看戏"  # a novel read as it was
-    converted = Chatbot(bot.model, bot.table, replace(bot.card, script="traditional"), bot.root)
+    converted = Chatbot(bot.model, bot.table, replace(bot.card, script="s2tw"), bot.root)
     assert converted.shown("我们去看戏") == "我們去看戲"
+    # What it said, shown in Traditional, is still what it said: no repeat in a chat.
+    first = converted.reply(LINES[0])
+    chat = Conversation((LINES[0], converted.show(first.words)))
+    assert line_key(converted.reply(LINES[0], conversation=chat).text) != line_key(first.text)
+    assert to_traditional(first.text) != first.text

@@ -86,3 +86,15 @@ def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path):
     assert [x["as"] for x in rows] == [names[2], None]
     r = chatbot(LINES[0], "--as", "不存在的人")
     assert r.returncode == 2 and "does not know" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_character_is_found_by_a_name_in_either_script(bot):
+    from dataclasses import replace
+
+    from chatbot.ingest.textio import to_traditional
+
+    row, name = next((i, n) for i, n in enumerate(bot.cast.names) if to_traditional(n) != n)
+    assert bot.character(to_traditional(name)) == bot.character(name) == row
+    converted = Chatbot(bot.model, bot.table, replace(bot.card, script="s2t"), bot.root)
+    assert converted.cast.names[row] == to_traditional(name)
+    assert converted.character(name) == converted.character(to_traditional(name)) == row

@@ -38,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("name")
     table.add_column("training replies", justify="right")
     for name, lines in zip(cast.names[1:], cast.lines[1:]):
-        table.add_row(to_traditional(name) if card.script else name, f"{lines:,}")
+        table.add_row(to_traditional(name, card.script) if card.script else name, f"{lines:,}")
     Console().print(table)
     return 0

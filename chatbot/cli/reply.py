@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                 json.dumps(
                     {
                         "query": message,
-                        "reply": bot.shown(r.text),
+                        "reply": bot.show(r.words),
                         "words": r.words,
                         "scores": [round(s, 4) for s in r.scores],
                         "stop": r.stop,
@@ -135,5 +135,5 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         else:
-            print(bot.shown(r.text), flush=True)
+            print(bot.show(r.words), flush=True)
     return status

@@ -144,6 +144,7 @@ def prepare(
                 encoding=n.encoding,
                 encoding_detected=n.detected_encoding,
                 converted_t2s=n.converted_t2s,
+                script=n.script,
                 paragraphs=n.paragraph_mode,
                 wrap_width=n.wrap_width,
             )
@@ -250,7 +251,14 @@ def prepare(
 
 
 # What reading the source decided, kept across runs that skip the text step.
-_READ_CHOICES = ("encoding", "encoding_detected", "converted_t2s", "paragraphs", "wrap_width")
+_READ_CHOICES = (
+    "encoding",
+    "encoding_detected",
+    "converted_t2s",
+    "script",
+    "paragraphs",
+    "wrap_width",
+)
 
 
 def _userdict(config: PrepareConfig, layout: CorpusLayout) -> Path | None:
@@ -323,7 +331,8 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
         encoding += f" (detected {detected}, which failed on some bytes)"
         notes.append(f"the bytes are not all valid {detected}; decoded as {src['encoding']}")
     rows.append(("encoding", encoding))
-    rows.append(("traditional -> simplified", "yes" if src.get("converted_t2s") else "no"))
+    back = f" (replies shown in Traditional, {src['script']})" if src.get("script") else ""
+    rows.append(("traditional -> simplified", ("yes" + back) if src.get("converted_t2s") else "no"))
 
     layout = src.get("paragraphs")
     if layout:

@@ -69,6 +69,7 @@ class Novel:
     offsets: list[int] = field(default_factory=list)  # paragraph starts in the decoded file
     detected_encoding: str | None = None  # the detector's guess, when it was not used
     wrap_width: int | None = None  # columns, for hard-wrapped text
+    script: str = ""  # converted: the OpenCC config that writes it as it was (s2tw ...)
 
     @property
     def text(self) -> str:
@@ -103,8 +104,10 @@ def read_novel(
     if not texts:
         raise ChatbotError(f"{path} contains no text")
     convert = is_mostly_traditional("\n".join(texts)) if t2s is None else t2s
+    script = ""
     if convert:
-        texts = to_simplified(texts)
+        original, texts = texts, to_simplified(texts)
+        script = traditional_script(original, texts)
     return Novel(
         paragraphs=texts,
         encoding=used,
@@ -113,6 +116,7 @@ def read_novel(
         offsets=layout.offsets,
         detected_encoding=detected if detected != used else None,
         wrap_width=layout.wrap_width,
+        script=script,
     )
 
 
@@ -222,7 +226,7 @@ def normalise(text: str) -> list[str]:
     return [p for line in text.split("\n") if (p := clean_line(line))]
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _opencc(config: str):
     import opencc
 
@@ -249,20 +253,26 @@ def is_mostly_traditional(text: str) -> bool:
     return changed_s > 2 * changed_t and changed_s >= 0.02 * len(han)
 
 
-def reads_traditional(text: str) -> bool:
-    """A message (of any length) in Traditional characters: converting it to Simplified
-    changes more characters than converting it to Traditional."""
-    han = _han(text, 2000)
-    if not han:
-        return False
-    to_s, to_t = _opencc("t2s").convert(han), _opencc("s2t").convert(han)
-    return sum(a != b for a, b in zip(han, to_s)) > sum(a != b for a, b in zip(han, to_t))
+# Traditional standards OpenCC writes: its own, Taiwan's, Hong Kong's.
+TRADITIONAL_SCRIPTS = ("s2t", "s2tw", "s2hk")
 
 
-def to_traditional(text: str) -> str:
-    """Simplified to Traditional Chinese (phrase-aware, via OpenCC): what a model of a
-    novel read in Traditional writes is shown as the novel was."""
-    return _opencc("s2t").convert(text)
+def traditional_script(original: list[str], simplified: list[str], limit: int = 50_000) -> str:
+    """Which standard the novel was written in: the conversion back from its Simplified
+    text that gives the most of its characters as they were (你為什麼不吃飯 is Taiwan's
+    s2tw; OpenCC's own s2t would write 你爲什麼不喫飯)."""
+    han, back = _han("\n".join(original), limit), _han("\n".join(simplified), limit)
+
+    def kept(config: str) -> int:
+        return sum(a == b for a, b in zip(han, _opencc(config).convert(back)))
+
+    return max(TRADITIONAL_SCRIPTS, key=kept)
+
+
+def to_traditional(text: str, script: str = "s2t") -> str:
+    """Simplified to Traditional Chinese in the standard ``script`` (phrase-aware, via
+    OpenCC): a model of a novel read in Traditional is shown as the novel was."""
+    return _opencc(script).convert(text)
 
 
 def to_simplified(paragraphs: list[str]) -> list[str]:

@@ -458,7 +458,7 @@ class ChatApp(App):
                 cast[field] = None
                 continue
             known = self._names()
-            cast[field] = known[self.bot.cast.find(name)]  # type: ignore[union-attr]
+            cast[field] = known[self.bot.character(name)]  # type: ignore[union-attr]
         self.speaker, self.addressee = cast["speaker"], cast["addressee"]
         if self.chat_id is not None:
             self.store.set_cast(self.chat_id, self.speaker, self.addressee)

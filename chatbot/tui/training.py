@@ -309,7 +309,8 @@ def samples(model: Path) -> list[tuple[str, str]]:
         bot = Chatbot.load(model, warm=False)
         questions = QUESTIONS[language(bot.table.words[:2000])]
         return [
-            (q, bot.shown(bot.reply(q, SAMPLE_OPTIONS).text) or "(no reply)") for q in questions
+            (bot.shown(q), bot.show(bot.reply(q, SAMPLE_OPTIONS).words) or "(no reply)")
+            for q in questions
         ]
     except ChatbotError as e:
         return [("(sample)", f"could not reply: {e}")]

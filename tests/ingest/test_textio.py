@@ -10,8 +10,10 @@ from chatbot.ingest.textio import (
     normalise,
     quote_spans,
     read_novel,
-    reads_traditional,
     split_sentences,
+    to_simplified,
+    to_traditional,
+    traditional_script,
 )
 
 SIMPLIFIED = "他说：“今天天气很好，我们去公园散步吧。”她点点头，说：“好的，我们这就出发。”" * 20
@@ -81,10 +83,12 @@ def test_half_width_punctuation_in_chinese_text_becomes_full_width():
     ]
 
 
-def test_a_message_reads_traditional_by_which_conversion_changes_it():
-    assert reads_traditional("你昨兒晚上怎麼不來？")
-    assert not reads_traditional("你昨儿晚上怎么不来？")
-    assert not reads_traditional("hello") and not reads_traditional("好")
+def test_the_traditional_standard_a_novel_was_written_in():
+    taiwan = ["你為什麼不吃飯？屋裡吃麵。"] * 10
+    opencc = ["你爲什麼不喫飯？屋裏喫麪。"] * 10
+    assert traditional_script(taiwan, to_simplified(taiwan)) == "s2tw"
+    assert traditional_script(opencc, to_simplified(opencc)) == "s2t"
+    assert to_traditional("你为什么不吃饭？", "s2tw") == "你為什麼不吃飯？"
 
 
 def test_traditional_detection_and_conversion(tmp_path):

@@ -216,18 +216,19 @@ def test_a_traditional_novel_chats_in_traditional(echo_model, data_dir, tmp_path
     import shutil
 
     from chatbot.bot import Chatbot
-    from chatbot.ingest.textio import reads_traditional, to_simplified, to_traditional
+    from chatbot.ingest.textio import to_simplified, to_traditional
 
     model = tmp_path / "traditional"
     shutil.copytree(echo_model, model)
     config = json.loads((model / "config.json").read_text(encoding="utf-8"))
-    (model / "config.json").write_text(json.dumps(config | {"script": "traditional"}))
+    (model / "config.json").write_text(json.dumps(config | {"script": "s2t"}))
     expected = Chatbot.load(echo_model).reply(LINES[0]).text
 
     async def main():
         async with chat(model, data_dir, pace_ms=0) as (app, pilot):
             await ask(pilot, app, to_traditional(LINES[0]))
             shown = bubbles(app, "bot")[0].plain
-            assert reads_traditional(shown) and to_simplified([shown]) == [expected]
+            assert shown == to_traditional(expected) != expected
+            assert to_simplified([shown]) == [expected]
 
     run(main())
