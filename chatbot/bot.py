@@ -232,19 +232,22 @@ class Chatbot:
 
     @property
     def cast(self) -> Cast:
-        """Who the model can speak as (the first row is anyone), named as the novel does."""
-        cast = Cast.from_dict(self.card.cast)
-        if not self.card.script:
-            return cast
-        return replace(cast, names=tuple(self.shown(n) for n in cast.names))
+        """Who the model can speak as (the first row is anyone), named as its corpus
+        names them (in Simplified for a novel read in Traditional)."""
+        return Cast.from_dict(self.card.cast)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The cast's names as the user reads them, row by row (``shown``)."""
+        return tuple(self.shown(n) for n in self.cast.names)
 
     def character(self, name: str) -> int:
         """The cast row of a name typed in either script; an unknown name is a one-line
         error naming the closest ones (``Cast.find``)."""
-        cast = self.cast
-        if name in cast.names:
-            return cast.names.index(name)
-        return cast.find(self.shown(to_simplified([name])[0]))
+        for names in (self.names, self.cast.names):
+            if name in names:
+                return names.index(name)
+        return self.cast.find(to_simplified([name])[0])
 
     def _rows(self, conversation: Conversation) -> tuple[int, int]:
         """The persona rows of the conversation's speaker and addressee."""

@@ -96,5 +96,5 @@ def test_a_character_is_found_by_a_name_in_either_script(bot):
     row, name = next((i, n) for i, n in enumerate(bot.cast.names) if to_traditional(n) != n)
     assert bot.character(to_traditional(name)) == bot.character(name) == row
     converted = Chatbot(bot.model, bot.table, replace(bot.card, script="s2t"), bot.root)
-    assert converted.cast.names[row] == to_traditional(name)
+    assert converted.names[row] == to_traditional(name) and converted.cast.names[row] == name
     assert converted.character(name) == converted.character(to_traditional(name)) == row

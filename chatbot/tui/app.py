@@ -215,7 +215,7 @@ class ChatApp(App):
         """Forget (for now, not in the store) a character the loaded model lacks."""
         if self.bot is None or not (self.speaker or self.addressee):
             return
-        names = self.bot.cast.names if self.bot.model.config.characters else ()
+        names = self.bot.names if self.bot.model.config.characters else ()
         lost = [n for n in self._cast() if n and n not in names]
         if lost:
             self.speaker = self.speaker if self.speaker in names else None
@@ -447,7 +447,7 @@ class ChatApp(App):
             raise ChatbotError(
                 "this model has no characters (a bot trained with characters > 0 has them)"
             )
-        return self.bot.cast.names
+        return self.bot.names
 
     def set_cast(self, **names: str | None) -> None:
         """Talk to ``speaker`` as ``addressee`` (either may be None: anyone); checked

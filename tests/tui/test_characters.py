@@ -77,3 +77,25 @@ def test_characters_need_a_model_that_has_them(echo_model, data_dir):
             assert "without book lines" in status(app)
 
     run(main())
+
+
+def test_a_traditional_novel_names_its_characters_in_traditional(persona_model, data_dir, tmp_path):
+    import json
+    import shutil
+
+    from chatbot.ingest.textio import to_simplified, to_traditional
+
+    model = tmp_path / "traditional"
+    shutil.copytree(persona_model, model)
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    (model / "config.json").write_text(json.dumps(config | {"script": "s2t"}))
+
+    async def main():
+        async with chat(model, data_dir, pace_ms=0) as (app, pilot):
+            name = next(n for n in app.bot.names[1:] if to_simplified([n]) != [n])
+            await say(pilot, app, f"/as {to_simplified([name])[0]}")  # typed in Simplified
+            assert app.speaker == name
+            await ask(pilot, app, to_traditional(LINES[0]))
+            assert str(bubbles(app, "bot")[-1].render()).startswith(f"{name}：")
+
+    run(main())
