@@ -221,14 +221,17 @@ class Chatbot:
         return sum(t not in self.table.index for t in tokens)
 
     # ------------------------------------------------------- what the user sees
-    def shown(self, text: str) -> str:
-        """A word the model wrote (or a name, or a line of the book) in the script of its
-        novel: a novel read in Traditional characters is shown in them again."""
-        return to_traditional(text, self.card.script) if self.card.script else text
+    def shown(self, text: str, script: bool = True) -> str:
+        """A word the model wrote (or a name, or a line of the book) as the novel writes
+        it: Latin words in their case (tom -> Tom), and with ``script``, a novel read in
+        Traditional characters in them again."""
+        text = self.card.cased.get(text, text)
+        return to_traditional(text, self.card.script) if script and self.card.script else text
 
-    def show(self, words: Sequence[str]) -> str:
-        """A reply as the user reads it, shown word by word as the app streams it."""
-        return join_words([self.shown(w) for w in words])
+    def show(self, words: Sequence[str], script: bool = True) -> str:
+        """A reply as the user reads it, shown word by word as the app streams it
+        (``script=False``: in the corpus's script, as ``chatbot judge`` shows the book)."""
+        return join_words([self.shown(w, script) for w in words])
 
     @property
     def cast(self) -> Cast:

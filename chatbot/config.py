@@ -337,6 +337,9 @@ class ModelCard:
     # "traditional": the novel was in Traditional characters (read as Simplified); what
     # the model writes is shown converted back
     script: str = ""
+    # Latin words as the novel writes them inside a sentence, where not lower case (the
+    # model reads and writes lower case): {"tom": "Tom", "i": "I"}
+    cased: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:

@@ -21,11 +21,14 @@ import random
 import shlex
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, write_json
+
+if TYPE_CHECKING:
+    from chatbot.bot import Chatbot
 
 MAX_GOLD_WORDS = 60
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -132,13 +135,12 @@ def _decode_flags(flags: str, spec: str, defaults: DecodeOptions) -> DecodeOptio
     return from_args(DecodeOptions, args)
 
 
-def _book_line(text: str, tokens: list[str], limit: int = MAX_GOLD_WORDS) -> str:
+def _book_line(text: str, tokens: list[str], bot: Chatbot, limit: int = MAX_GOLD_WORDS) -> str:
     """A line of the book as the reader sees it: whole, or cut at a sentence end within
-    ``limit`` words."""
+    ``limit`` words (written as ``bot`` writes, so a cut line reads like the others)."""
     from chatbot.data import cut_reply
-    from chatbot.ingest.textio import join_words
 
-    return text if len(tokens) <= limit else join_words(cut_reply(tokens, limit))
+    return text if len(tokens) <= limit else bot.show(cut_reply(tokens, limit), script=False)
 
 
 @dataclass
@@ -257,7 +259,7 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
             if s.name == RETRIEVAL:
                 hits = index.search(p.query_tokens)
                 best = train[hits[0][0]].pair if hits else train[0].pair
-                candidates[s.name] = _book_line(best.reply, best.reply_tokens)
+                candidates[s.name] = _book_line(best.reply, best.reply_tokens, main)
             elif s.quote:
                 bot = bots[s.model]
                 lines = bot.quote(p.query, 1, conversation_of(ex, bot.cast), corpus.root)
@@ -266,13 +268,13 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
                     if lines
                     else (train[0].pair.reply, train[0].pair.reply_tokens)
                 )
-                candidates[s.name] = _book_line(text, tokens)
+                candidates[s.name] = _book_line(text, tokens, bot)
             else:
                 bot = bots[s.model]
                 r = bot.reply(
                     p.query, _options(s, k, DecodeOptions()), conversation_of(ex, bot.cast)
                 )
-                candidates[s.name] = r.text or "(no reply)"
+                candidates[s.name] = bot.show(r.words, script=False) or "(no reply)"
         speakers = ""
         if p.reply_speaker or p.query_speaker:
             speakers = f"{p.reply_speaker or 'someone'} answers {p.query_speaker or 'someone'}"
@@ -287,7 +289,6 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     from chatbot.config import CONTINUE_OPTIONS
     from chatbot.data import read_running_text, text_split
     from chatbot.ingest.dialogue import read_pairs
-    from chatbot.ingest.textio import join_words
 
     _, _, test = text_split(corpus, read_pairs(corpus.pairs), main.card.train)
     sentences = read_running_text(corpus)
@@ -309,11 +310,12 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     for k, (begin, end) in enumerate(chosen, 1):
         passage = "".join(raw[begin:end])
         following = [t for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
-        candidates = {GOLD: join_words(following)}
+        candidates = {GOLD: main.show(following, script=False)}
         for s in systems:
             options = _options(s, k, CONTINUE_OPTIONS)
             written = bots[s.model].write_on(passage, CONTINUATION_WORDS, options)
-            candidates[s.name] = join_words([w for w, _ in written]) or "(nothing)"
+            words = [w for w, _ in written]
+            candidates[s.name] = bots[s.model].show(words, script=False) or "(nothing)"
         items.append(Item(k, end, passage, candidates))
     return items
 

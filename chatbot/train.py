@@ -227,6 +227,7 @@ def train(
         corpus=str(corpus.root),
         vectors_sha256=sha256_file(corpus.vectors),
         script=novel_script(corpus),
+        cased=novel_cased(corpus, data.table.words),
         **provenance,
     )
     if ranks.main and corpus.userdict.is_file():
@@ -238,6 +239,14 @@ def novel_script(corpus: CorpusLayout) -> str:
     """ "traditional" when ``prepare`` converted the novel from Traditional characters."""
     manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
     return "traditional" if manifest.get("source", {}).get("converted_t2s") else ""
+
+
+def novel_cased(corpus: CorpusLayout, words: Sequence[str]) -> dict[str, str]:
+    """How the novel writes the model's Latin words (``segment.cased_forms``)."""
+    from chatbot.ingest.segment import cased_forms
+
+    with open(corpus.text, encoding="utf-8") as f:
+        return cased_forms(f.read().split("\n"), set(words))
 
 
 def fit(

@@ -150,14 +150,14 @@ def test_gold_reply_ranks_first(bot):
 
 
 def test_join_words():
-    assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "hello world，我好ok"
+    assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "Hello world，我好ok"
     # A model trained on text with half-width marks still writes the full-width ones.
     assert join_words(["我", "来", ",", "好", ".", "ok", "."]) == "我来，好。ok."
     assert join_words(["他", "说", "‘", "来", "’", ",", "好"]) == "他说‘来’，好"
     assert join_words(["什么", "?", "!", "在", "10", ":", "30"]) == "什么？！在10:30"
-    # English: a space after a mark, none before it.
-    assert join_words(["hello", ",", "world", ".", "i", "am", "3.14", "!"]) == (
-        "hello, world. i am 3.14!"
+    # English: a space after a mark, none before it, a capital where a sentence starts.
+    assert join_words(["hello", ",", "world", ".", "i", "am", "3.14", "!", "yes"]) == (
+        "Hello, world. I am 3.14! Yes"
     )
 
 
@@ -281,3 +281,10 @@ def test_a_model_of_a_traditional_novel_shows_its_words_in_traditional(bot):
     chat = Conversation((LINES[0], converted.show(first.words)))
     assert line_key(converted.reply(LINES[0], conversation=chat).text) != line_key(first.text)
     assert to_traditional(first.text) != first.text
+
+
+def test_an_english_model_writes_words_in_the_case_of_its_novel(bot):
+    from dataclasses import replace
+
+    english = Chatbot(bot.model, bot.table, replace(bot.card, cased={"tom": "Tom"}), bot.root)
+    assert english.show(["tom", "is", "here", ".", "he", "sings", "."]) == "Tom is here. He sings."

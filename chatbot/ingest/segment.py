@@ -12,7 +12,8 @@ import logging
 import multiprocessing as mp
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -111,3 +112,30 @@ def tokenize_many(
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# After these a Latin word starts a sentence, so its capital says nothing about the word.
+_SENTENCE_OPENERS = frozenset('.?!:;"“‘「『(')
+
+
+def cased_forms(sentences: Iterable[str], keep: Container[str]) -> dict[str, str]:
+    """How the novel writes the Latin words of ``keep`` (lower-cased tokens) inside a
+    sentence, where it differs from lower case: tom -> Tom, i -> I, mr -> Mr. Words
+    that start a sentence are not counted; a word needs a majority of its counted uses."""
+    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for sentence in sentences:
+        starts = True
+        for m in _RUN_RE.finditer(sentence):
+            kind, text = m.lastgroup, m.group()
+            if kind == "word" and not starts:
+                word = text.lower().replace("’", "'")
+                if word in keep:
+                    forms[word][text.replace("’", "'")] += 1
+            if kind != "space":
+                starts = kind == "other" and text in _SENTENCE_OPENERS
+    cased = {}
+    for word, counts in forms.items():
+        form, n = counts.most_common(1)[0]
+        if form != word and 2 * n > sum(counts.values()):
+            cased[word] = form
+    return cased

@@ -222,6 +222,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # a closing mark that follows a Chinese character (‘来’, "来",).
 _HALF_WIDTH_RE = re.compile(f'(?:(?<=[{_HAN}，。：；？！…])|(?<=[{_HAN}]["’”」』》）)]))[,:;?!.]+')
 _MARKS_RE = re.compile(r"[,:;?!.]+")
+_SENTENCE_END = re.compile(r"[.?!][\"')]?\s*$")
 
 
 def full_width_punctuation(text: str) -> str:
@@ -246,10 +247,13 @@ def join_words(words: list[str]) -> str:
 
 def word_piece(before: str, word: str) -> str:
     """How ``word`` is written after text ending in ``before`` (streamed replies print
-    these pieces; two characters of ``before`` are enough): a space before a Latin word
-    after a Latin word or mark (not inside 10:30), half-width marks in Chinese text
-    full-width (``full_width_punctuation``), else the word as it is."""
+    these pieces; two characters of ``before`` are enough): a Latin word that starts a
+    sentence with a capital, a space before a Latin word after a Latin word or mark (not
+    inside 10:30), half-width marks in Chinese text full-width
+    (``full_width_punctuation``), else the word as it is."""
     last = before[-1:]
+    if _latin(word) and (not before.strip() or _SENTENCE_END.search(before)):
+        word = word[0].upper() + word[1:]  # a sentence starts with a capital
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
     if _latin(word) and last and last.isascii() and (last.isalnum() or after_mark):
         return " " + word

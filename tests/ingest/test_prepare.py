@@ -12,7 +12,7 @@ from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.prepare import PrepareConfig, prepare, summary
 from chatbot.ingest.vectors import Word2VecConfig, load_vectors
 from chatbot.layout import CorpusLayout
-from chatbot.train import novel_script
+from chatbot.train import novel_cased, novel_script
 
 SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
 
@@ -120,6 +120,9 @@ def test_english_novel(tmp_path):
     pairs = read_pairs(tmp_path / "en" / "pairs.tsv")
     assert pairs[0].query_tokens[:4] == ["where", "are", "you", "going"]
     assert {p.reply_speaker for p in pairs} >= {"Tom", "Mary"}
+    # A model of it writes the names as the book does (it reads and writes lower case).
+    words = ["tom", "mary", "the", "where", "mill"]
+    assert novel_cased(CorpusLayout.at(tmp_path / "en"), words) == {"tom": "Tom", "mary": "Mary"}
 
 
 def test_traditional_big5_novel_is_converted(tmp_path):

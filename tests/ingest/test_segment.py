@@ -34,3 +34,16 @@ def test_parallel_equals_serial():
     assert sum(done) == len(texts)
     assert parallel == tokenize_many(texts, workers=1)
     assert parallel[5] == tokenize(texts[5])
+
+
+def test_cased_forms_are_how_the_book_writes_a_word_inside_a_sentence():
+    from chatbot.ingest.segment import cased_forms
+
+    sentences = [
+        '"Where are you going, Tom?" asked Mary. "It is late."',
+        "The mill is old, I think. I know Tom well.",
+        "Then the Mill burned, and the mill was gone; then the mill stood again.",
+    ]
+    keep = {"tom", "mary", "i", "the", "mill", "then", "where"}
+    # "The", "Then", "Where" only start sentences; "Mill" is once of three.
+    assert cased_forms(sentences, keep) == {"tom": "Tom", "mary": "Mary", "i": "I"}
