@@ -20,6 +20,7 @@ from pathlib import Path
 import jieba
 
 from chatbot.errors import ChatbotError
+from chatbot.ingest.sentences import ABBREVIATIONS
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -124,15 +125,18 @@ def cased_forms(sentences: Iterable[str], keep: Container[str]) -> dict[str, str
     that start a sentence are not counted; a word needs a majority of its counted uses."""
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for sentence in sentences:
-        starts = True
+        starts, word = True, ""
         for m in _RUN_RE.finditer(sentence):
             kind, text = m.lastgroup, m.group()
+            if kind == "space":
+                continue
             if kind == "word" and not starts:
-                word = text.lower().replace("’", "'")
-                if word in keep:
-                    forms[word][text.replace("’", "'")] += 1
-            if kind != "space":
-                starts = kind == "other" and text in _SENTENCE_OPENERS
+                surface = text.replace("’", "'")
+                if surface.lower() in keep:
+                    forms[surface.lower()][surface] += 1
+            abbreviation = text == "." and word in ABBREVIATIONS  # Mr. Brown
+            starts = kind == "other" and text in _SENTENCE_OPENERS and not abbreviation
+            word = text.lower()
     cased = {}
     for word, counts in forms.items():
         form, n = counts.most_common(1)[0]

@@ -151,7 +151,7 @@ def _inside_quotes(paragraph: str) -> bytearray:
 
 TERMINATORS = frozenset("。！？!?；;…")
 _CLOSING = frozenset('”」』’"）)】')
-_ABBREVIATIONS = frozenset(
+ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof rev gen col capt vs etc no".split()  # Mr. is not an end
 )
 _HEADING_RE = re.compile(
@@ -211,7 +211,7 @@ def _latin_full_stop(text: str, i: int) -> bool:
     if i + 1 < len(text) and not text[i + 1].isspace():
         return False
     m = re.search(r"([A-Za-z]+)$", text[max(0, i - 12) : i])
-    return not (m and (m.group(1).lower() in _ABBREVIATIONS or len(m.group(1)) == 1))
+    return not (m and (m.group(1).lower() in ABBREVIATIONS or len(m.group(1)) == 1))
 
 
 # Half-width punctuation typed into Chinese text, and the full-width mark it stands for.

@@ -43,7 +43,15 @@ def test_cased_forms_are_how_the_book_writes_a_word_inside_a_sentence():
         '"Where are you going, Tom?" asked Mary. "It is late."',
         "The mill is old, I think. I know Tom well.",
         "Then the Mill burned, and the mill was gone; then the mill stood again.",
+        "Mr. Brown said I’m late.",
     ]
-    keep = {"tom", "mary", "i", "the", "mill", "then", "where"}
-    # "The", "Then", "Where" only start sentences; "Mill" is once of three.
-    assert cased_forms(sentences, keep) == {"tom": "Tom", "mary": "Mary", "i": "I"}
+    keep = {"tom", "mary", "i", "the", "mill", "then", "where", "brown", "mr", "i'm"}
+    # "The", "Then", "Where" only start sentences; "Mill" is once of three; a name after
+    # Mr. is inside the sentence.
+    assert cased_forms(sentences, keep) == {
+        "tom": "Tom",
+        "mary": "Mary",
+        "i": "I",
+        "brown": "Brown",
+        "i'm": "I'm",
+    }
