@@ -34,6 +34,7 @@ from chatbot.data import (
 from chatbot.decode import Decoded, beam_search, finish, run
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
+from chatbot.ingest.segment import language
 from chatbot.ingest.textio import join_words, to_simplified, to_traditional
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
@@ -90,6 +91,8 @@ class Reply:
 
     @property
     def text(self) -> str:
+        """The model's words joined, as the corpus writes them (lower-case Latin,
+        Simplified): what metrics compare; ``Chatbot.show`` is what a user reads."""
         return join_words(self.words)
 
 
@@ -123,6 +126,7 @@ class Chatbot:
         self.device = next(model.parameters()).device
         self.retriever = retriever
         self._reranker: Reranker | None = None
+        self.latin = language(table.words[:2000]) == "en"  # an English novel's model
 
     @classmethod
     def load(
@@ -221,17 +225,28 @@ class Chatbot:
         return sum(t not in self.table.index for t in tokens)
 
     # ------------------------------------------------------- what the user sees
-    def shown(self, text: str, script: bool = True) -> str:
-        """A word the model wrote (or a name, or a line of the book) as the novel writes
-        it: Latin words in their case (tom -> Tom), and with ``script``, a novel read in
-        Traditional characters in them again."""
-        text = self.card.cased.get(text, text)
-        return to_traditional(text, self.card.script) if script and self.card.script else text
+    def cased(self, word: str, first: bool = False) -> str:
+        """A word the model wrote as its novel writes it: Latin words in their case
+        (tom -> Tom, i -> I), and the ``first`` word of an English reply with a capital."""
+        word = self.card.cased.get(word, word)
+        if first and self.latin and word[:1].isascii() and word[:1].isalpha():
+            word = word[0].upper() + word[1:]
+        return word
 
-    def show(self, words: Sequence[str], script: bool = True) -> str:
-        """A reply as the user reads it, shown word by word as the app streams it
-        (``script=False``: in the corpus's script, as ``chatbot judge`` shows the book)."""
-        return join_words([self.shown(w, script) for w in words])
+    def in_script(self, text: str) -> str:
+        """Text of the corpus (a word, a name, a line of the book) in the script of the
+        novel: a novel read in Traditional characters is shown in them again."""
+        return to_traditional(text, self.card.script) if self.card.script else text
+
+    def shown(self, word: str, first: bool = False) -> str:
+        """A word the model wrote, as the user reads it (``cased``, then ``in_script``)."""
+        return self.in_script(self.cased(word, first))
+
+    def show(self, words: Sequence[str], novel_script: bool = True) -> str:
+        """A reply as the user reads it, word by word as the app streams it; without
+        ``novel_script``, in the corpus's script (as ``chatbot judge`` shows the book)."""
+        pieces = [self.cased(w, first=i == 0) for i, w in enumerate(words)]
+        return join_words([self.in_script(p) for p in pieces] if novel_script else pieces)
 
     @property
     def cast(self) -> Cast:
@@ -242,7 +257,7 @@ class Chatbot:
     @property
     def names(self) -> tuple[str, ...]:
         """The cast's names as the user reads them, row by row (``shown``)."""
-        return tuple(self.shown(n) for n in self.cast.names)
+        return tuple(self.in_script(n) for n in self.cast.names)
 
     def character(self, name: str) -> int:
         """The cast row of a name typed in either script; an unknown name is a one-line

@@ -334,8 +334,8 @@ class ModelCard:
     base: str = ""  # a fine-tuned model: the base it started from
     base_books: list[dict[str, Any]] = field(default_factory=list)
     mapping: dict[str, float] = field(default_factory=dict)  # how well its words were mapped
-    # "traditional": the novel was in Traditional characters (read as Simplified); what
-    # the model writes is shown converted back
+    # the novel was in Traditional characters (read as Simplified): the OpenCC config
+    # (s2t, s2tw, s2hk) that shows what the model writes as the novel was written
     script: str = ""
     # Latin words as the novel writes them inside a sentence, where not lower case (the
     # model reads and writes lower case): {"tom": "Tom", "i": "I"}

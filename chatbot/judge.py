@@ -140,7 +140,7 @@ def _book_line(text: str, tokens: list[str], bot: Chatbot, limit: int = MAX_GOLD
     ``limit`` words (written as ``bot`` writes, so a cut line reads like the others)."""
     from chatbot.data import cut_reply
 
-    return text if len(tokens) <= limit else bot.show(cut_reply(tokens, limit), script=False)
+    return text if len(tokens) <= limit else bot.show(cut_reply(tokens, limit), novel_script=False)
 
 
 @dataclass
@@ -268,13 +268,13 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
                     if lines
                     else (train[0].pair.reply, train[0].pair.reply_tokens)
                 )
-                candidates[s.name] = _book_line(text, tokens, bot)
+                candidates[s.name] = _book_line(text, tokens, main)
             else:
                 bot = bots[s.model]
                 r = bot.reply(
                     p.query, _options(s, k, DecodeOptions()), conversation_of(ex, bot.cast)
                 )
-                candidates[s.name] = bot.show(r.words, script=False) or "(no reply)"
+                candidates[s.name] = bot.show(r.words, novel_script=False) or "(no reply)"
         speakers = ""
         if p.reply_speaker or p.query_speaker:
             speakers = f"{p.reply_speaker or 'someone'} answers {p.query_speaker or 'someone'}"
@@ -310,12 +310,12 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     for k, (begin, end) in enumerate(chosen, 1):
         passage = "".join(raw[begin:end])
         following = [t for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
-        candidates = {GOLD: main.show(following, script=False)}
+        candidates = {GOLD: main.show(following, novel_script=False)}
         for s in systems:
             options = _options(s, k, CONTINUE_OPTIONS)
             written = bots[s.model].write_on(passage, CONTINUATION_WORDS, options)
             words = [w for w, _ in written]
-            candidates[s.name] = bots[s.model].show(words, script=False) or "(nothing)"
+            candidates[s.name] = bots[s.model].show(words, novel_script=False) or "(nothing)"
         items.append(Item(k, end, passage, candidates))
     return items
 

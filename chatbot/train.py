@@ -236,9 +236,11 @@ def train(
 
 
 def novel_script(corpus: CorpusLayout) -> str:
-    """ "traditional" when ``prepare`` converted the novel from Traditional characters."""
+    """The OpenCC config that writes the novel's Traditional characters again, when
+    ``prepare`` converted it to Simplified (s2t for corpora that did not record one)."""
     manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
-    return "traditional" if manifest.get("source", {}).get("converted_t2s") else ""
+    source = manifest.get("source", {})
+    return (source.get("script") or "s2t") if source.get("converted_t2s") else ""
 
 
 def novel_cased(corpus: CorpusLayout, words: Sequence[str]) -> dict[str, str]:

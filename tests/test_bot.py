@@ -150,15 +150,17 @@ def test_gold_reply_ranks_first(bot):
 
 
 def test_join_words():
-    assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "Hello world，我好ok"
+    assert join_words(["hello", "world", "，", "我", "好", "ok"]) == "hello world，我好ok"
     # A model trained on text with half-width marks still writes the full-width ones.
     assert join_words(["我", "来", ",", "好", ".", "ok", "."]) == "我来，好。ok."
     assert join_words(["他", "说", "‘", "来", "’", ",", "好"]) == "他说‘来’，好"
     assert join_words(["什么", "?", "!", "在", "10", ":", "30"]) == "什么？！在10:30"
-    # English: a space after a mark, none before it, a capital where a sentence starts.
+    # English: a space after a mark, none before it, a capital after a sentence's end
+    # (not after Mr.).
     assert join_words(["hello", ",", "world", ".", "i", "am", "3.14", "!", "yes"]) == (
-        "Hello, world. I am 3.14! Yes"
+        "hello, world. I am 3.14! Yes"
     )
+    assert join_words(["ask", "mr", ".", "smith", ".", "now"]) == "ask mr. smith. Now"
 
 
 def test_bleu_on_hand_made_examples():
@@ -278,9 +280,9 @@ def test_a_model_of_a_traditional_novel_shows_its_words_in_traditional(bot):
     assert converted.shown("我们去看戏") == "我們去看戲"
     # What it said, shown in Traditional, is still what it said: no repeat in a chat.
     first = converted.reply(LINES[0])
+    assert converted.show(first.words) == to_traditional(first.text, "s2tw") != first.text
     chat = Conversation((LINES[0], converted.show(first.words)))
     assert line_key(converted.reply(LINES[0], conversation=chat).text) != line_key(first.text)
-    assert to_traditional(first.text) != first.text
 
 
 def test_an_english_model_writes_words_in_the_case_of_its_novel(bot):
@@ -288,3 +290,6 @@ def test_an_english_model_writes_words_in_the_case_of_its_novel(bot):
 
     english = Chatbot(bot.model, bot.table, replace(bot.card, cased={"tom": "Tom"}), bot.root)
     assert english.show(["tom", "is", "here", ".", "he", "sings", "."]) == "Tom is here. He sings."
+    assert not bot.latin and bot.show(["ok", "，", "好"]) == "ok，好"  # a Chinese model
+    english.latin = True  # the model of an English novel starts its replies with a capital
+    assert english.show(["where", "is", "tom", "?"]) == "Where is Tom?"

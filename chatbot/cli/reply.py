@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
                         "as": conversation.speaker,
                         "grounding": [
                             {
-                                "text": bot.shown(g.text),
+                                "text": bot.in_script(g.text),
                                 "position": g.position,
                                 "score": round(g.score, 3),
                             }

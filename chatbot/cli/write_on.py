@@ -48,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     bot = Chatbot.load(resolve_model(args.model))
     from chatbot.ingest.textio import word_piece
 
-    tail = passage.rstrip()[-2:]  # the last characters written, all that word_piece needs
+    tail = passage.rstrip()[-16:]  # the last characters written, all word_piece needs
     for word, _ in bot.write_on(passage, args.words, options):
         piece = word_piece(tail, bot.shown(word))
         print(piece, end="", flush=True)
-        tail = (tail + piece)[-2:]
+        tail = (tail + piece)[-16:]
     print()
     return 0

@@ -143,3 +143,9 @@ def cased_forms(sentences: Iterable[str], keep: Container[str]) -> dict[str, str
         if form != word and 2 * n > sum(counts.values()):
             cased[word] = form
     return cased
+
+
+def language(words: Sequence[str]) -> str:
+    """ "zh" when most of the words hold CJK characters, else "en"."""
+    cjk = sum(any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)
+    return "zh" if cjk * 2 >= len(words) else "en"

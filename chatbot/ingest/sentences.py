@@ -222,7 +222,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # a closing mark that follows a Chinese character (‘来’, "来",).
 _HALF_WIDTH_RE = re.compile(f'(?:(?<=[{_HAN}，。：；？！…])|(?<=[{_HAN}]["’”」』》）)]))[,:;?!.]+')
 _MARKS_RE = re.compile(r"[,:;?!.]+")
-_SENTENCE_END = re.compile(r"[.?!][\"')]?\s*$")
+# A Latin word and the mark that ends its sentence, at the end of the text so far.
+_SENTENCE_END = re.compile(r"([A-Za-z0-9]+)([.?!])[\"')]?\s*$")
 
 
 def full_width_punctuation(text: str) -> str:
@@ -241,19 +242,20 @@ def join_words(words: list[str]) -> str:
     """Chinese words join without spaces; Latin words get one between them."""
     out = ""
     for w in words:
-        out += word_piece(out[-2:], w)
+        out += word_piece(out[-16:], w)
     return out
 
 
 def word_piece(before: str, word: str) -> str:
     """How ``word`` is written after text ending in ``before`` (streamed replies print
-    these pieces; two characters of ``before`` are enough): a Latin word that starts a
-    sentence with a capital, a space before a Latin word after a Latin word or mark (not
-    inside 10:30), half-width marks in Chinese text full-width
-    (``full_width_punctuation``), else the word as it is."""
+    these pieces; sixteen characters of ``before`` are enough): a Latin word after the
+    end of a Latin sentence with a capital, a space before a Latin word after a Latin
+    word or mark (not inside 10:30), half-width marks in Chinese text full-width
+    (``full_width_punctuation``), else the word as it is. (Whether the first word of a
+    reply starts a sentence is the model's to say: ``Chatbot.cased``.)"""
     last = before[-1:]
-    if _latin(word) and (not before.strip() or _SENTENCE_END.search(before)):
-        word = word[0].upper() + word[1:]  # a sentence starts with a capital
+    if _latin(word) and _ends_sentence(before):
+        word = word[0].upper() + word[1:]
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
     if _latin(word) and last and last.isascii() and (last.isalnum() or after_mark):
         return " " + word
@@ -264,3 +266,13 @@ def word_piece(before: str, word: str) -> str:
 
 def _latin(word: str) -> bool:
     return word[:1].isascii() and word[:1].isalnum()
+
+
+def _ends_sentence(text: str) -> bool:
+    """Text that ends a Latin sentence: a mark after a word that is no abbreviation or
+    initial (Mr. and U. go on)."""
+    m = _SENTENCE_END.search(text)
+    if not m:
+        return False
+    word, mark = m.groups()
+    return mark != "." or not (word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isalpha()))

@@ -278,11 +278,12 @@ class ChatApp(App):
         try:
             if not self.writing and self.bot is not None:
                 grounding = self.bot.grounding(self.bot.tokenize(text))
-                lines = [self.bot.shown(g.text) for g in grounding]
+                lines = [self.bot.in_script(g.text) for g in grounding]
             for word, score in self._words(text, conversation):
                 if worker.is_cancelled:
                     break
-                word = self.bot.shown(word)  # type: ignore[union-attr]
+                first = not words and not self.writing  # a story goes on from the passage
+                word = self.bot.shown(word, first)  # type: ignore[union-attr]
                 words.append((word, score))
                 self._pending.append((word, score))
                 if self.pace_ms:

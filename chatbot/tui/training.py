@@ -20,6 +20,7 @@ from typing import Any
 from chatbot.config import DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import read_json
+from chatbot.ingest.segment import language
 from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
 from chatbot.tui.catalog import bots_dir
 from chatbot.tui.curves import read_metrics
@@ -37,12 +38,6 @@ APP_TRAIN = TrainConfig(max_minutes=10.0)
 
 class Stopped(Exception):
     """The user stopped training (or closed the app): the last finished epoch is kept."""
-
-
-def language(words: list[str]) -> str:
-    """ "zh" when most of the words hold CJK characters, else "en"."""
-    cjk = sum(any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)
-    return "zh" if cjk * 2 >= len(words) else "en"
 
 
 def corpus_dir(novel: str | Path, data_dir: str | Path) -> Path:
@@ -309,7 +304,7 @@ def samples(model: Path) -> list[tuple[str, str]]:
         bot = Chatbot.load(model, warm=False)
         questions = QUESTIONS[language(bot.table.words[:2000])]
         return [
-            (bot.shown(q), bot.show(bot.reply(q, SAMPLE_OPTIONS).words) or "(no reply)")
+            (bot.in_script(q), bot.show(bot.reply(q, SAMPLE_OPTIONS).words) or "(no reply)")
             for q in questions
         ]
     except ChatbotError as e:

@@ -65,7 +65,7 @@ class Bubble(Static):
         if self.role == "bot" and self.show_scores and self.words:
             written = ""
             for w, s in zip(self.words, self.scores):
-                piece = word_piece(written[-2:], w)
+                piece = word_piece(written[-16:], w)
                 written += piece
                 t.append(piece, style=score_style(s))
             tips.append(" ".join(f"{w}:{s:.2f}" for w, s in zip(self.words, self.scores)))

@@ -3,9 +3,10 @@
 import json
 import os
 
+from chatbot.ingest.segment import language
 from chatbot.layout import SHIPPED_MODEL, ModelLayout
 from chatbot.tui.catalog import all_models, describe, judged_scores, model_state
-from chatbot.tui.training import FEW_PAIRS, few_pairs_note, language, new_model_dir
+from chatbot.tui.training import FEW_PAIRS, few_pairs_note, new_model_dir
 
 
 def judged_set(root, model, fluency):
