@@ -34,8 +34,8 @@ from chatbot.data import (
 from chatbot.decode import Decoded, beam_search, finish, run
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.ingest.segment import language
 from chatbot.ingest.textio import join_words, to_simplified, to_traditional
+from chatbot.ingest.words import language
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood

@@ -11,29 +11,17 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
 import jieba
 
 from chatbot.errors import ChatbotError
-from chatbot.ingest.sentences import ABBREVIATIONS
+from chatbot.ingest.words import RUN_RE
 
 jieba.setLogLevel(logging.WARNING)
 
-# One run of Han characters (and the CJK punctuation jieba handles well) or one Latin
-# token: a word with inner apostrophes/hyphens, a number, or a single symbol.
-_RUN_RE = re.compile(
-    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
-    r"|(?P<word>[A-Za-z\u00c0-\u024f]+(?:['’\-][A-Za-z\u00c0-\u024f]+)*)"
-    r"|(?P<num>\d+(?:[.,]\d+)*)"
-    r"|(?P<space>\s+)"
-    r"|(?P<other>.)",
-    re.DOTALL,
-)
 QUOTE_MARKS = frozenset("“”‘’「」『』\"'„")
 
 _tokenizers: dict[str | None, jieba.Tokenizer] = {}
@@ -63,7 +51,7 @@ def tokenize(text: str, userdict: str | Path | None = None) -> list[str]:
     """Words of one piece of text, the way the corpus and the chatbot both see them."""
     tok = get_tokenizer(userdict)
     out: list[str] = []
-    for m in _RUN_RE.finditer(text):
+    for m in RUN_RE.finditer(text):
         kind = m.lastgroup
         if kind == "han":
             out.extend(tok.lcut(m.group(), HMM=True))
@@ -113,39 +101,3 @@ def tokenize_many(
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-# After these a Latin word starts a sentence, so its capital says nothing about the word.
-_SENTENCE_OPENERS = frozenset('.?!:;"“‘「『(')
-
-
-def cased_forms(sentences: Iterable[str], keep: Container[str]) -> dict[str, str]:
-    """How the novel writes the Latin words of ``keep`` (lower-cased tokens) inside a
-    sentence, where it differs from lower case: tom -> Tom, i -> I, mr -> Mr. Words
-    that start a sentence are not counted; a word needs a majority of its counted uses."""
-    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for sentence in sentences:
-        starts, word = True, ""
-        for m in _RUN_RE.finditer(sentence):
-            kind, text = m.lastgroup, m.group()
-            if kind == "space":
-                continue
-            if kind == "word" and not starts:
-                surface = text.replace("’", "'")
-                if surface.lower() in keep:
-                    forms[surface.lower()][surface] += 1
-            abbreviation = text == "." and word in ABBREVIATIONS  # Mr. Brown
-            starts = kind == "other" and text in _SENTENCE_OPENERS and not abbreviation
-            word = text.lower()
-    cased = {}
-    for word, counts in forms.items():
-        form, n = counts.most_common(1)[0]
-        if form != word and 2 * n > sum(counts.values()):
-            cased[word] = form
-    return cased
-
-
-def language(words: Sequence[str]) -> str:
-    """ "zh" when most of the words hold CJK characters, else "en"."""
-    cjk = sum(any("\u4e00" <= ch <= "\u9fff" for ch in w) for w in words)
-    return "zh" if cjk * 2 >= len(words) else "en"

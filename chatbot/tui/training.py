@@ -20,7 +20,7 @@ from typing import Any
 from chatbot.config import DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import read_json
-from chatbot.ingest.segment import language
+from chatbot.ingest.words import language
 from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
 from chatbot.tui.catalog import bots_dir
 from chatbot.tui.curves import read_metrics

@@ -37,7 +37,7 @@ def test_parallel_equals_serial():
 
 
 def test_cased_forms_are_how_the_book_writes_a_word_inside_a_sentence():
-    from chatbot.ingest.segment import cased_forms
+    from chatbot.ingest.words import cased_forms
 
     sentences = [
         '"Where are you going, Tom?" asked Mary. "It is late."',

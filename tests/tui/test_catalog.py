@@ -3,7 +3,7 @@
 import json
 import os
 
-from chatbot.ingest.segment import language
+from chatbot.ingest.words import language
 from chatbot.layout import SHIPPED_MODEL, ModelLayout
 from chatbot.tui.catalog import all_models, describe, judged_scores, model_state
 from chatbot.tui.training import FEW_PAIRS, few_pairs_note, new_model_dir
