@@ -256,7 +256,7 @@ class Chatbot:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The cast's names as the user reads them, row by row (``shown``)."""
+        """The cast's names as the user reads them, row by row (``in_script``)."""
         return tuple(self.in_script(n) for n in self.cast.names)
 
     def character(self, name: str) -> int:
