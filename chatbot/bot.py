@@ -34,7 +34,8 @@ from chatbot.data import (
 from chatbot.decode import Decoded, beam_search, finish, run
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.ingest.textio import join_words, to_simplified, to_traditional
+from chatbot.ingest.sentences import capitalised
+from chatbot.ingest.textio import in_novel_script, join_words, to_simplified
 from chatbot.ingest.words import language
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq
@@ -229,14 +230,12 @@ class Chatbot:
         """A word the model wrote as its novel writes it: Latin words in their case
         (tom -> Tom, i -> I), and the ``first`` word of an English reply with a capital."""
         word = self.card.cased.get(word, word)
-        if first and self.latin and word[:1].isascii() and word[:1].isalpha():
-            word = word[0].upper() + word[1:]
-        return word
+        return capitalised(word) if first and self.latin else word
 
     def in_script(self, text: str) -> str:
         """Text of the corpus (a word, a name, a line of the book) in the script of the
         novel: a novel read in Traditional characters is shown in them again."""
-        return to_traditional(text, self.card.script) if self.card.script else text
+        return in_novel_script(text, self.card.script)
 
     def shown(self, word: str, first: bool = False) -> str:
         """A word the model wrote, as the user reads it (``cased``, then ``in_script``)."""

@@ -244,7 +244,7 @@ def novel_script(corpus: CorpusLayout) -> str:
 
 
 def novel_cased(corpus: CorpusLayout, words: Sequence[str]) -> dict[str, str]:
-    """How the novel writes the model's Latin words (``segment.cased_forms``)."""
+    """How the novel writes the model's Latin words (``words.cased_forms``)."""
     from chatbot.ingest.words import cased_forms
 
     with open(corpus.text, encoding="utf-8") as f:

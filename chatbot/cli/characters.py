@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.cast import Cast
     from chatbot.config import ModelCard
     from chatbot.errors import ChatbotError
-    from chatbot.ingest.textio import to_traditional
+    from chatbot.ingest.textio import in_novel_script
 
     model = resolve_model(args.model)
     card = ModelCard.read(model)
@@ -38,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("name")
     table.add_column("training replies", justify="right")
     for name, lines in zip(cast.names[1:], cast.lines[1:]):
-        table.add_row(to_traditional(name, card.script) if card.script else name, f"{lines:,}")
+        table.add_row(in_novel_script(name, card.script), f"{lines:,}")
     Console().print(table)
     return 0

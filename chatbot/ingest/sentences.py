@@ -87,9 +87,10 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
         event = None if i in stray else _quote_event(paragraph, i, stack)
         if event is not None:
             family, opening = event
-            if opening and stack == ["double"] and _misread(paragraph, start, i):
+            sure = opening and _sure_double(paragraph, i)
+            if sure and stack == ["double"] and _misread(paragraph, start):
                 stack.clear()
-            elif opening and stack == ["double", "double"] and _closed_at(paragraph, inner, i):
+            elif opening and stack == ["double", "double"] and inner is not None and sure:
                 # A third level after a colon: the quote taken for a nested opener closed
                 # a speech that ended in a colon (你听我说:"他却走了).
                 spans.append((start, inner))
@@ -121,22 +122,16 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
     return spans
 
 
-def _closed_at(paragraph: str, inner: int | None, i: int) -> bool:
-    """A double quote after a colon at ``i`` shows that the straight quote at ``inner``,
-    taken for a nested opener, closed its quotation."""
-    return inner is not None and paragraph[i] in '"“' and _after_colon(paragraph, i)
+def _sure_double(paragraph: str, i: int) -> bool:
+    """A double quote after a colon of Chinese text: it opens, so a quotation still
+    open may have been misread."""
+    return paragraph[i] in '"“' and _after_colon(paragraph, i)
 
 
-def _misread(paragraph: str, start: int, i: int) -> bool:
-    """The open quotation at ``start`` was a closing mark read as an opening one: a sure
-    opener (a double quote after a colon) arrives while a quotation opened by a
-    straight quote that was not sure to open is still open."""
-    return (
-        paragraph[i] in '"“'
-        and _after_colon(paragraph, i)
-        and paragraph[start] == '"'
-        and not _sure_opener(paragraph, start)
-    )
+def _misread(paragraph: str, start: int) -> bool:
+    """The open quotation at ``start``, met by a sure opener, was a closing mark read
+    as an opening one: a straight quote that was not sure to open."""
+    return paragraph[start] == '"' and not _sure_opener(paragraph, start)
 
 
 def _inside_quotes(paragraph: str) -> bytearray:
@@ -217,10 +212,10 @@ def _latin_full_stop(text: str, i: int) -> bool:
 # Half-width punctuation typed into Chinese text, and the full-width mark it stands for.
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
 _TO_FULL_WIDTH = str.maketrans(FULL_WIDTH)
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the Han characters, as a regex range
 # A run of half-width marks right after a Chinese character or full-width mark, or after
 # a closing mark that follows a Chinese character (‘来’, "来",).
-_HALF_WIDTH_RE = re.compile(f'(?:(?<=[{_HAN}，。：；？！…])|(?<=[{_HAN}]["’”」』》）)]))[,:;?!.]+')
+_HALF_WIDTH_RE = re.compile(f'(?:(?<=[{HAN}，。：；？！…])|(?<=[{HAN}]["’”」』》）)]))[,:;?!.]+')
 _MARKS_RE = re.compile(r"[,:;?!.]+")
 # A Latin word and the mark that ends its sentence, at the end of the text so far.
 _SENTENCE_END = re.compile(r"([A-Za-z0-9]+)([.?!])[\"')]?\s*$")
@@ -254,8 +249,8 @@ def word_piece(before: str, word: str) -> str:
     (``full_width_punctuation``), else the word as it is. (Whether the first word of a
     reply starts a sentence is the model's to say: ``Chatbot.cased``.)"""
     last = before[-1:]
-    if _latin(word) and _ends_sentence(before):
-        word = word[0].upper() + word[1:]
+    if _ends_sentence(before):
+        word = capitalised(word)
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
     if _latin(word) and last and last.isascii() and (last.isalnum() or after_mark):
         return " " + word
@@ -266,6 +261,12 @@ def word_piece(before: str, word: str) -> str:
 
 def _latin(word: str) -> bool:
     return word[:1].isascii() and word[:1].isalnum()
+
+
+def capitalised(word: str) -> str:
+    """A Latin word with a capital first letter (where a sentence starts); others as
+    they are."""
+    return word[0].upper() + word[1:] if _latin(word) else word
 
 
 def _ends_sentence(text: str) -> bool:

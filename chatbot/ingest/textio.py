@@ -275,6 +275,12 @@ def to_traditional(text: str, script: str = "s2t") -> str:
     return _opencc(script).convert(text)
 
 
+def in_novel_script(text: str, script: str) -> str:
+    """Corpus text in the script of its novel: ``script`` is what ``prepare`` recorded
+    (a Traditional standard, or "" for a novel read as it was)."""
+    return to_traditional(text, script) if script else text
+
+
 def to_simplified(paragraphs: list[str]) -> list[str]:
     """Convert Traditional to Simplified Chinese (phrase-aware, via OpenCC)."""
     converted = _opencc("t2s").convert("\n".join(paragraphs))

@@ -9,12 +9,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Sequence
 
-from chatbot.ingest.sentences import ABBREVIATIONS
+from chatbot.ingest.sentences import ABBREVIATIONS, HAN
 
 # One run of Han characters (and the CJK punctuation jieba handles well) or one Latin
 # token: a word with inner apostrophes/hyphens, a number, or a single symbol.
 RUN_RE = re.compile(
-    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
+    rf"(?P<han>[{HAN}]+)"
     r"|(?P<word>[A-Za-z\u00c0-\u024f]+(?:['’\-][A-Za-z\u00c0-\u024f]+)*)"
     r"|(?P<num>\d+(?:[.,]\d+)*)"
     r"|(?P<space>\s+)"

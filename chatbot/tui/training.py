@@ -20,7 +20,6 @@ from typing import Any
 from chatbot.config import DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import read_json
-from chatbot.ingest.words import language
 from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
 from chatbot.tui.catalog import bots_dir
 from chatbot.tui.curves import read_metrics
@@ -302,7 +301,7 @@ def samples(model: Path) -> list[tuple[str, str]]:
 
     try:
         bot = Chatbot.load(model, warm=False)
-        questions = QUESTIONS[language(bot.table.words[:2000])]
+        questions = QUESTIONS["en" if bot.latin else "zh"]
         return [
             (bot.in_script(q), bot.show(bot.reply(q, SAMPLE_OPTIONS).words) or "(no reply)")
             for q in questions
