@@ -161,6 +161,10 @@ def test_join_words():
         "hello, world. I am 3.14! Yes"
     )
     assert join_words(["ask", "mr", ".", "smith", ".", "now"]) == "ask mr. smith. Now"
+    # Accented Latin words are Latin words: spaced, and capitalised after a sentence.
+    assert join_words(["café", "au", "lait", ".", "über", "déjà", "vu"]) == (
+        "café au lait. Über déjà vu"
+    )
 
 
 def test_bleu_on_hand_made_examples():

@@ -56,6 +56,7 @@ def _sure_opener(text: str, i: int) -> bool:
 
 
 def _latin_alnum(ch: str) -> bool:
+    """A letter or digit of an alphabetic script (below the CJK blocks)."""
     return ch.isalnum() and ch < "\u3000"
 
 
@@ -252,7 +253,7 @@ def word_piece(before: str, word: str) -> str:
     if _ends_sentence(before):
         word = capitalised(word)
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
-    if _latin(word) and last and last.isascii() and (last.isalnum() or after_mark):
+    if _latin(word) and last and (_latin_alnum(last) or after_mark):
         return " " + word
     if _MARKS_RE.fullmatch(word) and _HALF_WIDTH_RE.match(before[-2:] + word, len(before[-2:])):
         return _full_width(word)
@@ -260,7 +261,8 @@ def word_piece(before: str, word: str) -> str:
 
 
 def _latin(word: str) -> bool:
-    return word[:1].isascii() and word[:1].isalnum()
+    """A word of Latin script (accented letters included: café, über)."""
+    return _latin_alnum(word[:1])
 
 
 def capitalised(word: str) -> str:
