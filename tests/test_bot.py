@@ -8,6 +8,7 @@ import pytest
 
 from chatbot.bot import Chatbot, DecodeOptions, join_words, line_key
 from chatbot.errors import ChatbotError
+from chatbot.ingest.textio import ends_sentence
 from chatbot.metrics import bleu
 from tests.conftest import LINES
 
@@ -161,6 +162,8 @@ def test_join_words():
         "hello, world. I am 3.14! Yes"
     )
     assert join_words(["ask", "mr", ".", "smith", ".", "now"]) == "ask mr. smith. Now"
+    assert ends_sentence("He left.") and ends_sentence("Why? ".rstrip())
+    assert not ends_sentence("Ask Mr.") and not ends_sentence("he said,")
     # Accented Latin words are Latin words: spaced, and capitalised after a sentence.
     assert join_words(["café", "au", "lait", ".", "über", "déjà", "vu"]) == (
         "café au lait. Über déjà vu"

@@ -250,7 +250,7 @@ def word_piece(before: str, word: str) -> str:
     (``full_width_punctuation``), else the word as it is. (Whether the first word of a
     reply starts a sentence is the model's to say: ``Chatbot.cased``.)"""
     last = before[-1:]
-    if _ends_sentence(before):
+    if ends_sentence(before):
         word = capitalised(word)
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
     if _latin(word) and last and (_latin_alnum(last) or after_mark):
@@ -271,7 +271,7 @@ def capitalised(word: str) -> str:
     return word[0].upper() + word[1:] if _latin(word) else word
 
 
-def _ends_sentence(text: str) -> bool:
+def ends_sentence(text: str) -> bool:
     """Text that ends a Latin sentence: a mark after a word that is no abbreviation or
     initial (Mr. and U. go on)."""
     m = _SENTENCE_END.search(text)

@@ -20,6 +20,7 @@ from chatbot.ingest.paragraphs import split_paragraphs
 
 # Re-exported: the chatbot and the TUI import these from here.
 from chatbot.ingest.sentences import (  # noqa: F401
+    ends_sentence,
     full_width_punctuation,
     is_heading,
     join_words,

@@ -29,7 +29,7 @@ from chatbot.cast import ANYONE, HISTORY, Conversation
 from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.prepare import PrepareConfig
-from chatbot.ingest.textio import join_words
+from chatbot.ingest.textio import ends_sentence, join_words
 from chatbot.layout import default_model
 from chatbot.tui.catalog import all_models, describe, novel_name
 from chatbot.tui.commands import CommandError, parse
@@ -282,7 +282,8 @@ class ChatApp(App):
             for word, score in self._words(text, conversation):
                 if worker.is_cancelled:
                     break
-                first = not words and not self.writing  # a story goes on from the passage
+                # A reply starts a sentence; a story goes on from the passage's last one.
+                first = not words and (not self.writing or ends_sentence(text.rstrip()))
                 word = self.bot.shown(word, first)  # type: ignore[union-attr]
                 words.append((word, score))
                 self._pending.append((word, score))
