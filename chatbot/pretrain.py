@@ -157,7 +157,7 @@ def pretrain(
     docstring. Returns the training result."""
     from chatbot.dataset import load_data
     from chatbot.distributed import barrier, setup
-    from chatbot.train import fit
+    from chatbot.train import fit, library_script, novel_cased
 
     out = ModelLayout.at(out_dir)
     books = find_books(paths)
@@ -172,6 +172,12 @@ def pretrain(
     read = [book_record(b, c) for b, c in zip(books, corpora)]
     data = load_data(corpora, config, vectors=vectors)
     card = ModelCard(
-        config.model, config, corpus="", vectors_sha256=sha256_file(vectors), books=read
+        config.model,
+        config,
+        corpus="",
+        vectors_sha256=sha256_file(vectors),
+        books=read,
+        script=library_script(corpora),
+        cased=novel_cased(corpora, data.table.words),
     )
     return fit(data, config, out, card, ranks, device, resume, None, on_batch, on_epoch)

@@ -19,7 +19,7 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -227,7 +227,7 @@ def train(
         corpus=str(corpus.root),
         vectors_sha256=sha256_file(corpus.vectors),
         script=novel_script(corpus),
-        cased=novel_cased(corpus, data.table.words),
+        cased=novel_cased([corpus], data.table.words),
         **provenance,
     )
     if ranks.main and corpus.userdict.is_file():
@@ -243,12 +243,23 @@ def novel_script(corpus: CorpusLayout) -> str:
     return (source.get("script") or "s2t") if source.get("converted_t2s") else ""
 
 
-def novel_cased(corpus: CorpusLayout, words: Sequence[str]) -> dict[str, str]:
-    """How the novel writes the model's Latin words (``words.cased_forms``)."""
+def library_script(corpora: Sequence[CorpusLayout]) -> str:
+    """The script all the books were written in (``novel_script``), or "" where they
+    differ: a base model shows its words in Traditional only if every book was."""
+    scripts = {novel_script(c) for c in corpora}
+    return scripts.pop() if len(scripts) == 1 else ""
+
+
+def novel_cased(corpora: Sequence[CorpusLayout], words: Sequence[str]) -> dict[str, str]:
+    """How the novels write the model's Latin words (``words.cased_forms``)."""
     from chatbot.ingest.words import cased_forms
 
-    with open(corpus.text, encoding="utf-8") as f:
-        return cased_forms(f.read().split("\n"), set(words))
+    def sentences() -> Iterator[str]:
+        for corpus in corpora:
+            with open(corpus.text, encoding="utf-8") as f:
+                yield from f.read().split("\n")
+
+    return cased_forms(sentences(), set(words))
 
 
 def fit(

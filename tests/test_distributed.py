@@ -71,6 +71,7 @@ def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
     card = ModelCard.read(tmp_path / "two")
     assert [b["book"] for b in card.books] == ["book0", "book1"]
     assert all(len(b["sha256"]) == 64 for b in card.books)
+    assert card.script == "" and card.cased == {}  # Simplified Chinese books
     rows = [
         json.loads(x) for x in ModelLayout.at(tmp_path / "two").metrics.read_text().split("\n") if x
     ]

@@ -12,7 +12,7 @@ from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.prepare import PrepareConfig, prepare, summary
 from chatbot.ingest.vectors import Word2VecConfig, load_vectors
 from chatbot.layout import CorpusLayout
-from chatbot.train import novel_cased, novel_script
+from chatbot.train import library_script, novel_cased, novel_script
 
 SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
 
@@ -122,7 +122,7 @@ def test_english_novel(tmp_path):
     assert {p.reply_speaker for p in pairs} >= {"Tom", "Mary"}
     # A model of it writes the names as the book does (it reads and writes lower case).
     words = ["tom", "mary", "the", "where", "mill"]
-    assert novel_cased(CorpusLayout.at(tmp_path / "en"), words) == {"tom": "Tom", "mary": "Mary"}
+    assert novel_cased([CorpusLayout.at(tmp_path / "en")], words) == {"tom": "Tom", "mary": "Mary"}
 
 
 def test_traditional_big5_novel_is_converted(tmp_path):
@@ -142,6 +142,10 @@ def test_traditional_big5_novel_is_converted(tmp_path):
     assert script in TRADITIONAL_SCRIPTS
     assert to_traditional("们", script) == "們"
     assert novel_script(CorpusLayout.at(tmp_path / "nothing")) == ""
+    # A base model is shown in Traditional only when every book it read was.
+    both = [CorpusLayout.at(tmp_path / "t")] * 2
+    assert library_script(both) == script
+    assert library_script([*both, CorpusLayout.at(tmp_path / "nothing")]) == ""
 
 
 def test_text_without_dialogue_pairs_sentences(tmp_path):
