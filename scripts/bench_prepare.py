@@ -37,7 +37,7 @@ from chatbot.ingest.prepare import prepare
 from chatbot.ingest.segment import get_tokenizer, tokenize_many
 from chatbot.ingest.sentences import split_sentences
 from chatbot.ingest.speaker_check import SpeakerScore, read_labels, score
-from chatbot.ingest.textio import read_novel
+from chatbot.ingest.textio import read_novel, to_simplified, to_traditional
 from chatbot.ingest.vectors import (
     Word2VecConfig,
     load_vectors,
@@ -190,6 +190,7 @@ def labels() -> None:
 def retyped() -> None:
     text = DEFAULT.read_text(encoding="utf-8")
     half = text.translate(str.maketrans("，：；？！。", ",:;?!."))
+    traditional = to_traditional(text, "s2tw").translate(str.maketrans("“”‘’", "「」『』"))
     variants = {
         "as published (UTF-8)": (text, "utf-8"),
         "half-width marks (GB18030)": (half, "gb18030"),
@@ -197,6 +198,11 @@ def retyped() -> None:
             half.replace("“", '"').replace("”", '"'),
             "gb18030",
         ),
+        "lines wrapped at 35 characters, a blank line between paragraphs, CRLF": (
+            "\r\n\r\n".join("\r\n".join(_wrap(p, 35)) for p in text.split("\n") if p.strip()),
+            "utf-8",
+        ),
+        "Traditional (Taiwan), 「」 quotes (Big5)": (traditional, "big5hkscs"),
     }
     table = Table(title=f"{DEFAULT.stem} typed otherwise: what prepare finds again")
     for col in ("typed", "utterances", "pairs", "the published pairs found", "same speaker"):
@@ -206,14 +212,14 @@ def retyped() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, (body, encoding) in variants.items():
             path = Path(tmp) / "novel.txt"
-            path.write_bytes(body.encode(encoding))
+            path.write_bytes(body.encode(encoding, errors="replace"))
             novel = read_novel(path)
             n = sum(len(split_sentences(p)) for p in novel.paragraphs)
             result = extract_dialogue(
                 novel.paragraphs, n_sentences=n, paragraph_mode=novel.paragraph_mode
             )
-            pairs = {(_letters(p.query), _letters(p.reply)) for p in result.pairs}
-            speakers = {_letters(u.text): u.speaker for u in result.utterances}
+            pairs = {(_key(p.query), _key(p.reply)) for p in result.pairs}
+            speakers = {_key(u.text): u.speaker and _key(u.speaker) for u in result.utterances}
             if not base_pairs:
                 base_pairs, base_speakers = pairs, speakers
             both = [k for k in speakers if k in base_speakers]
@@ -226,6 +232,18 @@ def retyped() -> None:
                 f"{same / max(len(both), 1):.1%}",
             )
     console.print(table)
+
+
+def _wrap(paragraph: str, width: int) -> list[str]:
+    """A paragraph hard-wrapped as fixed-width e-texts are."""
+    return [paragraph[i : i + width] for i in range(0, len(paragraph), width)]
+
+
+def _key(text: str) -> str:
+    """A line as letters, in Simplified characters that survived a round trip through
+    Traditional (OpenCC's round trip is not exact: 乾/干), so how the book was typed
+    does not count, only what was found."""
+    return to_simplified([to_traditional(_letters(text), "s2tw")])[0]
 
 
 def _letters(text: str) -> str:
