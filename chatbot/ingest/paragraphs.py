@@ -16,7 +16,7 @@ Three layouts are common in plain-text novels:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chatbot.ingest.sentences import TERMINATORS, sentence_bounds
@@ -63,7 +63,9 @@ def split_paragraphs(text: str, clean: Callable[[str], str], mode: str | None = 
         mode = "unbroken" if unbroken else "wrapped" if wrap else "lines"
     if mode == "wrapped":
         wrap = wrap or _widest(nonblank)
-        paras = _unwrap(lines, wrap)
+        # Cleaned again once joined: a half-width mark at the start of a line reads as
+        # Chinese punctuation only beside the character that ends the line before.
+        paras = [(o, clean(par)) for o, par in _unwrap(lines, wrap)]
     else:
         wrap = None
         paras = [(o, c) for o, c, _ in lines if c]
@@ -130,11 +132,24 @@ def join_lines(parts: list[str]) -> str:
     out = parts[0]
     for line in parts[1:]:
         a, b = out[-1], line[0]
-        if a >= "\u2e80" or b >= "\u2e80" or (a == "-" and out[-2:-1].isalpha() and b.islower()):
+        hyphenated = a == "-" and out[-2:-1].isalpha() and b.islower()
+        if hyphenated or not (_latin_near(reversed(out)) and _latin_near(line)):
             out += line
         else:
             out += " " + line
     return out
+
+
+def _latin_near(chars: Iterable[str]) -> bool:
+    """Whether the first letter or digit of ``chars``, marks passed over, is not CJK:
+    lines meet with a space only between words of an alphabetic script, not between the
+    ASCII marks of Chinese text (香" + "玉)."""
+    for c in chars:
+        if c >= "\u2e80":
+            return False
+        if c.isalnum():
+            return True
+    return True
 
 
 def _cut_long(par: str) -> list[tuple[int, str]]:

@@ -88,7 +88,7 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
         event = None if i in stray else _quote_event(paragraph, i, stack)
         if event is not None:
             family, opening = event
-            sure = opening and _sure_double(paragraph, i)
+            sure = opening and _sure_speech(paragraph, i)
             if sure and stack == ["double"] and _misread(paragraph, start):
                 stack.clear()
             elif opening and stack == ["double", "double"] and inner is not None and sure:
@@ -123,10 +123,10 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
     return spans
 
 
-def _sure_double(paragraph: str, i: int) -> bool:
-    """A double quote after a colon of Chinese text: it opens, so a quotation still
-    open may have been misread."""
-    return paragraph[i] in '"“' and _after_colon(paragraph, i)
+def _sure_speech(paragraph: str, i: int) -> bool:
+    """A double or corner quote after a colon of Chinese text: it opens a speech, so a
+    quotation still open may have been misread."""
+    return paragraph[i] in '"“「' and _after_colon(paragraph, i)
 
 
 def _misread(paragraph: str, start: int) -> bool:

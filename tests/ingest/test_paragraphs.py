@@ -64,6 +64,16 @@ def test_wrapped_chinese_with_indented_paragraphs_joins_without_spaces():
     assert layout.texts == paragraphs
 
 
+def test_wrapped_lines_join_as_the_paragraph_was_typed():
+    # The marks of Chinese text meet without a space at a line break, and a half-width
+    # full stop alone at the start of a line is Chinese punctuation once joined.
+    lines = ["\u3000\u3000他说的`春-`红-`香-", "`玉-是什么字．我不", "知道．", ""] * 4
+    lines += ["\u3000\u3000Then the old man said,", '"Come in." And', "she came in.", ""] * 4
+    layout = split_paragraphs("\n".join(lines), clean_line, "wrapped")
+    assert layout.texts[0] == "他说的`春-`红-`香-`玉-是什么字。我不知道。"
+    assert layout.texts[-1] == 'Then the old man said, "Come in." And she came in.'
+
+
 def test_one_paragraph_per_line_stays_as_it_is():
     story = make_story()
     layout = split_paragraphs(story, clean_line)

@@ -148,6 +148,10 @@ def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
     # A speech that ends in a colon: the next quote after a colon shows it closed.
     par5 = '他道:"你听我说:"他却走了.李四道:"好."张三道:"行."'
     assert [par5[a : b + 1] for a, b in quote_spans(par5)] == ['"你听我说:"', '"好."', '"行."']
+    # A corner quote after a colon opens a speech too: the stray straight quote before
+    # it opened nothing.
+    par7 = '袭人叫他说"好，宝玉便说道：「你回去罢。」王夫人去后，贾母道：「去罢。」'
+    assert [par7[a : b + 1] for a, b in quote_spans(par7)] == ["「你回去罢。」", "「去罢。」"]
     # English keeps counting: the rule is for colons of Chinese text.
     par6 = '"Fine:" he said. She said: "Go." He said: "No."'
     assert [par6[a : b + 1] for a, b in quote_spans(par6)] == ['"Fine:"', '"Go."', '"No."']
