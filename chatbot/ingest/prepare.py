@@ -147,6 +147,7 @@ def prepare(
                 script=n.script,
                 paragraphs=n.paragraph_mode,
                 wrap_width=n.wrap_width,
+                frame=n.frame,
             )
             return n, sentences
 
@@ -258,6 +259,7 @@ _READ_CHOICES = (
     "script",
     "paragraphs",
     "wrap_width",
+    "frame",
 )
 
 
@@ -333,6 +335,8 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
     rows.append(("encoding", encoding))
     back = f" (replies shown in Traditional, {src['script']})" if src.get("script") else ""
     rows.append(("traditional -> simplified", ("yes" + back) if src.get("converted_t2s") else "no"))
+    if src.get("frame"):
+        rows.append(("cut away", f"the {src['frame']} header and licence"))
 
     layout = src.get("paragraphs")
     if layout:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
+from chatbot.ingest.gutenberg import FRAME, book_span
 from chatbot.ingest.paragraphs import split_paragraphs
 
 # Re-exported: the chatbot and the TUI import these from here.
@@ -71,6 +72,7 @@ class Novel:
     detected_encoding: str | None = None  # the detector's guess, when it was not used
     wrap_width: int | None = None  # columns, for hard-wrapped text
     script: str = ""  # converted: the OpenCC config that writes it as it was (s2tw ...)
+    frame: str = ""  # whose header and licence were cut away ("Project Gutenberg")
 
     @property
     def text(self) -> str:
@@ -100,7 +102,9 @@ def read_novel(
     except OSError as e:
         raise ChatbotError(f"cannot read {path}: {e.strerror}") from None
     text, used, detected = decode(data, encoding=encoding, name=str(path))
-    layout = split_paragraphs(text, clean_line, paragraphs)
+    span = book_span(text)
+    first, last = span or (0, len(text))
+    layout = split_paragraphs(text[first:last], clean_line, paragraphs)
     texts = layout.texts
     if not texts:
         raise ChatbotError(f"{path} contains no text")
@@ -114,10 +118,11 @@ def read_novel(
         encoding=used,
         converted_t2s=convert,
         paragraph_mode=layout.mode,
-        offsets=layout.offsets,
+        offsets=[first + o for o in layout.offsets],
         detected_encoding=detected if detected != used else None,
         wrap_width=layout.wrap_width,
         script=script,
+        frame=FRAME if span else "",
     )
 
 

@@ -10,6 +10,7 @@ from gensim.models import KeyedVectors
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.prepare import PrepareConfig, prepare, summary
+from chatbot.ingest.textio import read_novel
 from chatbot.ingest.vectors import Word2VecConfig, load_vectors
 from chatbot.layout import CorpusLayout
 from chatbot.train import library_script, novel_cased, novel_script
@@ -300,6 +301,47 @@ def test_hard_wrapped_english_novel_keeps_its_quotations(tmp_path):
     assert m["counts"]["utterances"] == quotes
     assert not m["counts"]["pairs_from_sentences"] and m["counts"]["pairs"] >= 90
     assert all(p.reply.count('"') == 0 for p in read_pairs(tmp_path / "w" / "pairs.tsv"))
+
+
+GUTENBERG_HEAD = """The Project Gutenberg eBook of The Mill, by A. Writer
+
+This ebook is for the use of anyone anywhere. You may copy it, give it away or
+re-use it under the terms of the "Project Gutenberg License" included with it.
+
+Title: The Mill
+
+*** START OF THE PROJECT GUTENBERG EBOOK THE MILL ***
+
+"""
+GUTENBERG_TAIL = """
+
+*** END OF THE PROJECT GUTENBERG EBOOK THE MILL ***
+
+Updated editions will replace the previous one. "Project Gutenberg" is a registered
+trademark, and may not be used if you charge for an eBook, except by following the
+terms of the trademark license, including paying royalties.
+
+"Defects," such as a defective or damaged disk, may be returned for a refund.
+"""
+
+
+def test_a_project_gutenberg_file_is_read_without_its_header_and_licence(tmp_path):
+    lines = [f'"Where are you going, Tom?" asked Mary. "It is late {i}."' for i in range(60)]
+    book = "\n\n".join(lines)
+    f = tmp_path / "pg.txt"
+    f.write_bytes((GUTENBERG_HEAD + book + GUTENBERG_TAIL).replace("\n", "\r\n").encode())
+    novel = read_novel(f)
+    assert novel.frame == "Project Gutenberg" and len(novel.paragraphs) == 60
+    text = f.read_bytes().decode()
+    assert all(text.startswith(p[:12], o) for o, p in zip(novel.offsets, novel.paragraphs))
+    m = prepare(f, tmp_path / "pg", SMALL).manifest
+    assert m["source"]["frame"] == "Project Gutenberg"
+    assert m["counts"]["utterances"] == 120  # none from the licence
+    assert not any("Gutenberg" in line for line in (tmp_path / "pg" / "text.txt").open())
+    assert ("cut away", "the Project Gutenberg header and licence") in summary(m)[0]
+    plain = tmp_path / "plain.txt"
+    plain.write_text(book, encoding="utf-8")
+    assert read_novel(plain).frame == "" and len(read_novel(plain).paragraphs) == 60
 
 
 def test_book_with_unquoted_speech_prepares_in_tags_mode(tmp_path):
