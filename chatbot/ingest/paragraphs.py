@@ -27,7 +27,7 @@ LONG_LINE = 5000
 # Wrapped text: the wrap width is at most this many columns (a CJK character is two).
 MAX_WRAP_WIDTH = 250
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
-_ENDS = TERMINATORS | set('”」』’"）).:')
+_ENDS = TERMINATORS | set("”」』’\"'）).:")
 _SOFT_CUT_RE = re.compile(r"[，,、：:]")
 
 

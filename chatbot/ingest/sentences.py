@@ -14,7 +14,11 @@ import re
 # texts mix them (“…" is common); ‘’ and 『』 are usually nested quotes.
 _OPENERS = {"“": "double", "「": "corner", "『": "white", "‘": "single", "\u201e": "double"}
 _CLOSERS = {"”": "double", "」": "corner", "』": "white", "’": "single"}
-QUOTE_OPENERS = frozenset(_OPENERS) | {'"'}
+QUOTE_OPENERS = frozenset(_OPENERS) | {'"', "'"}
+# Around a straight single quote: what may stand before an opening one, and the
+# elisions that open nothing inside a single-quoted speech ('Give 'em the lamp').
+_BEFORE_OPENING = frozenset('"“‘([{—–-：:「『')
+_ELISION_RE = re.compile(r"(?:em|tis|twas|twere|twill|twould|cause|til|n)\b", re.I)
 
 # A quotation still open after this many characters was opened by a stray mark. Far
 # above the longest real speech seen (about 2,000 characters in the library novels).
@@ -26,6 +30,8 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     ch = text[i]
     if ch == '"':
         return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
+    if ch == "'":
+        return _straight_single(text, i, stack)
     if ch in _OPENERS:
         # A Latin word with a stray opening single quote is not a quotation.
         if ch == "‘" and not stack and i > 0 and _latin_alnum(text[i - 1]):
@@ -35,6 +41,30 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
         if ch == "’" and i + 1 < len(text) and text[i + 1].isalpha() and text[i + 1] < "\u3000":
             return None  # an apostrophe (it’s)
         return _CLOSERS[ch], False
+    return None
+
+
+def _straight_single(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None:
+    """A straight ' as a quotation mark, as British texts typed in ASCII use it ('Where
+    are you going?' said Tom.), or None for an apostrophe: inside a word (don't), after
+    one before a lower-case word (the Joneses' boy, goin' home), an elision inside a
+    single-quoted speech. Opens after a space, the paragraph start, a bracket, dash or colon; closes
+    after anything but a space, before anything but a Latin letter."""
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if _latin_alnum(before) and _latin_alnum(after):
+        return None
+    open_single = "single" in stack
+    if (before.isspace() or before in _BEFORE_OPENING) and not after.isspace():
+        if open_single and _ELISION_RE.match(text, i + 1):
+            return None
+        return "single", True
+    if open_single and not before.isspace() and not _latin_alnum(after):
+        # After a letter and before a lower-case word, it ends a word (goin' home, the
+        # Joneses' boy): speech closes after its punctuation ('To the mill,' said Tom).
+        if _latin_alnum(before) and text[i + 1 : i + 3].strip()[:1].islower():
+            return None
+        return "single", False
     return None
 
 

@@ -26,7 +26,15 @@ ZH_VERB = (
     r"(?:着|著|了|道)?"
 )
 TAG_COLON_RE = re.compile(ZH_VERB + r"\s*[：:]\s*")
-_FAMILY = {"“": "“…”", '"': '"…"', "「": "「…」", "『": "『…』", "‘": "‘…’", "\u201e": "„…“"}
+_FAMILY = {
+    "“": "“…”",
+    '"': '"…"',
+    "'": "'…'",
+    "「": "「…」",
+    "『": "『…』",
+    "‘": "‘…’",
+    "\u201e": "„…“",
+}
 
 SPEECH_MODES = ("quotes", "tags")
 # A speech that runs on for more sentences than this is more likely narration we missed.
@@ -46,7 +54,7 @@ _PERSONAL = re.compile(r"[我你您咱俺吾汝尔爾朕卿]|\b(?:I|me|my|you|yo
 class SpeechStyle:
     """How a book marks its speech, measured over the whole text."""
 
-    quotes: str  # the dominant quotation marks after speech tags, or "none"
+    quotes: str  # the commonest marks after speech tags (no tags: of all quotes), or "none"
     tags_quoted: int  # speech tags followed by a quotation mark
     tags_bare: int  # speech tags followed by plain text
     mode: str  # "quotes" (speech is what is quoted) or "tags" (speech follows bare tags)
@@ -64,6 +72,9 @@ def speech_style(
     quoted = sum(k for ch, k in after.items() if ch in QUOTE_OPENERS)
     bare = sum(k for ch, k in after.items() if ch and ch not in QUOTE_OPENERS)
     family = max((ch for ch in after if ch in QUOTE_OPENERS), key=after.__getitem__, default="")
+    if not after:  # no Chinese speech tags (an English book): the commonest opening mark
+        openers = Counter(par[a] for par in paragraphs for a, _ in quote_spans(par))
+        family = openers.most_common(1)[0][0] if openers else ""
     if mode is None:
         mode = "tags" if bare >= min_bare and bare > 2 * quoted else "quotes"
     return SpeechStyle(_FAMILY.get(family, "none"), quoted, bare, mode)

@@ -23,7 +23,7 @@ RUN_RE = re.compile(
 )
 
 # After these a Latin word starts a sentence, so its capital says nothing about the word.
-_SENTENCE_OPENERS = frozenset('.?!:;"“‘「『(')
+_SENTENCE_OPENERS = frozenset(".?!:;\"“‘「『('")
 
 
 def cased_forms(sentences: Iterable[str], keep: Container[str]) -> dict[str, str]:

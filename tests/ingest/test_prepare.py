@@ -101,19 +101,23 @@ def test_unwritable_out_dir(story_file, tmp_path):
         prepare(story_file, blocker / "out", SMALL)
 
 
-def test_english_novel(tmp_path):
+def english_book(path, quote: str = '"') -> None:
+    """Forty short chapters of a conversation, quoted with ``quote``."""
     lines = []
     for i in range(40):
         lines += [
             f"Chapter {i + 1}",
             "The rain fell on the old house by the river.",
-            '"Where are you going, Tom?" asked Mary. "It is late."',
-            f'"To the mill," said Tom. "I promised to help {i}."',
-            'Mary said, "Then take the lamp with you."',
+            "{q}Where are you going, Tom?{q} asked Mary. {q}It's late.{q}",
+            f"{{q}}To the mill,{{q}} said Tom. {{q}}I promised the Joneses' boy {i}.{{q}}",
+            "Mary said, {q}Then take the lamp with you.{q}",
         ]
-    f = tmp_path / "english.txt"
-    f.write_text("\n".join(lines), encoding="utf-8")
-    result = prepare(f, tmp_path / "en", SMALL)
+    path.write_text("\n".join(lines).replace("{q}", quote), encoding="utf-8")
+
+
+def test_english_novel(tmp_path):
+    english_book(tmp_path / "english.txt")
+    result = prepare(tmp_path / "english.txt", tmp_path / "en", SMALL)
     assert result.manifest["counts"]["pairs"] >= 80
     assert not result.manifest["counts"]["pairs_from_sentences"]
     seg = (tmp_path / "en" / "segmented.txt").read_text(encoding="utf-8")
@@ -124,6 +128,17 @@ def test_english_novel(tmp_path):
     # A model of it writes the names as the book does (it reads and writes lower case).
     words = ["tom", "mary", "the", "where", "mill"]
     assert novel_cased([CorpusLayout.at(tmp_path / "en")], words) == {"tom": "Tom", "mary": "Mary"}
+
+
+def test_english_novel_quoted_with_straight_single_quotes(tmp_path):
+    english_book(tmp_path / "british.txt", "'")
+    m = prepare(tmp_path / "british.txt", tmp_path / "b", SMALL).manifest
+    assert m["source"]["paragraphs"] == "lines" and m["dialogue"]["quotes"] == "'…'"
+    assert m["counts"]["utterances"] == 200 and m["counts"]["pairs"] >= 80
+    assert not m["counts"]["pairs_from_sentences"]
+    pairs = read_pairs(tmp_path / "b" / "pairs.tsv")
+    assert pairs[0].reply == "To the mill, I promised the Joneses' boy 0."
+    assert {p.reply_speaker for p in pairs} == {"Tom", "Mary"}
 
 
 def test_traditional_big5_novel_is_converted(tmp_path):

@@ -157,6 +157,19 @@ def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
     assert [par6[a : b + 1] for a, b in quote_spans(par6)] == ['"Fine:"', '"Go."', '"No."']
 
 
+def test_straight_single_quotes_are_speech_and_apostrophes_are_not():
+    # British texts typed in ASCII quote speech with ' and write apostrophes with it too.
+    par = "'I was goin' home,' he said. 'Give 'em the Joneses' lamp. It's late.' 'Yes.'"
+    assert [par[a : b + 1] for a, b in quote_spans(par)] == [
+        "'I was goin' home,'",
+        "'Give 'em the Joneses' lamp. It's late.'",
+        "'Yes.'",
+    ]
+    assert quote_spans("'Tis late,' said Tom. The boys' books were wet.") == [(0, 10)]
+    assert quote_spans("他道：'好。'众人笑了。") == [(3, 6)]
+    assert quote_spans("Tom's and the Joneses' dogs don't bark.") == []
+
+
 def test_split_sentences_never_splits_inside_quotes():
     par = "他笑道：“你来了。坐罢！”她便坐下了。过了一会儿……两人都不说话；天黑了"
     assert split_sentences(par) == [
