@@ -31,17 +31,27 @@ _ZH_AFTER = re.compile(
 )
 _EN_VERB = (
     r"(?:said|says|asked|asks|replied|replies|cried|cries|answered|answers|added|shouted|"
-    r"whispered|exclaimed|continued|returned|observed|remarked|called|muttered|repeated|began)"
+    r"whispered|exclaimed|continued|returned|observed|remarked|called|muttered|repeated|"
+    r"began|inquired|enquired|rejoined|murmured|interrupted|responded|retorted|declared|"
+    r"demanded|insisted|protested|pleaded|urged|resumed|pursued|explained|admitted|"
+    r"suggested|sighed|stammered|sobbed|screamed|yelled|growled|roared|snapped|laughed|"
+    r"went on|broke in)"
 )
-_EN_NAME = (
-    r"((?:(?:Mr|Mrs|Ms|Miss|Dr|Lady|Lord|Sir|Captain|Colonel)\.? )?[A-Z][\w’'-]+"
-    r"|he|she|I|they|we|you)"
+_EN_TITLE = (
+    r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Mme|Mlle|Madame|Monsieur|Lady|Lord|Sir|Captain|Colonel|"
+    r"Major|General|Aunt|Uncle|Father|Mother|Professor|Prince|Princess|Count|Countess|"
+    r"Duke|Duchess|King|Queen)\.? )?"
 )
+# A name before the verb is one word (Then Tom said: not "Then Tom"); after it, two
+# may follow (said Sir William Lucas).
+_EN_NAME = rf"({_EN_TITLE}[A-Z][\w’'-]+|he|she|I|they|we|you)"
+_EN_NAME_AFTER = rf"({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|he|she|I|they|we|you)"
 _EN_BEFORE = re.compile(
-    rf"(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME})[^.!?\"”]{{0,30}}?[,:]?\s*$"
+    rf"(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
 )
 _EN_AFTER = re.compile(
-    rf"^\s*,?\s*(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME})\b(?P<end>[^.!?;:]*[.!?;:,]?)"
+    rf"^\s*,?\s*(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})\b"
+    r"(?P<end>[^.!?;:]*[.!?;:,]?)"
 )
 
 # Pronouns, collective nouns and clause openers that stand where a name would but name

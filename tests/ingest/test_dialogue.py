@@ -143,6 +143,22 @@ def test_english_dialogue_and_speakers():
     ]
 
 
+def test_english_speech_verbs_and_titled_names():
+    lines = [
+        ('"I do not know," inquired Kitty.', "Kitty"),
+        ('"Indeed," rejoined Mr. Collins.', "Mr. Collins"),
+        ('"Nonsense," murmured Lydia.', "Lydia"),
+        ('"You are right," said Sir William Lucas.', "Sir William Lucas"),
+        ('"Very well," Lady Catherine answered.', "Lady Catherine"),
+        ('"Oh!" exclaimed Miss Bingley, "how charming."', "Miss Bingley"),
+        ('"Come here," cried she.', None),
+    ]
+    for line, speaker in lines:
+        assert [u.speaker for u in utterances(line)][:1] == [speaker], line
+    # Before the verb a name is one word: "Then Tom" is no one's name.
+    assert [u.speaker for u in utterances('Then Tom said, "Go."')] == ["Tom"]
+
+
 def test_text_without_dialogue_falls_back_to_sentences():
     text = "天亮了。鸡叫了。他起床了。\n他走到院子里。太阳出来了。"
     paragraphs = normalise(text)
