@@ -162,7 +162,8 @@ def test_join_words():
         "hello, world. I am 3.14! Yes"
     )
     assert join_words(["ask", "mr", ".", "smith", ".", "now"]) == "ask mr. smith. Now"
-    assert ends_sentence("He left.") and ends_sentence("Why? ".rstrip())
+    assert ends_sentence("He left.") and ends_sentence("He said, “Go.”")
+    assert ends_sentence("un café.") and join_words(["un", "café", ".", "über"]) == "un café. Über"
     assert not ends_sentence("Ask Mr.") and not ends_sentence("he said,")
     # Accented Latin words are Latin words: spaced, and capitalised after a sentence.
     assert join_words(["café", "au", "lait", ".", "über", "déjà", "vu"]) == (

@@ -15,19 +15,32 @@ import re
 FRAME = "Project Gutenberg"  # what the manifest names as cut away
 
 _START = re.compile(
-    r"^[ \t]*\*{3}[ \t]*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK.*$", re.I | re.M
+    r"^[ \t]*\*{3}[ \t]*START OF (?:THE|THIS) PROJECT GUTENBERG E-?(?:BOOK|TEXT)", re.I | re.M
 )
 _END = re.compile(
-    r"^[ \t]*(?:\*{3}[ \t]*END OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK"
-    r"|End of (?:the )?Project Gutenberg(?:'s|’s)? (?:E-?Book|E-?Text|Etext)?).*$",
-    re.I | re.M,
+    r"^[ \t]*\*{3}[ \t]*END OF (?:THE|THIS) PROJECT GUTENBERG E-?(?:BOOK|TEXT)", re.I | re.M
 )
+_END_OLD = re.compile(r"^[ \t]*End of (?:the )?Project Gutenberg", re.I | re.M)
+_NEAR = 300  # an "End of the Project Gutenberg EBook" line this close before *** END
 
 
 def book_span(text: str) -> tuple[int, int] | None:
-    """(start, end) of the book in a Project Gutenberg file, else None."""
+    """(start, end) of the book in a Project Gutenberg file, else None. The START line
+    may wrap (it ends at its closing ***); the *** END line wins over an "End of" line,
+    which a compilation may keep for each volume, unless that one stands right before it."""
     start = _START.search(text)
     if start is None:
         return None
-    end = _END.search(text, start.end())
-    return start.end(), end.start() if end else len(text)
+    stars = text.find("***", start.end())
+    line_end = text.find("\n", start.end())
+    wrapped = 0 <= stars < start.end() + 200 and text.count("\n", start.end(), stars) <= 1
+    first = stars + 3 if wrapped else line_end
+    first = len(text) if first < 0 else first
+    end = _END.search(text, first)
+    if end is not None:
+        old = [m.start() for m in _END_OLD.finditer(text, first, end.start())]
+        last = end.start() if not old or end.start() - old[-1] > _NEAR else old[-1]
+    else:
+        old = [m.start() for m in _END_OLD.finditer(text, first)]
+        last = old[-1] if old else len(text)
+    return first, last

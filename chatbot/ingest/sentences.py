@@ -15,23 +15,34 @@ import re
 _OPENERS = {"“": "double", "「": "corner", "『": "white", "‘": "single", "\u201e": "double"}
 _CLOSERS = {"”": "double", "」": "corner", "』": "white", "’": "single"}
 QUOTE_OPENERS = frozenset(_OPENERS) | {'"', "'"}
-# Around a straight single quote: what may stand before an opening one, and the
-# elisions that open nothing inside a single-quoted speech ('Give 'em the lamp').
+# Around a straight single quote: what may stand before an opening one; elisions,
+# which open nothing ('Tis, 'em, 'ow: the old ones in any case, dialect ones lower-case
+# only, as a speech may start with "Er" or "Is"); and the tag that may follow a speech
+# closed without a comma ('Come here' he said).
 _BEFORE_OPENING = frozenset('"“‘([{—–-：:「『')
-_ELISION_RE = re.compile(r"(?:em|tis|twas|twere|twill|twould|cause|til|n)\b", re.I)
+_ELISION_RE = re.compile(
+    r"(?:(?i:tis|twas|twere|twill|twould)|em|n|cause|til|bout|fore|im|er|ere|ow|e|alf|ave|ad|ud|ee)\b"
+)
+_TAG_AFTER_RE = re.compile(
+    r"\s+(?:(?:he|she|they|we|I|you|it)\s+)?"
+    r"(?:said|says|asked|replied|cried|answered|whispered|shouted|added|called)\b"
+)
 
 # A quotation still open after this many characters was opened by a stray mark. Far
 # above the longest real speech seen (about 2,000 characters in the library novels).
 MAX_QUOTE = 3000
 
 
-def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None:
-    """(family, opening) when ``text[i]`` opens or closes a quotation, else None."""
+def _quote_event(
+    text: str, i: int, stack: list[str], single_until: int = -1
+) -> tuple[str, bool] | None:
+    """(family, opening) when ``text[i]`` opens or closes a quotation, else None.
+    ``single_until``: the last straight ' in ``text`` that could close a quotation."""
     ch = text[i]
     if ch == '"':
         return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
     if ch == "'":
-        return _straight_single(text, i, stack)
+        return _straight_single(text, i, stack, single_until)
     if ch in _OPENERS:
         # A Latin word with a stray opening single quote is not a quotation.
         if ch == "‘" and not stack and i > 0 and _latin_alnum(text[i - 1]):
@@ -44,28 +55,48 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     return None
 
 
-def _straight_single(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None:
-    """A straight ' as a quotation mark, as British texts typed in ASCII use it ('Where
-    are you going?' said Tom.), or None for an apostrophe: inside a word (don't), after
-    one before a lower-case word (the Joneses' boy, goin' home), an elision inside a
-    single-quoted speech. Opens after a space, the paragraph start, a bracket, dash or colon; closes
-    after anything but a space, before anything but a Latin letter."""
+def _straight_single(
+    text: str, i: int, stack: list[str], single_until: int
+) -> tuple[str, bool] | None:
+    """A straight ' as a quotation mark, as British texts typed in ASCII quote speech
+    ('Where are you going?' said Tom.), or None for an apostrophe. Only outside other
+    quotations (in "Tell 'em," said Tom it is an apostrophe, and a nested 'word' does not
+    matter to the speech around it). Opens after a space, the paragraph start, a
+    bracket, dash or colon, before no space and no elision, when a closing one follows;
+    closes where ``_can_close`` says."""
+    if any(family != "single" for family in stack):
+        return None
     before = text[i - 1] if i else " "
     after = text[i + 1] if i + 1 < len(text) else " "
-    if _latin_alnum(before) and _latin_alnum(after):
-        return None
-    open_single = "single" in stack
     if (before.isspace() or before in _BEFORE_OPENING) and not after.isspace():
-        if open_single and _ELISION_RE.match(text, i + 1):
-            return None
-        return "single", True
-    if open_single and not before.isspace() and not _latin_alnum(after):
-        # After a letter and before a lower-case word, it ends a word (goin' home, the
-        # Joneses' boy): speech closes after its punctuation ('To the mill,' said Tom).
-        if _latin_alnum(before) and text[i + 1 : i + 3].strip()[:1].islower():
-            return None
+        if i < single_until and not _ELISION_RE.match(text, i + 1):
+            return "single", True
+        return None
+    if stack and _can_close(text, i):
         return "single", False
     return None
+
+
+def _can_close(text: str, i: int) -> bool:
+    """Whether the ' at ``i`` may close a quotation: after anything but a space, before
+    anything but a letter; after a letter and before a lower-case word it ends a word
+    (goin' home, the Joneses' boy) unless a tag follows ('Come here' he said)."""
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if before.isspace() or _latin_alnum(after):
+        return False
+    if _latin_alnum(before) and text[i + 1 : i + 3].strip()[:1].islower():
+        return bool(_TAG_AFTER_RE.match(text, i + 1))
+    return True
+
+
+def _last_single_closer(paragraph: str) -> int:
+    """The index of the last ' that could close a quotation (-1: none), so an opener
+    with no closer after it is read as an apostrophe ('Tis late. In the 'sixties)."""
+    i = paragraph.rfind("'")
+    while i >= 0 and not _can_close(paragraph, i):
+        i = paragraph.rfind("'", 0, i)
+    return i
 
 
 def _after_colon(text: str, i: int) -> bool:
@@ -107,6 +138,7 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
     stray: set[int] = set()
     stack: list[str] = []
     inner: int | None = None  # the last straight quote that opened a nested quotation
+    single_until = _last_single_closer(paragraph) if "'" in paragraph else -1
     start = i = 0
     n = len(paragraph)
     while i < n:
@@ -115,17 +147,19 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
             stack.clear()
             i = start + 1
             continue
-        event = None if i in stray else _quote_event(paragraph, i, stack)
+        event = None if i in stray else _quote_event(paragraph, i, stack, single_until)
         if event is not None:
             family, opening = event
             sure = opening and _sure_speech(paragraph, i)
-            if sure and stack == ["double"] and _misread(paragraph, start):
+            if sure and stack == ["double"] and _misread(paragraph, start, i):
                 stack.clear()
             elif opening and stack == ["double", "double"] and inner is not None and sure:
                 # A third level after a colon: the quote taken for a nested opener closed
                 # a speech that ended in a colon (你听我说:"他却走了).
                 spans.append((start, inner))
                 stack.clear()
+            elif opening and paragraph[i] == paragraph[start] == "'" and stack == ["single"]:
+                stack.clear()  # the ' still open was an apostrophe (the 'sixties. 'Go,')
             if opening and stack and stack[-1] == family and paragraph[i] != '"':
                 while stack and stack.pop() != family:
                     pass
@@ -159,10 +193,17 @@ def _sure_speech(paragraph: str, i: int) -> bool:
     return paragraph[i] in '"“「' and _after_colon(paragraph, i)
 
 
-def _misread(paragraph: str, start: int) -> bool:
-    """The open quotation at ``start``, met by a sure opener, was a closing mark read
-    as an opening one: a straight quote that was not sure to open."""
-    return paragraph[start] == '"' and not _sure_opener(paragraph, start)
+def _misread(paragraph: str, start: int, i: int) -> bool:
+    """The open quotation at ``start``, met by the sure opener at ``i``, was a closing
+    mark read as an opening one: a straight quote that was not sure to open, unless a
+    corner quotation at ``i`` closes right before a straight quote (他说"信上写着：「速
+    来。」"然后走了: nested in it)."""
+    if paragraph[start] != '"' or _sure_opener(paragraph, start):
+        return False
+    if paragraph[i] == "「":
+        end = paragraph.find("」", i)
+        return end < 0 or paragraph[end + 1 : end + 2] != '"'
+    return True
 
 
 def _inside_quotes(paragraph: str) -> bytearray:
@@ -249,7 +290,7 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the Han characters, as a rege
 _HALF_WIDTH_RE = re.compile(f'(?:(?<=[{HAN}，。：；？！…])|(?<=[{HAN}]["’”」』》）)]))[,:;?!.]+')
 _MARKS_RE = re.compile(r"[,:;?!.]+")
 # A Latin word and the mark that ends its sentence, at the end of the text so far.
-_SENTENCE_END = re.compile(r"([A-Za-z0-9]+)([.?!])[\"')]?\s*$")
+_SENTENCE_END = re.compile(r"([A-Za-z0-9\u00c0-\u024f]+)([.?!])[\"'”’)]*\s*$")
 
 
 def full_width_punctuation(text: str) -> str:

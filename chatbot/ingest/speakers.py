@@ -59,7 +59,8 @@ _EN_AFTER = re.compile(
 NOT_SPEAKERS = frozenset(
     "他 她 它 我 你 您 他们 她们 我们 你们 咱们 大家 众人 二人 两人 两个 几个 人 谁 那人 这人 "
     "那 这 自己 一个 有人 旁边 因此 于是 只见 忽见 因见 一面 一时 此时 当下 随即 接着 说着 "
-    "正说 一语 听了 听说 听见 后来 然后 he she i they we you it who someone everyone".split()
+    "正说 一语 听了 听说 听见 后来 然后 he she i they we you it who someone everyone "
+    "everybody somebody anybody anyone nobody all both".split()
 )
 # Characters no Chinese name contains: pronouns, negations, particles.
 _NOT_IN_NAMES = frozenset("我你您他她它咱们了着著不没是在听聽")

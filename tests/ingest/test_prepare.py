@@ -323,14 +323,17 @@ GUTENBERG_HEAD = """The Project Gutenberg eBook of The Mill, by A. Writer
 This ebook is for the use of anyone anywhere. You may copy it, give it away or
 re-use it under the terms of the "Project Gutenberg License" included with it.
 
-Title: The Mill
+Title: The Mill on the River
 
-*** START OF THE PROJECT GUTENBERG EBOOK THE MILL ***
+*** START OF THE PROJECT GUTENBERG EBOOK THE MILL ON THE
+RIVER ***
 
 """
 GUTENBERG_TAIL = """
 
-*** END OF THE PROJECT GUTENBERG EBOOK THE MILL ***
+End of the Project Gutenberg EBook of The Mill on the River
+
+*** END OF THE PROJECT GUTENBERG EBOOK THE MILL ON THE RIVER ***
 
 Updated editions will replace the previous one. "Project Gutenberg" is a registered
 trademark, and may not be used if you charge for an eBook, except by following the
@@ -357,6 +360,25 @@ def test_a_project_gutenberg_file_is_read_without_its_header_and_licence(tmp_pat
     plain = tmp_path / "plain.txt"
     plain.write_text(book, encoding="utf-8")
     assert read_novel(plain).frame == "" and len(read_novel(plain).paragraphs) == 60
+
+
+def test_the_gutenberg_frame_of_older_files_and_compilations():
+    from chatbot.ingest.gutenberg import book_span
+
+    def book(text: str) -> str:
+        a, b = book_span(text)
+        return text[a:b].strip()
+
+    volumes = (
+        "*** START OF THE PROJECT GUTENBERG ETEXT TWO VOLUMES ***\nVolume one.\n"
+        "End of the Project Gutenberg EBook of Volume One\n"
+        + "Volume two.\n" * 40
+        + "*** END OF THE PROJECT GUTENBERG ETEXT TWO VOLUMES ***\nlicence"
+    )
+    assert book(volumes).endswith("Volume two.")
+    old = "*** START OF THIS PROJECT GUTENBERG EBOOK X ***\nThe book.\nEnd of Project Gutenberg's X"
+    assert book(old + "\nlicence") == "The book."
+    assert book_span("A book that quotes *** START OF nothing.") is None
 
 
 def test_book_with_unquoted_speech_prepares_in_tags_mode(tmp_path):

@@ -152,6 +152,9 @@ def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
     # it opened nothing.
     par7 = '袭人叫他说"好，宝玉便说道：「你回去罢。」王夫人去后，贾母道：「去罢。」'
     assert [par7[a : b + 1] for a, b in quote_spans(par7)] == ["「你回去罢。」", "「去罢。」"]
+    # ... but one that closes right before a straight quote is nested in it.
+    par8 = '他说"这封信上写着：「明日午时，城外相见。」"然后走了。'
+    assert [par8[a : b + 1] for a, b in quote_spans(par8)] == [par8[2:-5]]
     # English keeps counting: the rule is for colons of Chinese text.
     par6 = '"Fine:" he said. She said: "Go." He said: "No."'
     assert [par6[a : b + 1] for a, b in quote_spans(par6)] == ['"Fine:"', '"Go."', '"No."']
@@ -165,9 +168,23 @@ def test_straight_single_quotes_are_speech_and_apostrophes_are_not():
         "'Give 'em the Joneses' lamp. It's late.'",
         "'Yes.'",
     ]
-    assert quote_spans("'Tis late,' said Tom. The boys' books were wet.") == [(0, 10)]
+    assert quote_spans("''Tis late,' said Tom. The boys' books were wet.") == [(0, 11)]
     assert quote_spans("他道：'好。'众人笑了。") == [(3, 6)]
     assert quote_spans("Tom's and the Joneses' dogs don't bark.") == []
+    # An apostrophe that could open has no quote to close it: 'Tis, the 'sixties, 'twas.
+    par2 = "He stayed till 'twas dark in the 'sixties. 'Give 'im the lamp,' said Tom."
+    assert [par2[a : b + 1] for a, b in quote_spans(par2)] == ["'Give 'im the lamp,'"]
+    par3 = "'Come here' he said. 'Now.'"
+    assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ["'Come here'", "'Now.'"]
+    # In a book quoted with double quotes, a ' inside them is an apostrophe or a nested
+    # quote, never the end of the speech.
+    for par in (
+        '"Tell \'em to wait," said Tom. "I\'ll be back."',
+        '"He called it \'junk\' and left," said Mary. "I agree."',
+        '"Rock \'n\' roll," said Tom. "Yes," said Mary.',
+        '\'Tis a fine day. "Where are you going?" asked Mary. "To the mill."',
+    ):
+        assert [par[a] + par[b] for a, b in quote_spans(par)] == ['""', '""'], par
 
 
 def test_split_sentences_never_splits_inside_quotes():
