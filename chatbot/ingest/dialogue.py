@@ -103,7 +103,7 @@ def is_speech(paragraph: str, start: int, end: int) -> bool:
 
 
 def _quote_text(par: str, a: int, b: int) -> str:
-    closed = par[b] in "”」』’\"'"
+    closed = par[b] in '”」』’"'
     return par[a + 1 : b if closed else b + 1].strip()
 
 

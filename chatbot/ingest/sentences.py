@@ -14,35 +14,19 @@ import re
 # texts mix them (“…" is common); ‘’ and 『』 are usually nested quotes.
 _OPENERS = {"“": "double", "「": "corner", "『": "white", "‘": "single", "\u201e": "double"}
 _CLOSERS = {"”": "double", "」": "corner", "』": "white", "’": "single"}
-QUOTE_OPENERS = frozenset(_OPENERS) | {'"', "'"}
-# Around a straight single quote: what may stand before an opening one; elisions,
-# which open nothing ('Tis, 'em, 'ow: the old ones in any case, dialect ones lower-case
-# only, as a speech may start with "Er" or "Is"); and the tag that may follow a speech
-# closed without a comma ('Come here' he said).
-_BEFORE_OPENING = frozenset('"“‘([{—–-：:「『')
-_ELISION_RE = re.compile(
-    r"(?:(?i:tis|twas|twere|twill|twould)|em|n|cause|til|bout|fore|im|er|ere|ow|e|alf|ave|ad|ud|ee)\b"
-)
-_TAG_AFTER_RE = re.compile(
-    r"\s+(?:(?:he|she|they|we|I|you|it)\s+)?"
-    r"(?:said|says|asked|replied|cried|answered|whispered|shouted|added|called)\b"
-)
-
+QUOTE_OPENERS = frozenset(_OPENERS) | {'"'}
 # A quotation still open after this many characters was opened by a stray mark. Far
 # above the longest real speech seen (about 2,000 characters in the library novels).
 MAX_QUOTE = 3000
 
 
-def _quote_event(
-    text: str, i: int, stack: list[str], single_until: int = -1
-) -> tuple[str, bool] | None:
-    """(family, opening) when ``text[i]`` opens or closes a quotation, else None.
-    ``single_until``: the last straight ' in ``text`` that could close a quotation."""
+def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None:
+    """(family, opening) when ``text[i]`` opens or closes a quotation, else None. (A
+    straight ' is an apostrophe here; books that quote speech with it have their marks
+    curled on reading: ``chatbot.ingest.single_quotes``.)"""
     ch = text[i]
     if ch == '"':
         return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
-    if ch == "'":
-        return _straight_single(text, i, stack, single_until)
     if ch in _OPENERS:
         # A Latin word with a stray opening single quote is not a quotation.
         if ch == "‘" and not stack and i > 0 and _latin_alnum(text[i - 1]):
@@ -53,50 +37,6 @@ def _quote_event(
             return None  # an apostrophe (it’s)
         return _CLOSERS[ch], False
     return None
-
-
-def _straight_single(
-    text: str, i: int, stack: list[str], single_until: int
-) -> tuple[str, bool] | None:
-    """A straight ' as a quotation mark, as British texts typed in ASCII quote speech
-    ('Where are you going?' said Tom.), or None for an apostrophe. Only outside other
-    quotations (in "Tell 'em," said Tom it is an apostrophe, and a nested 'word' does not
-    matter to the speech around it). Opens after a space, the paragraph start, a
-    bracket, dash or colon, before no space and no elision, when a closing one follows;
-    closes where ``_can_close`` says."""
-    if any(family != "single" for family in stack):
-        return None
-    before = text[i - 1] if i else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    if (before.isspace() or before in _BEFORE_OPENING) and not after.isspace():
-        if i < single_until and not _ELISION_RE.match(text, i + 1):
-            return "single", True
-        return None
-    if stack and _can_close(text, i):
-        return "single", False
-    return None
-
-
-def _can_close(text: str, i: int) -> bool:
-    """Whether the ' at ``i`` may close a quotation: after anything but a space, before
-    anything but a letter; after a letter and before a lower-case word it ends a word
-    (goin' home, the Joneses' boy) unless a tag follows ('Come here' he said)."""
-    before = text[i - 1] if i else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    if before.isspace() or _latin_alnum(after):
-        return False
-    if _latin_alnum(before) and text[i + 1 : i + 3].strip()[:1].islower():
-        return bool(_TAG_AFTER_RE.match(text, i + 1))
-    return True
-
-
-def _last_single_closer(paragraph: str) -> int:
-    """The index of the last ' that could close a quotation (-1: none), so an opener
-    with no closer after it is read as an apostrophe ('Tis late. In the 'sixties)."""
-    i = paragraph.rfind("'")
-    while i >= 0 and not _can_close(paragraph, i):
-        i = paragraph.rfind("'", 0, i)
-    return i
 
 
 def _after_colon(text: str, i: int) -> bool:
@@ -138,7 +78,6 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
     stray: set[int] = set()
     stack: list[str] = []
     inner: int | None = None  # the last straight quote that opened a nested quotation
-    single_until = _last_single_closer(paragraph) if "'" in paragraph else -1
     start = i = 0
     n = len(paragraph)
     while i < n:
@@ -147,7 +86,7 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
             stack.clear()
             i = start + 1
             continue
-        event = None if i in stray else _quote_event(paragraph, i, stack, single_until)
+        event = None if i in stray else _quote_event(paragraph, i, stack)
         if event is not None:
             family, opening = event
             sure = opening and _sure_speech(paragraph, i)
@@ -158,8 +97,6 @@ def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, i
                 # a speech that ended in a colon (你听我说:"他却走了).
                 spans.append((start, inner))
                 stack.clear()
-            elif opening and paragraph[i] == paragraph[start] == "'" and stack == ["single"]:
-                stack.clear()  # the ' still open was an apostrophe (the 'sixties. 'Go,')
             if opening and stack and stack[-1] == family and paragraph[i] != '"':
                 while stack and stack.pop() != family:
                     pass
@@ -195,15 +132,12 @@ def _sure_speech(paragraph: str, i: int) -> bool:
 
 def _misread(paragraph: str, start: int, i: int) -> bool:
     """The open quotation at ``start``, met by the sure opener at ``i``, was a closing
-    mark read as an opening one: a straight quote that was not sure to open, unless a
-    corner quotation at ``i`` closes right before a straight quote (他说"信上写着：「速
-    来。」"然后走了: nested in it)."""
+    mark read as an opening one: a straight quote that was not sure to open, unless the
+    opener is a corner quote and a straight quote follows it, which can close the one
+    at ``start`` (他说"信上写着：「速来。」我不信。"然后走了: nested in it)."""
     if paragraph[start] != '"' or _sure_opener(paragraph, start):
         return False
-    if paragraph[i] == "「":
-        end = paragraph.find("」", i)
-        return end < 0 or paragraph[end + 1 : end + 2] != '"'
-    return True
+    return paragraph[i] != "「" or '"' not in paragraph[i:]
 
 
 def _inside_quotes(paragraph: str) -> bytearray:

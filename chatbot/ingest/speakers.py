@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatbot.ingest.speech import ZH_VERB
+from chatbot.ingest.speech import EN_VERB, ZH_VERB
 
 # The narration in front of a tag's verb, within its sentence.
 # 听说 / 听道 is hearing, not speaking.
@@ -29,14 +29,7 @@ _ZH_AFTER = re.compile(
     + ZH_VERB
     + r"\s*(?P<end>[：:，,。.！!？?])"
 )
-_EN_VERB = (
-    r"(?:said|says|asked|asks|replied|replies|cried|cries|answered|answers|added|shouted|"
-    r"whispered|exclaimed|continued|returned|observed|remarked|called|muttered|repeated|"
-    r"began|inquired|enquired|rejoined|murmured|interrupted|responded|retorted|declared|"
-    r"demanded|insisted|protested|pleaded|urged|resumed|pursued|explained|admitted|"
-    r"suggested|sighed|stammered|sobbed|screamed|yelled|growled|roared|snapped|laughed|"
-    r"went on|broke in)"
-)
+_EN_VERB = EN_VERB
 _EN_TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Mme|Mlle|Madame|Monsieur|Lady|Lord|Sir|Captain|Colonel|"
     r"Major|General|Aunt|Uncle|Father|Mother|Professor|Prince|Princess|Count|Countess|"

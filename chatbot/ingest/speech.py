@@ -26,10 +26,18 @@ ZH_VERB = (
     r"(?:着|著|了|道)?"
 )
 TAG_COLON_RE = re.compile(ZH_VERB + r"\s*[：:]\s*")
+# English verbs that tag speech ("…," said Tom / Tom asked, "…").
+EN_VERB = (
+    r"(?:said|says|asked|asks|replied|replies|cried|cries|answered|answers|added|shouted|"
+    r"whispered|exclaimed|continued|returned|observed|remarked|called|muttered|repeated|"
+    r"began|inquired|enquired|rejoined|murmured|interrupted|responded|retorted|declared|"
+    r"demanded|insisted|protested|pleaded|urged|resumed|pursued|explained|admitted|"
+    r"suggested|sighed|stammered|sobbed|screamed|yelled|growled|roared|snapped|laughed|"
+    r"went on|broke in)"
+)
 _FAMILY = {
     "“": "“…”",
     '"': '"…"',
-    "'": "'…'",
     "「": "「…」",
     "『": "『…』",
     "‘": "‘…’",

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
+from chatbot.ingest import single_quotes
 from chatbot.ingest.gutenberg import FRAME, book_span
 from chatbot.ingest.paragraphs import split_paragraphs
 
@@ -106,6 +107,8 @@ def read_novel(
     first, last = span or (0, len(text))
     layout = split_paragraphs(text[first:last], clean_line, paragraphs)
     texts = layout.texts
+    if single_quotes.quotes_speech(texts):
+        texts = [single_quotes.curl(t) for t in texts]
     if not texts:
         raise ChatbotError(f"{path} contains no text")
     convert = is_mostly_traditional("\n".join(texts)) if t2s is None else t2s

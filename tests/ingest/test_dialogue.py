@@ -155,6 +155,9 @@ def test_english_speech_verbs_and_titled_names():
     ]
     for line, speaker in lines:
         assert [u.speaker for u in utterances(line)][:1] == [speaker], line
+    # Apostrophes and nested single quotes in a double-quoted book leave speech whole.
+    line = 'He went \'round the house. "Mother said \'Wait,\' so I waited," said Tom. "Good."'
+    assert [u.speaker for u in utterances(line)] == ["Tom", "Tom"]
     # Before the verb a name is one word: "Then Tom" is no one's name.
     assert [u.speaker for u in utterances('Then Tom said, "Go."')] == ["Tom"]
 

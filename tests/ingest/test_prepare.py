@@ -133,7 +133,7 @@ def test_english_novel(tmp_path):
 def test_english_novel_quoted_with_straight_single_quotes(tmp_path):
     english_book(tmp_path / "british.txt", "'")
     m = prepare(tmp_path / "british.txt", tmp_path / "b", SMALL).manifest
-    assert m["source"]["paragraphs"] == "lines" and m["dialogue"]["quotes"] == "'…'"
+    assert m["source"]["paragraphs"] == "lines" and m["dialogue"]["quotes"] == "‘…’"
     assert m["counts"]["utterances"] == 200 and m["counts"]["pairs"] >= 80
     assert not m["counts"]["pairs_from_sentences"]
     pairs = read_pairs(tmp_path / "b" / "pairs.tsv")

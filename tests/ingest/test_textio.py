@@ -155,36 +155,50 @@ def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
     # ... but one that closes right before a straight quote is nested in it.
     par8 = '他说"这封信上写着：「明日午时，城外相见。」"然后走了。'
     assert [par8[a : b + 1] for a, b in quote_spans(par8)] == [par8[2:-5]]
+    par9 = '宝玉笑道，"他说：「好。」我不信。"黛玉道，"信罢。"'
+    assert [par9[a : b + 1] for a, b in quote_spans(par9)] == [
+        '"他说：「好。」我不信。"',
+        '"信罢。"',
+    ]
     # English keeps counting: the rule is for colons of Chinese text.
     par6 = '"Fine:" he said. She said: "Go." He said: "No."'
     assert [par6[a : b + 1] for a, b in quote_spans(par6)] == ['"Fine:"', '"Go."', '"No."']
 
 
-def test_straight_single_quotes_are_speech_and_apostrophes_are_not():
+def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
+    from chatbot.ingest.single_quotes import curl, quotes_speech
+
+    def speeches(par: str) -> list[str]:
+        curled = curl(par)
+        assert len(curled) == len(par)
+        return [curled[a : b + 1] for a, b in quote_spans(curled)]
+
     # British texts typed in ASCII quote speech with ' and write apostrophes with it too.
     par = "'I was goin' home,' he said. 'Give 'em the Joneses' lamp. It's late.' 'Yes.'"
-    assert [par[a : b + 1] for a, b in quote_spans(par)] == [
-        "'I was goin' home,'",
-        "'Give 'em the Joneses' lamp. It's late.'",
-        "'Yes.'",
+    assert speeches(par) == [
+        "‘I was goin' home,’",
+        "‘Give 'em the Joneses' lamp. It's late.’",
+        "‘Yes.’",
     ]
-    assert quote_spans("''Tis late,' said Tom. The boys' books were wet.") == [(0, 11)]
-    assert quote_spans("他道：'好。'众人笑了。") == [(3, 6)]
-    assert quote_spans("Tom's and the Joneses' dogs don't bark.") == []
-    # An apostrophe that could open has no quote to close it: 'Tis, the 'sixties, 'twas.
-    par2 = "He stayed till 'twas dark in the 'sixties. 'Give 'im the lamp,' said Tom."
-    assert [par2[a : b + 1] for a, b in quote_spans(par2)] == ["'Give 'im the lamp,'"]
-    par3 = "'Come here' he said. 'Now.'"
-    assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ["'Come here'", "'Now.'"]
-    # In a book quoted with double quotes, a ' inside them is an apostrophe or a nested
-    # quote, never the end of the speech.
-    for par in (
-        '"Tell \'em to wait," said Tom. "I\'ll be back."',
-        '"He called it \'junk\' and left," said Mary. "I agree."',
-        '"Rock \'n\' roll," said Tom. "Yes," said Mary.',
-        '\'Tis a fine day. "Where are you going?" asked Mary. "To the mill."',
-    ):
-        assert [par[a] + par[b] for a, b in quote_spans(par)] == ['""', '""'], par
+    assert speeches("''Tis late,' said Tom. The boys' books were wet.") == ["‘'Tis late,’"]
+    assert speeches("Tom's and the Joneses' dogs don't bark.") == []
+    # An apostrophe that could open has no quote to close it, or is a word of a speech.
+    par2 = "He stayed till 'twas dark in the 'sixties. 'I'll take the 'bus,' said Tom."
+    assert speeches(par2) == ["‘I'll take the 'bus,’"]
+    assert speeches("'We was fishin',' said Tom.") == ["‘We was fishin',’"]
+    assert speeches("'Come here' he said. 'Now.'") == ["‘Come here’", "‘Now.’"]
+    # A speech going on in the next paragraph, and a nested double quote.
+    assert speeches("'It was dark,' said Tom, 'and we had no light.") == [
+        "‘It was dark,’",
+        "‘and we had no light.",
+    ]
+    assert speeches("'He said \"go\" to me,' said Tom.") == ['‘He said "go" to me,’']
+    # Whether a book quotes with ' at all is decided for the whole book: one quoted
+    # with double quotes keeps its apostrophes and nested 'words'.
+    british = ["'Where are you going?' said Tom. 'Home,' said Mary."] * 12
+    american = ["\"He called it 'junk' and left,\" said Mary. \"I'm comin',\" said Tom."] * 12
+    assert quotes_speech(british) and not quotes_speech(american)
+    assert not quotes_speech(british[:5])
 
 
 def test_split_sentences_never_splits_inside_quotes():
