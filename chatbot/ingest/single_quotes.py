@@ -4,7 +4,8 @@
 The same mark is the apostrophe (don't, goin' home, the Joneses' boy, 'em), so it is
 read as a quotation mark only in a book that quotes its speech with it (decided once
 for the whole book: ``quotes_speech``), and only where it can open or close one. Books
-quoted with double quotes keep their apostrophes and nested 'words' untouched.
+quoted with double quotes, and Chinese books, keep their marks untouched. Old ASCII
+texts open such speech with a backtick (`Where are you going?'): that opens too.
 """
 
 from __future__ import annotations
@@ -17,77 +18,98 @@ from chatbot.ingest.speech import EN_VERB
 _OPEN, _CLOSE = "‘", "’"
 # What may stand before an opening quote.
 _BEFORE_OPENING = frozenset('"“‘([{—–-:')
-# Elisions open nothing: the old ones ('tis, 'twas) and dialect ones ('em, 'ow), all
-# lower-case, since a speech may start with a capital word ('Tis late,' or 'Er, yes').
-_ELISION_RE = re.compile(
-    r"(?:tis|twas|twere|twill|twould|em|n|un|cause|cos|til|bout|fore|im|er|ere|ow|e|alf|"
-    r"ave|ad|ud|ee|bus|phone|spect|spose|appy|ole|prentice|\d)\b"
+# Elisions, which open nothing: the old ones ('tis) and dialect ones ('em, 'ow). Lower
+# case only where a speech may open ('Er, yes' or 'Tis late,' typed with one mark);
+# inside a speech any case ('I'm off. 'Ave a good day').
+_ELISIONS = (
+    r"(?:tis|twas|twere|twill|twould|em|n|un|cause|course|cos|til|bout|fore|im|er|ere|ow|"
+    r"e|alf|ave|ad|ud|ee|op|old|night|bye|bus|phone|spect|spose|appy|ole|prentice|\d)\b"
 )
+_ELISION_RE = re.compile(_ELISIONS)
+_ELISION_ANY_CASE_RE = re.compile(_ELISIONS, re.I)
 # A tag after a speech closed with no comma ('Come here' he said).
 _TAG_AFTER_RE = re.compile(rf"\s+(?:(?:he|she|they|we|I|you|it)\s+)?{EN_VERB}\b")
 _CLOSER_RE = re.compile(r"[,.?!;:]'(?=\s|$)")  # a speech's closing mark
 _DOUBLE_CLOSER_RE = re.compile(r"[,.?!;:][\"”](?=\s|$)")
 _MIN_CLOSERS = 20  # closing marks before a book counts as quoted with straight singles
+_SPEECH_STARTS = frozenset(",:")  # before an opener that starts a speech, not narration
 
 
 def quotes_speech(paragraphs: Sequence[str]) -> bool:
-    """Whether the book quotes its speech with straight single quotes: its speeches end
-    in ,' .' ?' far more often than in ," ." ?"."""
+    """Whether the book quotes its speech with straight single quotes: it is written in
+    Latin script, and its speeches end in ,' .' ?' far more often than in ," ." ?"."""
     text = "\n".join(paragraphs)
+    letters = sum(c.isalpha() for c in text[:200_000])
+    latin = sum(c.isalpha() and c < "\u0250" for c in text[:200_000])
+    if latin < 0.9 * letters:
+        return False
     singles = len(_CLOSER_RE.findall(text))
     return singles >= _MIN_CLOSERS and singles > 2 * len(_DOUBLE_CLOSER_RE.findall(text))
 
 
 def curl(paragraph: str) -> str:
     """The paragraph with its straight single speech marks as ‘ and ’ (same length, so
-    offsets still hold). Inside double quotes a ' is left alone; a ' opens after a
-    space, the paragraph start, a bracket, dash or colon, before no space and no
-    elision; a second opener restarts the quotation only after the end of a sentence
-    (else it is an apostrophe: the 'bus); one that no closer follows opens only at the
-    paragraph start or after ", " (a speech going on in the next paragraph)."""
-    if "'" not in paragraph:
+    offsets still hold); see ``_can_open`` and ``_can_close``. Inside double quotes a '
+    is left alone. An opener that no closer follows still opens where a speech would
+    start (``_runs_on``): a speech going on in the next paragraph."""
+    if "'" not in paragraph and "`" not in paragraph:
         return paragraph
     chars = list(paragraph)
     last = _last_closer(paragraph)
     opened: int | None = None
+    opened_after = ""  # the last non-space character before the open quote
+    prev = ""  # the last non-space character so far
     double = False
     for i, ch in enumerate(paragraph):
         if ch in '"“”':
             double = ch == "“" or (ch == '"' and not double)
-            continue
-        if ch != "'" or double:
-            continue
-        if opened is not None and _can_close(paragraph, i):
-            chars[opened], chars[i], opened = _OPEN, _CLOSE, None
-        elif _can_open(paragraph, i, last, restart=opened is not None):
-            opened = i
-    if opened is not None and _runs_on(paragraph, opened):
+        elif ch in "'`" and not double:
+            if ch == "'" and opened is not None and _can_close(paragraph, i):
+                chars[opened], chars[i], opened = _OPEN, _CLOSE, None
+            elif _can_open(paragraph, i, prev, last, opened is not None, opened_after):
+                opened, opened_after = i, prev
+        if not ch.isspace():
+            prev = ch
+    if opened is not None and _runs_on(opened_after):
         chars[opened] = _OPEN
     return "".join(chars)
 
 
-def _can_open(text: str, i: int, last_closer: int, restart: bool) -> bool:
+def _can_open(
+    text: str, i: int, prev: str, last_closer: int, restart: bool, opened_after: str
+) -> bool:
+    """A ' (or `) after a space, the paragraph start, a bracket, dash or colon, before no
+    space and no elision, with a closer after it or where a speech starts. While a
+    quotation is open, a second one restarts it only after a sentence's end, and only
+    when the open one began mid-narration (the 'sixties. 'Go,'): else it is an
+    apostrophe inside the speech (the 'bus, 'Ave)."""
+    if text[i] == "`":
+        return not restart or prev in ".?!"
     before = text[i - 1] if i else " "
     after = text[i + 1] if i + 1 < len(text) else " "
     if not (before.isspace() or before in _BEFORE_OPENING) or after.isspace():
         return False
+    if restart:
+        if prev not in ".?!" or _runs_on(opened_after):
+            return False
+        return not _ELISION_ANY_CASE_RE.match(text, i + 1)
     if _ELISION_RE.match(text, i + 1):
         return False
-    if restart and text[:i].rstrip()[-1:] not in (".", "?", "!"):
-        return False
-    return i < last_closer or _runs_on(text, i)
+    return i < last_closer or _runs_on(prev)
 
 
-def _runs_on(text: str, i: int) -> bool:
-    """An opener with no closer that still opens a speech: first in its paragraph, or
-    after a comma (…,' said Tom, 'and we had no light.)."""
-    return not text[:i].strip() or text[:i].rstrip().endswith(",")
+def _runs_on(prev: str) -> bool:
+    """Whether an opener after ``prev`` (the last non-space character before it) starts
+    a speech even with no closer in its paragraph: first in the paragraph, after a
+    comma or colon (…,' said Tom, 'and we / Tom said: 'It was) or a sentence's end."""
+    return prev in ("", *_SPEECH_STARTS, ".", "?", "!")
 
 
 def _can_close(text: str, i: int) -> bool:
-    """After anything but a space, before anything but a letter; not after a letter
-    when the next word is lower-case (goin' home, the Joneses' boy) unless a tag
-    follows ('Come here' he said), nor when a mark and another ' follow (fishin',')."""
+    """After anything but a space, before anything but a letter. After a letter it may
+    end a word instead: before a lower-case word (goin' home, the Joneses' boy) unless
+    a tag follows ('Come here' he said), before a mark and another ' (fishin',') or
+    before a mark when the speech goes on to a later closer ('Mornin', Tom,')."""
     before = text[i - 1] if i else " "
     after = text[i + 1] if i + 1 < len(text) else " "
     if before.isspace() or _letter(after):
@@ -95,9 +117,23 @@ def _can_close(text: str, i: int) -> bool:
     if _letter(before):
         if text[i + 1 : i + 3].strip()[:1].islower():
             return bool(_TAG_AFTER_RE.match(text, i + 1))
-        if text[i + 2 : i + 3] == "'" and not after.isspace():
+        if not after.isspace() and (text[i + 2 : i + 3] == "'" or _goes_on(text, i)):
             return False
     return True
+
+
+def _goes_on(text: str, i: int) -> bool:
+    """Whether a later ' closes after a mark (,' .' ?') with no opener on the way (each
+    ' between is in or after a word): the speech goes on past ``i``."""
+    j = text.find("'", i + 1)
+    while j >= 0:
+        before, after = text[j - 1], text[j + 1 : j + 2] or " "
+        if before.isspace() and not after.isspace():
+            return False  # an opener: the ' at i closed the speech before it
+        if not _letter(after) and not _letter(before) and not before.isspace():
+            return True
+        j = text.find("'", j + 1)  # in a word, or after one (the Smiths', and)
+    return False
 
 
 def _last_closer(text: str) -> int:

@@ -187,6 +187,11 @@ def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
     assert speeches(par2) == ["‘I'll take the 'bus,’"]
     assert speeches("'We was fishin',' said Tom.") == ["‘We was fishin',’"]
     assert speeches("'Come here' he said. 'Now.'") == ["‘Come here’", "‘Now.’"]
+    # Dropped letters inside a speech: a word, not the speech's end.
+    assert speeches("'Mornin', Tom,' said he.") == ["‘Mornin', Tom,’"]
+    assert speeches("'I'm off. 'Ave a good day,' said Bill.") == ["‘I'm off. 'Ave a good day,’"]
+    # Old ASCII texts open with a backtick.
+    assert speeches("`Where are you going?' said Alice.") == ["‘Where are you going?’"]
     # A speech going on in the next paragraph, and a nested double quote.
     assert speeches("'It was dark,' said Tom, 'and we had no light.") == [
         "‘It was dark,’",
@@ -199,6 +204,7 @@ def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
     american = ["\"He called it 'junk' and left,\" said Mary. \"I'm comin',\" said Tom."] * 12
     assert quotes_speech(british) and not quotes_speech(american)
     assert not quotes_speech(british[:5])
+    assert not quotes_speech(["'你去哪里？'李四问道。'Tom.' 'Yes.'"] * 30)  # not Latin script
 
 
 def test_split_sentences_never_splits_inside_quotes():
