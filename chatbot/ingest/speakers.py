@@ -36,14 +36,15 @@ _EN_TITLE = (
     r"Duke|Duchess|King|Queen)\.? )?"
 )
 # A name before the verb is one word (Then Tom said: not "Then Tom"); after it, two
-# may follow (said Sir William Lucas).
+# may follow (said Sir William Lucas), or a capitalised role (said the Hatter: Hatter,
+# as "The Hatter said" gives).
 _EN_NAME = rf"({_EN_TITLE}[A-Z][\w’'-]+|he|she|I|they|we|you)"
-_EN_NAME_AFTER = rf"({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|he|she|I|they|we|you)"
+_EN_NAME_AFTER = rf"(?:the )?({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|he|she|I|they|we|you)"
 _EN_BEFORE = re.compile(
     rf"(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
 )
 _EN_AFTER = re.compile(
-    rf"^\s*,?\s*(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})\b"
+    rf"^\s*,?\s*(?:(?:the )?{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})\b"
     r"(?P<end>[^.!?;:]*[.!?;:,]?)"
 )
 

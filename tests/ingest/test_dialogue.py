@@ -152,6 +152,8 @@ def test_english_speech_verbs_and_titled_names():
         ('"Very well," Lady Catherine answered.', "Lady Catherine"),
         ('"Oh!" exclaimed Miss Bingley, "how charming."', "Miss Bingley"),
         ('"Come here," cried she.', None),
+        ('"Off with his head!" said the Queen.', "Queen"),
+        ('"No room!" the Hatter cried.', "Hatter"),
     ]
     for line, speaker in lines:
         assert [u.speaker for u in utterances(line)][:1] == [speaker], line
