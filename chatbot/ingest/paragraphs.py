@@ -44,9 +44,16 @@ def width(line: str) -> int:
     return len(line) + sum(1 for c in line if c >= "\u1100")
 
 
-def split_paragraphs(text: str, clean: Callable[[str], str], mode: str | None = None) -> Paragraphs:
+def split_paragraphs(
+    text: str,
+    clean: Callable[[str], str],
+    mode: str | None = None,
+    marks: Callable[[str], str] | None = None,
+) -> Paragraphs:
     """Paragraphs of a decoded file; ``clean`` normalises one line (no newlines in it).
-    ``mode`` forces a layout (see PARAGRAPH_MODES); None detects it."""
+    ``mode`` forces a layout (see PARAGRAPH_MODES); None detects it. ``marks`` rewrites
+    a whole paragraph's quotation marks (same length) before a long one is cut at its
+    sentence ends, so the cuts see its speech."""
     lines: list[tuple[int, str, bool]] = []  # (offset of content, cleaned, indented)
     for m in _LINE_RE.finditer(text):
         raw = m.group().rstrip("\r\n")
@@ -72,7 +79,7 @@ def split_paragraphs(text: str, clean: Callable[[str], str], mode: str | None = 
     texts: list[str] = []
     offsets: list[int] = []
     for offset, par in paras:
-        for a, piece in _cut_long(par):
+        for a, piece in _cut_long(marks(par) if marks else par):
             texts.append(piece)
             offsets.append(offset + a)
     return Paragraphs(texts, offsets, mode, wrap)

@@ -105,10 +105,10 @@ def read_novel(
     text, used, detected = decode(data, encoding=encoding, name=str(path))
     span = book_span(text)
     first, last = span or (0, len(text))
-    layout = split_paragraphs(text[first:last], clean_line, paragraphs)
+    book = text[first:last]
+    curl = single_quotes.curl if single_quotes.quotes_speech([book]) else None
+    layout = split_paragraphs(book, clean_line, paragraphs, curl)
     texts = layout.texts
-    if single_quotes.quotes_speech(texts):
-        texts = [single_quotes.curl(t) for t in texts]
     if not texts:
         raise ChatbotError(f"{path} contains no text")
     convert = is_mostly_traditional("\n".join(texts)) if t2s is None else t2s

@@ -139,6 +139,12 @@ def test_english_novel_quoted_with_straight_single_quotes(tmp_path):
     pairs = read_pairs(tmp_path / "b" / "pairs.tsv")
     assert pairs[0].reply == "To the mill, I promised the Joneses' boy 0."
     assert {p.reply_speaker for p in pairs} == {"Tom", "Mary"}
+    # The same book with its line breaks lost is cut at sentence ends outside speech.
+    one_line = (tmp_path / "british.txt").read_text(encoding="utf-8").replace("\n", " ")
+    (tmp_path / "unbroken.txt").write_text(one_line * 3, encoding="utf-8")
+    novel = read_novel(tmp_path / "unbroken.txt")
+    assert novel.paragraph_mode == "unbroken"
+    assert not any(p.startswith(("' ", "’ ")) for p in novel.paragraphs)  # no speech cut
 
 
 def test_traditional_big5_novel_is_converted(tmp_path):
