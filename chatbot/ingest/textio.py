@@ -179,7 +179,8 @@ def _detect_encoding(data: bytes, name: str) -> str:
     # Lazy import: charset-normalizer is only needed for non-UTF-8 input.
     import charset_normalizer
 
-    best = charset_normalizer.from_bytes(data).best()
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
     if best is None:
         if b"\x00" in data[:4096]:
             raise ChatbotError(f"{name} looks like a binary file, not a text novel")
@@ -187,6 +188,14 @@ def _detect_encoding(data: bytes, name: str) -> str:
             f"{name}: cannot detect the encoding (undecodable bytes); pass --encoding"
         )
     enc = best.encoding.lower().replace("-", "_")
+    # Where Windows-1252 reads the bytes as cleanly as the detector's pick (it ranks
+    # cp1250 first on English with a few accents: señor became seńor), take it: it is
+    # what Western texts were typed in.
+    if enc != "cp1252" and any(
+        m.encoding == "cp1252" and m.chaos <= best.chaos and m.coherence >= best.coherence
+        for m in matches
+    ):
+        return "cp1252"
     return _SUPERSETS.get(enc, enc)
 
 

@@ -38,6 +38,15 @@ def test_decodes_common_encodings(encoding, data_encoding):
     assert used == data_encoding
 
 
+def test_decodes_english_typed_on_windows():
+    # Windows-1252, the legacy encoding of Western texts: the detector ranks cp1250 as
+    # likely, which reads señor as seńor and naïve as naďve.
+    english = "“The señor and Zoë,” she said, “naïve as ever, saw the façade.” " * 40
+    assert decode_bytes(english.encode("cp1252")) == (english, "cp1252")
+    czech = "Příliš žluťoučký kůň úpěl ďábelské ódy. „Dobrý den,“ řekl. " * 40
+    assert decode_bytes(czech.encode("cp1250")) == (czech, "cp1250")
+
+
 def test_decodes_big5():
     text, used = decode_bytes(TRADITIONAL.encode("big5"))
     assert text == TRADITIONAL
