@@ -143,6 +143,7 @@ def prepare(
             manifest["source"].update(
                 encoding=n.encoding,
                 encoding_detected=n.detected_encoding,
+                replaced=n.replaced,
                 converted_t2s=n.converted_t2s,
                 script=n.script,
                 paragraphs=n.paragraph_mode,
@@ -255,6 +256,7 @@ def prepare(
 _READ_CHOICES = (
     "encoding",
     "encoding_detected",
+    "replaced",
     "converted_t2s",
     "script",
     "paragraphs",
@@ -332,6 +334,12 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
     if detected:
         encoding += f" (detected {detected}, which failed on some bytes)"
         notes.append(f"the bytes are not all valid {detected}; decoded as {src['encoding']}")
+    if src.get("replaced"):
+        encoding += f" ({src['replaced']} bad byte sequences dropped)"
+        notes.append(
+            f"{src['replaced']} byte sequences are not valid UTF-8 and were dropped; "
+            "the rest of the file is read as it is"
+        )
     rows.append(("encoding", encoding))
     back = f" (replies shown in Traditional, {src['script']})" if src.get("script") else ""
     rows.append(("traditional -> simplified", ("yes" + back) if src.get("converted_t2s") else "no"))

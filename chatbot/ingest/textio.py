@@ -73,6 +73,7 @@ class Novel:
     detected_encoding: str | None = None  # the detector's guess, when it was not used
     wrap_width: int | None = None  # columns, for hard-wrapped text
     script: str = ""  # converted: the OpenCC config that writes it as it was (s2tw ...)
+    replaced: int = 0  # bad byte sequences read as U+FFFD (nearly valid UTF-8), then dropped
     frame: str = ""  # whose header and licence were cut away ("Project Gutenberg")
 
     @property
@@ -126,6 +127,7 @@ def read_novel(
         wrap_width=layout.wrap_width,
         script=script,
         frame=FRAME if span else "",
+        replaced=text.count("\ufffd") if used == "utf-8" and detected is None else 0,
     )
 
 
@@ -147,6 +149,9 @@ def decode(
     detected = None
     candidates: tuple[str, ...] = (encoding,) if encoding else ()
     if encoding is None:
+        nearly = _nearly_utf8(data)
+        if nearly is not None:
+            return nearly, "utf-8", None
         detected = _detect_encoding(data, name)
         candidates = (detected, *_FALLBACKS.get(detected, ()))
     first_error: UnicodeDecodeError | None = None
@@ -165,6 +170,22 @@ def decode(
     tried = "/".join(candidates)
     hint = "check --encoding" if encoding else "pass --encoding if the detector guessed wrong"
     raise ChatbotError(f"{name}: bytes at offset {first_error.start} are not valid {tried}; {hint}")
+
+
+def _nearly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few bad bytes (a file cut or joined carelessly), decoded with
+    U+FFFD in their place; None when the bytes are all valid UTF-8 or not UTF-8 at all.
+    Many valid multi-byte characters for each bad byte tell it apart from a legacy
+    encoding, whose accented letters or Chinese characters are all invalid UTF-8."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - bad
+    return text if bad <= max(4, len(text) // 1000) and multibyte >= 20 * bad else None
 
 
 def _detect_encoding(data: bytes, name: str) -> str:
@@ -205,8 +226,9 @@ def _looks_binary(text: str) -> bool:
     return bad > max(8, len(sample) // 100)
 
 
-# Spaces, zero-width characters and controls that carry layout, not meaning.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Spaces, zero-width characters and controls that carry layout, not meaning (and the
+# replacement character of a bad byte).
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufffd"), None)
 _SPACES_RE = re.compile(r"[^\S\n]+")  # any whitespace but newline
 _CJK_FULL_STOP_RE = re.compile(r"(?<=[^\x00-\x7f])．")
 

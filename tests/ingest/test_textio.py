@@ -47,6 +47,23 @@ def test_decodes_english_typed_on_windows():
     assert decode_bytes(czech.encode("cp1250")) == (czech, "cp1250")
 
 
+def test_utf8_with_a_few_bad_bytes_is_still_utf8(tmp_path):
+    # Files cut or joined carelessly: the detector named these cp1125 (Cyrillic) or
+    # nothing at all. A legacy encoding has no valid multi-byte characters among its
+    # invalid ones, so cp1252 and GBK still go to the detector.
+    chinese = SIMPLIFIED.encode("utf-8")
+    cut = chinese[:301] + b"\xff" + chinese[301:]
+    text, used = decode_bytes(cut)
+    assert used == "utf-8" and text.count("\ufffd") >= 1
+    english = "“Where are you going?” asked Mary. “It’s late.”\n".encode() * 50
+    assert decode_bytes(english[:900] + b"\x81" + english[900:])[1] == "utf-8"
+    assert decode_bytes(SIMPLIFIED.encode("gbk"))[1] == "gb18030"
+    f = tmp_path / "cut.txt"
+    f.write_bytes(cut)
+    novel = read_novel(f)
+    assert novel.replaced >= 1 and "\ufffd" not in novel.text
+
+
 def test_decodes_big5():
     text, used = decode_bytes(TRADITIONAL.encode("big5"))
     assert text == TRADITIONAL
