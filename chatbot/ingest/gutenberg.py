@@ -28,6 +28,7 @@ def book_span(text: str) -> tuple[int, int] | None:
     """(start, end) of the book in a Project Gutenberg file, else None. The START line
     may wrap (it ends at its closing ***); the *** END line wins over an "End of" line,
     which a compilation may keep for each volume, unless that one stands right before it."""
+    text = text.replace("\r", "\n")  # old Mac files end lines with CR; same length
     start = _START.search(text)
     if start is None:
         return None

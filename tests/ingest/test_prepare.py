@@ -385,6 +385,7 @@ def test_the_gutenberg_frame_of_older_files_and_compilations():
     old = "*** START OF THIS PROJECT GUTENBERG EBOOK X ***\nThe book.\nEnd of Project Gutenberg's X"
     assert book(old + "\nlicence") == "The book."
     assert book_span("A book that quotes *** START OF nothing.") is None
+    assert book(volumes.replace("\n", "\r")).endswith("Volume two.")  # old Mac line ends
 
 
 def test_book_with_unquoted_speech_prepares_in_tags_mode(tmp_path):
