@@ -28,7 +28,8 @@ def book_span(text: str) -> tuple[int, int] | None:
     """(start, end) of the book in a Project Gutenberg file, else None. The START line
     may wrap (it ends at its closing ***); the *** END line wins over an "End of" line,
     which a compilation may keep for each volume, unless that one stands right before it."""
-    text = text.replace("\r", "\n")  # old Mac files end lines with CR; same length
+    # One \n per line end, whatever the file used (old Mac files: CR); same length.
+    text = text.replace("\r\n", " \n").replace("\r", "\n")
     start = _START.search(text)
     if start is None:
         return None
