@@ -127,7 +127,9 @@ def read_novel(
         wrap_width=layout.wrap_width,
         script=script,
         frame=FRAME if span else "",
-        replaced=text.count("\ufffd") if used == "utf-8" and detected is None else 0,
+        replaced=text.count("\ufffd")
+        if used == "utf-8" and encoding is None and not detected
+        else 0,
     )
 
 
@@ -175,8 +177,8 @@ def decode(
 def _nearly_utf8(data: bytes) -> str | None:
     """UTF-8 text with a few bad bytes (a file cut or joined carelessly), decoded with
     U+FFFD in their place; None when the bytes are all valid UTF-8 or not UTF-8 at all.
-    Many valid multi-byte characters for each bad byte tell it apart from a legacy
-    encoding, whose accented letters or Chinese characters are all invalid UTF-8."""
+    At least as many valid multi-byte characters as bad bytes tell it apart from a
+    legacy encoding, whose accented letters or Chinese characters are invalid UTF-8."""
     try:
         data.decode("utf-8")
         return None
@@ -185,7 +187,7 @@ def _nearly_utf8(data: bytes) -> str | None:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - bad
-    return text if bad <= max(4, len(text) // 1000) and multibyte >= 20 * bad else None
+    return text if bad <= max(8, len(text) // 200) and multibyte >= bad else None
 
 
 def _detect_encoding(data: bytes, name: str) -> str:
@@ -209,15 +211,39 @@ def _detect_encoding(data: bytes, name: str) -> str:
             f"{name}: cannot detect the encoding (undecodable bytes); pass --encoding"
         )
     enc = best.encoding.lower().replace("-", "_")
-    # Where Windows-1252 reads the bytes as cleanly as the detector's pick (it ranks
-    # cp1250 first on English with a few accents: señor became seńor), take it: it is
-    # what Western texts were typed in.
-    if enc != "cp1252" and any(
-        m.encoding == "cp1252" and m.chaos <= best.chaos and m.coherence >= best.coherence
-        for m in matches
-    ):
+    if enc != "cp1252" and _single_byte(enc) and _english(data) and _decodes(data, "cp1252"):
         return "cp1252"
     return _SUPERSETS.get(enc, enc)
+
+
+_ENGLISH_WORDS = frozenset("the and of to a in that was he it".split())
+
+
+def _english(data: bytes) -> bool:
+    """English prose: its commonest words make up a large share of its words. Such a
+    file in a one-byte code page is Windows-1252 (or Latin-1, a subset in practice); the
+    detector, given only a few accented loanwords, may name cp1250 or cp775 instead
+    (señor read as seńor, fiancé as fiancķ)."""
+    words = re.findall(rb"[A-Za-z]+", data[:400_000])
+    common = sum(w.lower().decode() in _ENGLISH_WORDS for w in words)
+    return len(words) >= 50 and common >= 0.15 * len(words)
+
+
+def _single_byte(codec: str) -> bool:
+    """A code page of one byte per character (not GBK, Big5 or UTF-16)."""
+    high = bytes(range(0x80, 0x100))
+    try:
+        return len(high.decode(codec, errors="replace")) == len(high)
+    except LookupError:
+        return False
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _looks_binary(text: str) -> bool:
