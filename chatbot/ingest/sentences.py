@@ -29,7 +29,7 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
         return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
     if ch in _OPENERS:
         # A Latin word with a stray opening single quote is not a quotation.
-        if ch == "‘" and not stack and i > 0 and _latin_alnum(text[i - 1]):
+        if ch == "‘" and not stack and i > 0 and latin_alnum(text[i - 1]):
             return None
         return _OPENERS[ch], True
     if ch in _CLOSERS:
@@ -56,7 +56,7 @@ def _sure_opener(text: str, i: int) -> bool:
     return _after_colon(text, i) or not text[:i].strip()
 
 
-def _latin_alnum(ch: str) -> bool:
+def latin_alnum(ch: str) -> bool:
     """A letter or digit of an alphabetic script (below the CJK blocks)."""
     return ch.isalnum() and ch < "\u3000"
 
@@ -258,7 +258,7 @@ def word_piece(before: str, word: str) -> str:
     if ends_sentence(before):
         word = capitalised(word)
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
-    if _latin(word) and last and (_latin_alnum(last) or after_mark):
+    if _latin(word) and last and (latin_alnum(last) or after_mark):
         return " " + word
     if _MARKS_RE.fullmatch(word) and _HALF_WIDTH_RE.match(before[-2:] + word, len(before[-2:])):
         return _full_width(word)
@@ -267,7 +267,7 @@ def word_piece(before: str, word: str) -> str:
 
 def _latin(word: str) -> bool:
     """A word of Latin script (accented letters included: café, über)."""
-    return _latin_alnum(word[:1])
+    return latin_alnum(word[:1])
 
 
 def capitalised(word: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from chatbot.ingest.sentences import latin_alnum
 from chatbot.ingest.speech import EN_VERB
 
 _OPEN, _CLOSE = "‘", "’"
@@ -112,9 +113,9 @@ def _can_close(text: str, i: int) -> bool:
     before a mark when the speech goes on to a later closer ('Mornin', Tom,')."""
     before = text[i - 1] if i else " "
     after = text[i + 1] if i + 1 < len(text) else " "
-    if before.isspace() or _letter(after):
+    if before.isspace() or latin_alnum(after):
         return False
-    if _letter(before):
+    if latin_alnum(before):
         if text[i + 1 : i + 3].strip()[:1].islower():
             return bool(_TAG_AFTER_RE.match(text, i + 1))
         if not after.isspace() and (text[i + 2 : i + 3] == "'" or _goes_on(text, i)):
@@ -130,7 +131,7 @@ def _goes_on(text: str, i: int) -> bool:
         before, after = text[j - 1], text[j + 1 : j + 2] or " "
         if before.isspace() and not after.isspace():
             return False  # an opener: the ' at i closed the speech before it
-        if not _letter(after) and not _letter(before) and not before.isspace():
+        if not latin_alnum(after) and not latin_alnum(before) and not before.isspace():
             return True
         j = text.find("'", j + 1)  # in a word, or after one (the Smiths', and)
     return False
@@ -142,7 +143,3 @@ def _last_closer(text: str) -> int:
     while i >= 0 and not _can_close(text, i):
         i = text.rfind("'", 0, i)
     return i
-
-
-def _letter(ch: str) -> bool:
-    return ch.isalnum() and ch < "\u3000"

@@ -29,7 +29,6 @@ _ZH_AFTER = re.compile(
     + ZH_VERB
     + r"\s*(?P<end>[：:，,。.！!？?])"
 )
-_EN_VERB = EN_VERB
 _EN_TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Mme|Mlle|Madame|Monsieur|Lady|Lord|Sir|Captain|Colonel|"
     r"Major|General|Aunt|Uncle|Father|Mother|Professor|Prince|Princess|Count|Countess|"
@@ -41,10 +40,10 @@ _EN_TITLE = (
 _EN_NAME = rf"({_EN_TITLE}[A-Z][\w’'-]+|he|she|I|they|we|you)"
 _EN_NAME_AFTER = rf"(?:the )?({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|he|she|I|they|we|you)"
 _EN_BEFORE = re.compile(
-    rf"(?:{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
+    rf"(?:{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
 )
 _EN_AFTER = re.compile(
-    rf"^\s*,?\s*(?:(?:the )?{_EN_NAME} {_EN_VERB}|{_EN_VERB} {_EN_NAME_AFTER})\b"
+    rf"^\s*,?\s*(?:(?:the )?{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})\b"
     r"(?P<end>[^.!?;:]*[.!?;:,]?)"
 )
 

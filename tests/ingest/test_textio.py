@@ -22,6 +22,11 @@ TRADITIONAL = (
 )
 
 
+def quoted(paragraph: str) -> list[str]:
+    """The top-level quotations of a paragraph, marks included."""
+    return [paragraph[a : b + 1] for a, b in quote_spans(paragraph)]
+
+
 @pytest.mark.parametrize(
     ("encoding", "data_encoding"),
     [
@@ -157,46 +162,46 @@ def test_quote_spans_handles_mixed_and_nested_quotes():
     assert [par[a : b + 1] for a, b in spans] == ["“她说‘不去’。”", "“好"]
     # “…" closes a curly quote with a straight one; a stray closer is ignored.
     par2 = '”前言。他道：“走罢。"她笑了。'
-    assert [par2[a : b + 1] for a, b in quote_spans(par2)] == ['“走罢。"']
+    assert quoted(par2) == ['“走罢。"']
     # Apostrophes are not closing quotes.
     par3 = "‘It’s late,’ she said."
-    assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ["‘It’s late,’"]
+    assert quoted(par3) == ["‘It’s late,’"]
 
 
 def test_a_quote_after_a_colon_opens_even_when_the_count_says_close():
     # One stray straight quote would swap speech and narration for the rest of the
     # paragraph; the next quote after a colon puts the count right again.
     par = '他道:"我说了一句."他便走了."众人道:"是."王二道:"走罢."'
-    assert [par[a : b + 1] for a, b in quote_spans(par)] == ['"我说了一句."', '"是."', '"走罢."']
+    assert quoted(par) == ['"我说了一句."', '"是."', '"走罢."']
     par2 = '她便说道：“奶奶睡呢，"你等着。"丫头说道：“知道了。”'
-    assert [par2[a : b + 1] for a, b in quote_spans(par2)] == ['“奶奶睡呢，"', "“知道了。”"]
+    assert quoted(par2) == ['“奶奶睡呢，"', "“知道了。”"]
     # A quote after a colon inside a speech that a colon opened is a nested one.
     par3 = '他道:"我说:"不去."你看呢?"众人道:"好."'
-    assert [par3[a : b + 1] for a, b in quote_spans(par3)] == ['"我说:"不去."你看呢?"', '"好."']
+    assert quoted(par3) == ['"我说:"不去."你看呢?"', '"好."']
     # ... and so is one inside a speech that opens the paragraph.
     par4 = '"上面写着:"闲人免进"四个字."王二道:"是."'
-    assert [par4[a : b + 1] for a, b in quote_spans(par4)] == [
+    assert quoted(par4) == [
         '"上面写着:"闲人免进"四个字."',
         '"是."',
     ]
     # A speech that ends in a colon: the next quote after a colon shows it closed.
     par5 = '他道:"你听我说:"他却走了.李四道:"好."张三道:"行."'
-    assert [par5[a : b + 1] for a, b in quote_spans(par5)] == ['"你听我说:"', '"好."', '"行."']
+    assert quoted(par5) == ['"你听我说:"', '"好."', '"行."']
     # A corner quote after a colon opens a speech too: the stray straight quote before
     # it opened nothing.
     par7 = '袭人叫他说"好，宝玉便说道：「你回去罢。」王夫人去后，贾母道：「去罢。」'
-    assert [par7[a : b + 1] for a, b in quote_spans(par7)] == ["「你回去罢。」", "「去罢。」"]
+    assert quoted(par7) == ["「你回去罢。」", "「去罢。」"]
     # ... but one that closes right before a straight quote is nested in it.
     par8 = '他说"这封信上写着：「明日午时，城外相见。」"然后走了。'
-    assert [par8[a : b + 1] for a, b in quote_spans(par8)] == [par8[2:-5]]
+    assert quoted(par8) == [par8[2:-5]]
     par9 = '宝玉笑道，"他说：「好。」我不信。"黛玉道，"信罢。"'
-    assert [par9[a : b + 1] for a, b in quote_spans(par9)] == [
+    assert quoted(par9) == [
         '"他说：「好。」我不信。"',
         '"信罢。"',
     ]
     # English keeps counting: the rule is for colons of Chinese text.
     par6 = '"Fine:" he said. She said: "Go." He said: "No."'
-    assert [par6[a : b + 1] for a, b in quote_spans(par6)] == ['"Fine:"', '"Go."', '"No."']
+    assert quoted(par6) == ['"Fine:"', '"Go."', '"No."']
 
 
 def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
@@ -205,7 +210,7 @@ def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
     def speeches(par: str) -> list[str]:
         curled = curl(par)
         assert len(curled) == len(par)
-        return [curled[a : b + 1] for a, b in quote_spans(curled)]
+        return quoted(curled)
 
     # British texts typed in ASCII quote speech with ' and write apostrophes with it too.
     par = "'I was goin' home,' he said. 'Give 'em the Joneses' lamp. It's late.' 'Yes.'"
@@ -300,7 +305,7 @@ def test_a_quote_of_the_family_already_open_ends_the_open_one():
     # A speech continued into a new paragraph opens again without closing the last one;
     # with the line breaks lost the two quotations meet.
     par = "他道：「第一段话。「第二段话。」她道：「好。」"
-    assert [par[a : b + 1] for a, b in quote_spans(par)] == [
+    assert quoted(par) == [
         "「第一段话。",
         "「第二段话。」",
         "「好。」",
