@@ -13,9 +13,11 @@ every novel in ../shared/corpus/library: seconds, the layout, encoding and speec
 it chose, utterances, share with a speaker, pairs (targets: < 90 s a book; >= 3,000
 pairs for a quoted book, >= 1,500 for an unquoted one; >= 9,000 for the development
 novel). --labels: precision and coverage of speaker attribution against
-tests/data/speaker_labels.tsv. --retyped: the development novel typed as web texts often
-are (straight quotes for “”, half-width , : ; ? ! . after Chinese characters; saved as
-GB18030), and the share of its pairs (punctuation aside) and speakers found again.
+tests/data/speaker_labels.tsv, and tests/data/speaker_labels_en.tsv for the English
+books it names when they are in corpus/english/ (their sources are in its header).
+--retyped: the development novel typed as web texts often are (straight quotes for “”,
+half-width , : ; ? ! . after Chinese characters; saved as GB18030), and the share of its
+pairs (punctuation aside) and speakers found again.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
 DEFAULT = SHARED / "hongloumeng.txt"
 LABELS = ROOT / "tests" / "data" / "speaker_labels.tsv"
+LABELS_EN = ROOT / "tests" / "data" / "speaker_labels_en.tsv"  # books kept out of git
+ENGLISH = ROOT / "corpus" / "english"
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
@@ -165,16 +169,21 @@ def library() -> None:
 
 def labels() -> None:
     by_book = defaultdict(list)
-    for label in read_labels(LABELS):
-        by_book[label.book].append(label)
-    table = Table(title=f"speakers against {LABELS.relative_to(ROOT)}")
+    for path in (LABELS, LABELS_EN):
+        for label in read_labels(path):
+            by_book[label.book].append(label)
+    table = Table(title="speakers against tests/data/speaker_labels*.tsv")
     for col in ("novel", "labelled", "read as speech", "with speaker", "right"):
         table.add_column(col, justify="right" if col != "novel" else "left")
     table.add_column("precision", justify="right")
     table.add_column("coverage", justify="right")
     total = SpeakerScore()
     for book, book_labels in sorted(by_book.items()):
-        path = DEFAULT if book == DEFAULT.stem else SHARED / "library" / f"{book}.txt"
+        places = (SHARED, SHARED / "library", ENGLISH)
+        path = next((d / f"{book}.txt" for d in places if (d / f"{book}.txt").is_file()), None)
+        if path is None:
+            console.print(f"skip {book}: not under {', '.join(map(str, places))}")
+            continue
         novel = read_novel(path)
         n = sum(len(split_sentences(p)) for p in novel.paragraphs)
         result = extract_dialogue(

@@ -11,12 +11,18 @@ Everything here works on raw text, with no knowledge of any particular book.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
-from chatbot.ingest.sentences import is_heading, quote_spans, split_sentences
+from chatbot.ingest.sentences import (
+    is_heading,
+    latin_script,
+    quote_spans,
+    split_sentences,
+)
 from chatbot.ingest.speakers import (
     MIN_UTTERANCES_FOR_COUNTS,
     NameLexicon,
@@ -26,7 +32,8 @@ from chatbot.ingest.speakers import (
     english_speaker,
     goes_on,
 )
-from chatbot.ingest.speech import SpeechStyle, bare_speech, is_verse, speech_style
+from chatbot.ingest.speech import EN_VERB, SpeechStyle, bare_speech, is_verse, speech_style
+from chatbot.ingest.turn_taking import name_untagged
 
 PAIRS_HEADER = [
     "position",
@@ -91,19 +98,27 @@ class DialogueResult:
         return sum(u.speaker is not None for u in self.utterances)
 
 
-def is_speech(paragraph: str, start: int, end: int) -> bool:
+def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bool:
     """A quotation is speech, not a quoted term (the so-called “X”), when it follows a
     colon, a comma or the paragraph start, or ends with sentence punctuation; and it
-    is more than commas (a "，" between two quoted names; a silent "……" is a turn)."""
-    content = paragraph[start + 1 : end].rstrip()
+    is more than commas (a "，" between two quoted names; a silent "……" is a turn).
+    ``runs_on``: the next paragraph opens a quotation, so one left open at this one's
+    end is a speech going on there, and its last mark is its own."""
+    own_end = runs_on and end == len(paragraph) - 1 and paragraph[end] not in _CLOSE
+    content = paragraph[start + 1 : end + 1 if own_end else end].rstrip()
     if not content.strip("，,、；;：: "):
         return False
     before = paragraph[:start].rstrip()
     return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END
 
 
+_CLOSE = '”」』’"'
+# What closes the quotation each opener opens (a nested ’ does not close a “).
+_CLOSES = {"“": '”"', '"': '”"', "「": "」", "『": "』", "‘": "’"}
+
+
 def _quote_text(par: str, a: int, b: int) -> str:
-    closed = par[b] in '”」』’"'
+    closed = par[b] in _CLOSE
     return par[a + 1 : b if closed else b + 1].strip()
 
 
@@ -118,7 +133,10 @@ def extract_utterances(
 
     ``mode`` "quotes" takes quotations, "tags" the speech after bare speech tags
     (``speech.bare_speech``; ``soft_breaks`` lets it run on into the next paragraph).
+    English conventions (a speech cut by narration or running over paragraphs, speakers
+    by turn-taking) apply to Latin-script books only.
     """
+    latin = latin_script(paragraphs)
     if mode == "tags":
         out = [
             Utterance(
@@ -131,9 +149,9 @@ def extract_utterances(
             for s in bare_speech(paragraphs, soft_breaks=soft_breaks)
         ]
     else:
-        out = _quoted_utterances(paragraphs)
+        out = _quoted_utterances(paragraphs, latin)
     out = _without_verse(out)
-    _attribute(out, paragraphs)
+    _attribute(out, paragraphs, latin)
     return out
 
 
@@ -155,9 +173,10 @@ def _without_verse(utterances: list[Utterance]) -> list[Utterance]:
     return out
 
 
-def _attribute(utterances: list[Utterance], paragraphs: Sequence[str]) -> None:
+def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bool) -> None:
     """Name each utterance's speaker from its tag, with names learned from the book; a
-    quotation continued after its tag (“…，”她道，“…”) keeps the speaker."""
+    quotation continued after its tag (“…，”她道，“…”) keeps the speaker. An English
+    book's untagged speeches are named by turn-taking (``turn_taking``)."""
     contexts = [u.tag.text for u in utterances if u.tag and not u.tag.english]
     short = len(utterances) < MIN_UTTERANCES_FOR_COUNTS
     lexicon = NameLexicon.learn(contexts, "\n".join(paragraphs), short=short)
@@ -168,19 +187,36 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str]) -> None:
         if u.continues and u.speaker is None and prev is not None:
             u.speaker = prev.speaker
         prev = u
+    if latin:
+        name_untagged(utterances, paragraphs)
 
 
-def _quoted_utterances(paragraphs: Sequence[str]) -> list[Utterance]:
+def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance]:
     out: list[Utterance] = []
+    # (paragraph, opening mark) of a quotation an English paragraph left open at its end.
+    left_open: tuple[int, str] | None = None
     for p_index, par in enumerate(paragraphs):
         if is_heading(par):
             continue
-        spans = [(a, b) for a, b in quote_spans(par) if is_speech(par, a, b)]
+        nxt = (
+            paragraphs[p_index + 1].lstrip()[:1] if latin and p_index + 1 < len(paragraphs) else ""
+        )
+        spans = [
+            (a, b) for a, b in quote_spans(par) if is_speech(par, a, b, _same_mark(par[a], nxt))
+        ]
         if not spans:
             continue
         bounds = [0, *(x for a, b in spans for x in (a, b + 1)), len(par)]
         narrations = [par[bounds[2 * i] : bounds[2 * i + 1]] for i in range(len(spans) + 1)]
         prev_tail_is_tag = False  # the narration before this quote is only the last one's tag
+        # An English speech over paragraphs opens each one again and closes only the last.
+        first = spans[0][0]
+        carried_over = (
+            left_open is not None
+            and left_open[0] == p_index - 1
+            and not par[:first].strip()
+            and _same_mark(left_open[1], par[first])
+        )
         for i, (a, b) in enumerate(spans):
             u = Utterance(text=_quote_text(par, a, b), paragraph=p_index, start=a + 1)
             tag_before = before_tag(narrations[i])
@@ -191,9 +227,39 @@ def _quoted_utterances(paragraphs: Sequence[str]) -> list[Utterance]:
             u.tag = tag_before or (tag_after if owns_after else None)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
+            if latin and u.tag is None and not u.continues:  # a tag of its own says who
+                if i == 0:
+                    u.continues = carried_over
+                else:
+                    u.continues = _interrupted(out[-1].text, narrations[i], u.text)
             out.append(u)
             prev_tail_is_tag = owns_after and not rest.strip()
+        a, b = spans[-1]
+        still_open = latin and b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
+        left_open = (p_index, par[a]) if still_open else None
     return out
+
+
+def _same_mark(a: str, b: str) -> bool:
+    """Do two opening marks open the same kind of quotation (“ and " are one)?"""
+    return a == b or {a, b} <= {'"', "“"}
+
+
+# English narration cutting into a speech: one tag clause ending in a comma, its verb
+# among its first words, whoever it names (, cried her husband impatiently,).
+_EN_INTERRUPTION = re.compile(rf"^\s*(?:[\w’'.-]+\s+){{0,3}}{EN_VERB}\b[^.!?;:]*,\s*$")
+_EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
+
+
+def _interrupted(before: str, narration: str, text: str) -> bool:
+    """Is this quotation the rest of the one before it, cut by narration in an English
+    way: the first ends in a comma or dash and the second goes on in lower case, or the
+    narration is one tag clause ("…," said his lady to him one day, "have you…")."""
+    if not before.endswith((",", "—", "-")):
+        return False
+    if text[:1].islower():
+        return True
+    return bool(_EN_INTERRUPTION.match(narration)) and len(_EN_VERB_RE.findall(narration)) == 1
 
 
 def make_turns(utterances: Sequence[Utterance], max_gap: int = 1) -> list[Turn]:

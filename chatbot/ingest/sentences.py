@@ -9,6 +9,7 @@ tolerates that and stays linear in the length of its input.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Openers and the quote family each belongs to. “ and " are one family because real
 # texts mix them (“…" is common); ‘’ and 『』 are usually nested quotes.
@@ -59,6 +60,14 @@ def _sure_opener(text: str, i: int) -> bool:
 def latin_alnum(ch: str) -> bool:
     """A letter or digit of an alphabetic script (below the CJK blocks)."""
     return ch.isalnum() and ch < "\u3000"
+
+
+def latin_script(paragraphs: Sequence[str], sample: int = 200_000) -> bool:
+    """Whether the book is written in a Latin alphabet (nine letters in ten)."""
+    text = "\n".join(paragraphs)[:sample]
+    letters = sum(c.isalpha() for c in text)
+    latin = sum(c.isalpha() and c < "\u0250" for c in text)
+    return letters > 0 and latin >= 0.9 * letters
 
 
 def quote_spans(paragraph: str, max_quote: int = MAX_QUOTE) -> list[tuple[int, int]]:

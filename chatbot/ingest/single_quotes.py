@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from chatbot.ingest.sentences import latin_alnum
+from chatbot.ingest.sentences import latin_alnum, latin_script
 from chatbot.ingest.speech import EN_VERB
 
 _OPEN, _CLOSE = "‘", "’"
@@ -39,11 +39,9 @@ _SPEECH_STARTS = frozenset(",:")  # before an opener that starts a speech, not n
 def quotes_speech(paragraphs: Sequence[str]) -> bool:
     """Whether the book quotes its speech with straight single quotes: it is written in
     Latin script, and its speeches end in ,' .' ?' far more often than in ," ." ?"."""
-    text = "\n".join(paragraphs)
-    letters = sum(c.isalpha() for c in text[:200_000])
-    latin = sum(c.isalpha() and c < "\u0250" for c in text[:200_000])
-    if latin < 0.9 * letters:
+    if not latin_script(paragraphs):
         return False
+    text = "\n".join(paragraphs)
     singles = len(_CLOSER_RE.findall(text))
     return singles >= _MIN_CLOSERS and singles > 2 * len(_DOUBLE_CLOSER_RE.findall(text))
 

@@ -37,8 +37,9 @@ _EN_TITLE = (
 # A name before the verb is one word (Then Tom said: not "Then Tom"); after it, two
 # may follow (said Sir William Lucas), or a capitalised role (said the Hatter: Hatter,
 # as "The Hatter said" gives).
-_EN_NAME = rf"({_EN_TITLE}[A-Z][\w’'-]+|he|she|I|they|we|you)"
-_EN_NAME_AFTER = rf"(?:the )?({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|he|she|I|they|we|you)"
+_EN_PRONOUN = r"(?:he|she|I|they|we|you)\b"  # "said her mother" is not "said he"
+_EN_NAME = rf"({_EN_TITLE}[A-Z][\w’'-]+|{_EN_PRONOUN})"
+_EN_NAME_AFTER = rf"(?:the )?({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|{_EN_PRONOUN})"
 _EN_BEFORE = re.compile(
     rf"(?:{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
 )

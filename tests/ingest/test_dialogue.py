@@ -164,6 +164,172 @@ def test_english_speech_verbs_and_titled_names():
     assert [u.speaker for u in utterances('Then Tom said, "Go."')] == ["Tom"]
 
 
+def test_english_speech_cut_by_narration_is_one_turn():
+    # Whoever the tag describes, a speech going on after it is the same speech.
+    text = (
+        '"My dear," said his lady to him one day, "have you heard the news?"\n'
+        '"Aye, so it is," cried her mother, "and I am glad."\n'
+        '"Oh! my dear Tom," as she entered the room, "we have had a fine evening."'
+    )
+    assert [u.continues for u in utterances(text)] == [False, True, False, True, False, True]
+    assert [t for _, t in spoken(text)][:1] == ["My dear, have you heard the news?"]
+    # "said her mother" is no "said he".
+    assert [u.tag for u in utterances('"Well," said her mother.')] == [None]
+
+
+# Two people whose tags name them twice, then a run of untagged speeches.
+CONVERSATION = [
+    '"Good morning," said Tom.',
+    '"You are early," said Mary.',
+    '"The coach was quick," said Tom.',
+    '"I am glad of it," said Mary. "Sit down."',
+    "Tom took off his hat and put it on his knee.",
+    '"Will you stay for dinner?"',  # Mary: the two take turns in this run
+    '"I cannot," said Tom.',
+    '"Then come tomorrow, Tom."',  # Mary
+    '"Perhaps."',  # Tom: who is called answers
+    '"You always say so."',  # Mary
+    '"And I always come."',  # Tom
+    'Mary put down her cup. "Not always."',  # Mary: her action
+    '"Pray do come," said her aunt from the door.',  # described: a third person
+    '"He will," she said.',
+    "Mary was silent. He laughed at her.",
+    '"Well then."',
+]
+
+
+def test_english_turn_taking_names_untagged_speeches():
+    got = [(u.speaker, u.text) for u in utterances("\n".join(CONVERSATION))]
+    assert got == [
+        ("Tom", "Good morning,"),
+        ("Mary", "You are early,"),
+        ("Tom", "The coach was quick,"),
+        ("Mary", "I am glad of it,"),
+        ("Mary", "Sit down."),
+        ("Mary", "Will you stay for dinner?"),
+        ("Tom", "I cannot,"),
+        ("Mary", "Then come tomorrow, Tom."),
+        ("Tom", "Perhaps."),
+        ("Mary", "You always say so."),
+        ("Tom", "And I always come."),
+        ("Mary", "Not always."),
+        (None, "Pray do come,"),
+        (None, "He will,"),
+        (None, "Well then."),
+    ]
+
+
+def test_a_speech_over_paragraphs_is_one_turn():
+    # Each paragraph opens the speech again; only the last closes it. A nested ’ at a
+    # paragraph's end closes the inner quotation, not the speech.
+    text = (
+        '"It began in May," said Wilson. "I was at my desk.\n'
+        "\"'Good morning,' said he, 'I have news.'\n"
+        '"So I went with him."\n'
+        '"And then?" said Holmes.'
+    )
+    assert spoken(text) == [
+        (
+            "Wilson",
+            "It began in May, I was at my desk. 'Good morning,' said he, 'I have "
+            "news.' So I went with him.",
+        ),
+        ("Holmes", "And then?"),
+    ]
+    # Only in Latin script: a Chinese book's turns stay as they were.
+    assert [t for _, t in spoken("甲道：「第一段。\n「第二段。」\n乙道：「好。」")] == [
+        "第一段。",
+        "第二段。",
+        "好。",
+    ]
+
+
+def test_a_first_person_narrator_is_a_side_no_one_names():
+    text = "\n".join(
+        [
+            '"Come in," said Holmes.',
+            '"Thank you," said Wilson.',
+            '"Sit down," said Holmes.',
+            '"Where?" said Wilson.',
+            "We sat by the fire.",
+            '"Is it late?" I asked.',
+            '"Not very."',  # Holmes or Wilson: the narrator speaks with either
+            '"Then stay," I said.',
+            '"I will."',
+        ]
+    )
+    assert [u.speaker for u in utterances(text)][4:] == [None, None, None, None]
+
+
+def test_a_speech_of_someone_else_is_never_joined_to_the_last():
+    cases = [
+        # The second quotation has its own tag.
+        '"Well," said his father, and Tom answered, "Well what?"',
+        # Two tag clauses between them: two speakers.
+        '"Good night," said her mother, and her father answered, "Good night, my dear."',
+        # A closing mark missing at a paragraph's end, then a tagged reply.
+        '"Come here," said Tom. "I want you.\n"What for?" asked Mary.',
+        # German „…“ is not a speech left open.
+        "„Guten Morgen“, sagte Tom.\n„Guten Morgen“, sagte Maria.",
+        # Chinese: a dash and a Latin word do not make an English interruption.
+        "宝玉道：“你有没有——”黛玉道：“iPad？没有。”",
+    ]
+    for text in cases:
+        assert len(spoken(text)) == 2, text
+
+
+TWO = '"Yes," said Tom.\n"No," said Mary.\n"Yes," said Tom.\n"No," said Mary.\nIt rained.\n'
+# Two sentences each: the book calls Tom "he" and Mary "she".
+SEXES = "Tom put on his hat. Tom took his coat. Mary took her shawl. Mary found her gloves.\n"
+
+
+def test_turn_taking_guards():
+    def last(text: str, n: int) -> list[str | None]:
+        return [u.speaker for u in utterances(text)][-n:]
+
+    # Who a speech calls is not who says it, nor the one after when the name is the
+    # answer, or said inside an inner quotation.
+    assert last(TWO + '"Who will come?" said Tom.\n"Mary."\n"Good."', 2) == [None, None]
+    text = TWO + '"Go on," said Tom.\n"So he said, \'Sit down, Mary,\' and I sat."\n"And?"'
+    assert last(text, 1) == [None]
+    # "they cried" is several people: no alternation through it.
+    assert last(TWO + '"Go?" said Tom.\n"Yes," said Mary.\n"Hurrah!" they cried.\n"Hush!"', 2) == [
+        None,
+        None,
+    ]
+    # An action beat of the other sex than the tag's pronoun names no one.
+    text = TWO + SEXES + 'Mary glared. "Late," he said.'
+    assert last(text, 1) == [None]
+    # A run where a pronoun breaks the alternation is left alone.
+    text = TWO + "\n".join(
+        [
+            SEXES,
+            '"Hey," Tom said.',
+            '"Hey yourself," Mary said.',
+            'She dropped her bag. "Long day?"',
+            '"The longest."',
+            '"Poor thing," she said.',
+            '"A drink?" he asked.',
+            '"Yes."',
+        ]
+    )
+    assert last(text, 5) == [None, None, None, None, None]
+
+
+def test_turn_taking_leaves_chinese_alone():
+    text = "\n".join(
+        [
+            "宝玉道：“好。”",
+            "黛玉道：“不好。”",
+            "宝玉道：“好。”",
+            "黛玉道：“不好。”",
+            "“是么？”",
+            "“是。”",
+        ]
+    )
+    assert [u.speaker for u in utterances(text)][-2:] == [None, None]
+
+
 def test_text_without_dialogue_falls_back_to_sentences():
     text = "天亮了。鸡叫了。他起床了。\n他走到院子里。太阳出来了。"
     paragraphs = normalise(text)
