@@ -117,8 +117,10 @@ _CLOSE = '”」』’"'
 _CLOSES = {"“": '”"', '"': '”"', "「": "」", "『": "』", "‘": "’"}
 
 
-def _quote_text(par: str, a: int, b: int) -> str:
-    closed = par[b] in _CLOSE
+def _quote_text(par: str, a: int, b: int, latin: bool = False) -> str:
+    """The words of the quotation from ``a`` to ``b``; in a Latin-script book a nested
+    ’ that ends it (a speech going on in the next paragraph) is its own."""
+    closed = par[b] in (_CLOSES.get(par[a], _CLOSE) if latin else _CLOSE)
     return par[a + 1 : b if closed else b + 1].strip()
 
 
@@ -218,7 +220,7 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
             and _same_mark(left_open[1], par[first])
         )
         for i, (a, b) in enumerate(spans):
-            u = Utterance(text=_quote_text(par, a, b), paragraph=p_index, start=a + 1)
+            u = Utterance(text=_quote_text(par, a, b, latin), paragraph=p_index, start=a + 1)
             tag_before = before_tag(narrations[i])
             tag_after, end, rest = after_tag(narrations[i + 1])
             is_last = i == len(spans) - 1
@@ -233,7 +235,9 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
                 else:
                     u.continues = _interrupted(out[-1].text, narrations[i], u.text)
             out.append(u)
-            prev_tail_is_tag = owns_after and not rest.strip()
+            # "…," said Tom, and the old man answered, "…": the next speech is not Tom's.
+            two_tags = latin and len(_EN_VERB_RE.findall(narrations[i + 1])) > 1
+            prev_tail_is_tag = owns_after and not rest.strip() and not two_tags
         a, b = spans[-1]
         still_open = latin and b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
         left_open = (p_index, par[a]) if still_open else None
@@ -253,13 +257,14 @@ _EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
 
 def _interrupted(before: str, narration: str, text: str) -> bool:
     """Is this quotation the rest of the one before it, cut by narration in an English
-    way: the first ends in a comma or dash and the second goes on in lower case, or the
-    narration is one tag clause ("…," said his lady to him one day, "have you…")."""
-    if not before.endswith((",", "—", "-")):
-        return False
+    way: the first ends in a comma or dash, and the narration between, with at most one
+    speech verb, is one clause and the second goes on in lower case, or is one tag
+    clause ("…," said his lady to him one day, "have you…")."""
+    if not before.endswith((",", "—", "-")) or len(_EN_VERB_RE.findall(narration)) > 1:
+        return False  # two speech verbs: two speakers (said Tom, and Mary answered,)
     if text[:1].islower():
-        return True
-    return bool(_EN_INTERRUPTION.match(narration)) and len(_EN_VERB_RE.findall(narration)) == 1
+        return not re.search(r"[.!?:;]", narration)
+    return bool(_EN_INTERRUPTION.match(narration))
 
 
 def make_turns(utterances: Sequence[Utterance], max_gap: int = 1) -> list[Turn]:

@@ -43,6 +43,7 @@ _EN_NAME_AFTER = rf"(?:the )?({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|{_
 _EN_BEFORE = re.compile(
     rf"(?:{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
 )
+_EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
 _EN_AFTER = re.compile(
     rf"^\s*,?\s*(?:(?:the )?{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})\b"
     r"(?P<end>[^.!?;:]*[.!?;:,]?)"
@@ -123,7 +124,8 @@ def before_tag(narration: str) -> TagContext | None:
     if m:
         return TagContext(m.group(1))
     m = _EN_BEFORE.search(tail)
-    if m:
+    # "said Tom, and the old man answered," is someone else's tag.
+    if m and len(_EN_VERB_RE.findall(tail, m.start())) == 1:
         return TagContext(m.group(1) or m.group(2), english=True)
     return None
 

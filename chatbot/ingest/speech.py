@@ -33,7 +33,8 @@ EN_VERB = (
     r"began|inquired|enquired|rejoined|murmured|interrupted|responded|retorted|declared|"
     r"demanded|insisted|protested|pleaded|urged|resumed|pursued|explained|admitted|"
     r"suggested|sighed|stammered|sobbed|screamed|yelled|growled|roared|snapped|laughed|"
-    r"went on|broke in)"
+    r"hissed|gasped|panted|faltered|chuckled|sneered|grumbled|groaned|drawled|bellowed|"
+    r"ejaculated|went on|broke in|cut in)"
 )
 _FAMILY = {
     "“": "“…”",

@@ -14,15 +14,16 @@ name many of them, in this order:
   whole run of such paragraphs whose named turns are one person's at even places and
   another's at odd ones, the rest follow suit.
 
-Only characters the book's own tags name twice are candidates. No turn is given the
-speaker of the turn right before or after it, nor a name it calls itself; a turn whose
-tag describes its speaker (said her mother, they cried) is left to that description; a
-pronoun in the tag or the beat (she said; He laughed.) vetoes a character the book
-calls the other sex, and a run of alternation where a pronoun contradicts it is not
-used. A first-person narrator (I asked; I laughed.) is one side of a conversation that
-no one names. Used for Latin-script books only: Chinese tags name their speakers, and
-Chinese scenes are seldom two-handed (on the development novel alternation would name
-13 of 11,022 speeches).
+Only characters the book's own tags name are candidates. No turn is given the speaker
+of the turn right before or after it (the two would become one turn), nor a name it
+calls; a turn whose tag describes its speaker (said her mother, they cried) or whose
+beat is someone the tags never name is left alone; a pronoun in the tag or the beat
+(she said; He laughed.) vetoes a character the book calls the other sex, and a run of
+alternation where a pronoun contradicts it is not used. A first-person narrator (I
+asked; I laughed.) is one side of a conversation that no one names. Used for
+Latin-script books only: Chinese tags name their speakers, and Chinese scenes are
+seldom two-handed (on the development novel alternation would name 13 of 11,022
+speeches).
 """
 
 from __future__ import annotations
@@ -37,17 +38,22 @@ from chatbot.ingest.speakers import TagContext
 from chatbot.ingest.speech import EN_VERB
 
 NARRATOR = "\x00I"  # stands for a first-person narrator while turns are taken
-MIN_TAGS = 2  # tags naming a character before these rules may name it
-MIN_SEX_EVIDENCE = 2  # sentences (or a title) before a character's sex is taken as known
-# A sentence's first one or two capitalised words, before a lower-case one.
-_SENTENCE_START = re.compile(r"(?:^|[.!?;]['’\"”]?\s+)([A-Z][\w’'.-]*(?: [A-Z][\w’'-]*)?) [a-z]")
-_SENTENCE_END = re.compile(r"[.!?;]['’\"”]?\s")
+MIN_SEX_EVIDENCE = 2  # sentences saying it (or a title) before a character's sex is known
+# Where a sentence of narration ends, unless a title's full stop (Mr. Bennet).
+_SENTENCE_END = re.compile(r"[.!?;]['’\"”]?\s+")
+_TITLE_STOP = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Mme|Mlle|Capt|Col|Gen|Lt|Rev|Prof)\.$")
 _QUOTES = "\"“”‘’'"
 _VERB = re.compile(rf"\b{EN_VERB}\b")
 # A tag naming one person by a pronoun; "they cried" is a description, like "his wife".
 _PRONOUN_TAG = re.compile(rf"\b(?:(?:[Hh]e|[Ss]he|I) {EN_VERB}|{EN_VERB} (?:he|she|I))\b")
+_A_VOICE = re.compile(rf"\b(?:came|{EN_VERB}) a voice\b|\ba voice (?:came|{EN_VERB})\b")
 _SAYERS = {"he", "she", "i"}  # what a pronoun tag or beat says of its speaker
-_OWN = {"he": {"his", "himself"}, "she": {"herself", "hers"}}
+# One who opens a sentence saying this does not speak next (Tom made no answer.).
+_SILENT = re.compile(
+    r"\b(?:made no (?:answer|reply)|said nothing|did not (?:answer|reply|speak)|"
+    r"was silent|kept silent|remained silent)\b"
+)
+_REFLEXIVE = {"himself": "he", "herself": "she"}
 # "her" is hers when a noun follows it (her cup), not when it is an object (asked her to
 # dance, gave her the book, looked at her.).
 _HER_NOUN = re.compile(
@@ -58,8 +64,11 @@ _TITLES = {
     "he": set("mr sir lord king prince duke count father uncle monsieur".split()),
     "she": set("mrs miss ms lady queen princess duchess countess mother aunt madame".split()),
 }
-# An inner quotation ('Sit down, Mary,' he said to me): who it calls is not called.
-_INNER = re.compile(r"(?:^|(?<=[\s,;:—-]))[‘'](?=\w)[^‘’']*[’'](?=[\s,.;:!?—-]|$)")
+# An inner quotation ('Don't wait, Mary,' he said to me; "Go," she said): whom it
+# calls is not called.
+_INNER = re.compile(
+    r"(?:^|(?<=[\s,;:—-]))(?:[‘'](?=\w).*?(?:[’'](?=[\s,.;:!?—-]|$)|$)|[“\"][^“”\"]*(?:[”\"]|$))"
+)
 
 
 class Speech(Protocol):
@@ -75,16 +84,14 @@ def name_untagged(speeches: Sequence[Speech], paragraphs: Sequence[str]) -> int:
     """Give speakers to the speeches of an English book that have none (in place), and
     return how many turns were named. A speech that goes on from the one before is the
     same turn."""
-    known = Counter(s.speaker for s in speeches if s.speaker and not s.continues)
-    names = {n for n, c in known.items() if c >= MIN_TAGS}
-    if not names:
+    tagged = Counter(s.speaker for s in speeches if s.speaker and not s.continues)
+    if not tagged:
         return 0
     turns = _turns(speeches)
-    scene = _Scene(turns, paragraphs, names)
+    scene = _Scene(turns, paragraphs, set(tagged))
     before = sum(scene.speaker(k) is not None for k in range(len(turns)))
     for k, actor in enumerate(scene.actors):
-        # One's own action may come between two of one's speeches.
-        if scene.speaker(k) is None and actor and scene.may_be(k, actor, neighbours=False):
+        if scene.speaker(k) is None and actor and scene.may_be(k, actor):
             _name(turns[k], actor)
     narrated = [scene.speaker(k) is None and scene.said[k] == "i" for k in range(len(turns))]
     for turn, by_narrator in zip(turns, narrated):
@@ -121,20 +128,20 @@ class _Scene:
     speaker, whom it calls by name; and the sex of each known character."""
 
     def __init__(self, turns: list[list[Speech]], paragraphs: Sequence[str], names: set[str]):
+        """``names``: every character a tag names."""
         self.turns = turns
         self.sexes = _sexes(names, paragraphs)
-        beats = [_beat(turns, k, paragraphs, names) for k in range(len(turns))]
-        self.actors = [actor for actor, _ in beats]
-        self.said = [_tag_says(t) or pronoun for t, (_, pronoun) in zip(turns, beats)]
+        propers = _proper_nouns(paragraphs)
+        narration: dict[int, str] = {}
+        beats = [_beat(turns, k, paragraphs, names, propers) for k in range(len(turns))]
+        self.actors = [actor for actor, _, _ in beats]
+        self.said = [_tag_says(t) or pronoun for t, (_, pronoun, _) in zip(turns, beats)]
         self.described = [
-            self.speaker(k) is None and _described(t, paragraphs) for k, t in enumerate(turns)
+            self.speaker(k) is None and (stranger or _described(t, paragraphs, narration))
+            for k, (t, (_, _, stranger)) in enumerate(zip(turns, beats))
         ]
-        called = re.compile(
-            r"(?:^|[,;:!?—-]\s*)(?:[Mm]y )?(?:[Dd]ear )?("
-            + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            + r")\s*(?=[,;:!?.—-]|$)"
-        )
-        self.called = [_called(t, called) for t in turns]
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        self.called = [_called(t, alternatives) for t in turns]
 
     def speaker(self, k: int) -> str | None:
         return next((s.speaker for s in self.turns[k] if s.speaker), None)
@@ -157,16 +164,16 @@ class _Scene:
         """May turn-taking name turn ``k``: no one yet, and no description does?"""
         return self.speaker(k) is None and not self.described[k]
 
-    def may_be(self, k: int, name: str, neighbours: bool = True) -> bool:
+    def may_be(self, k: int, name: str) -> bool:
         """Could ``name`` say turn ``k``: a character, of the sex its pronoun gives, not
-        one it calls by name, and (with ``neighbours``) not who says the turn right
-        before or after it?"""
+        one it calls by name, not who says the turn right before or after it (that
+        would make the two one turn)?"""
         said = self.said[k]
         if name == NARRATOR or name in self.called[k]:
             return False
         if said is not None and self.sexes.get(name, said) != said:
             return False
-        return not neighbours or all(
+        return all(
             not self.linked(*pair) or self.speaker(other) != name
             for pair, other in (((k - 1, k), k - 1), ((k, k + 1), k + 1))
         )
@@ -245,67 +252,114 @@ def _tag_says(turn: list[Speech]) -> str | None:
     return said if said in _SAYERS else None
 
 
-def _described(turn: list[Speech], paragraphs: Sequence[str]) -> bool:
+def _described(turn: list[Speech], paragraphs: Sequence[str], narration: dict[int, str]) -> bool:
     """Does the narration in the turn's paragraphs tag a speech by a description (said
-    her mother, cried a young Lucas, they cried)? The book then says who speaks: maybe
-    a third person, or several, so turn-taking does not."""
+    her mother, cried a young Lucas, they cried, came a voice)? The book then says who
+    speaks: maybe a third person, or several, so turn-taking does not. ``narration``
+    keeps each paragraph's narration once it is found."""
     for p in sorted({s.paragraph for s in turn}):
-        narration = _outside_quotes(paragraphs[p])
-        for m in _VERB.finditer(narration):
-            if not _PRONOUN_TAG.search(narration, max(0, m.start() - 5), m.end() + 5):
+        if p not in narration:
+            narration[p] = _outside_quotes(paragraphs[p])
+        text = narration[p]
+        if _A_VOICE.search(text):
+            return True
+        for m in _VERB.finditer(text):
+            if not _PRONOUN_TAG.search(text, max(0, m.start() - 5), m.end() + 5):
                 return True
     return False
 
 
 def _outside_quotes(par: str) -> str:
+    return " ".join(_narration_pieces(par))
+
+
+def _narration_pieces(par: str) -> list[str]:
+    """The stretches of a paragraph between its quotations."""
     bounds = [0, *(x for a, b in quote_spans(par) for x in (a, b + 1)), len(par)]
-    return " ".join(par[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2))
+    return [par[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
 
 
-def _called(turn: list[Speech], called: re.Pattern[str]) -> set[str]:
-    """The characters a turn calls by name, outside quotations inside it; a speech that
-    is only a name answers with it ("Who came?" "Mary.")."""
+def _called(turn: list[Speech], alternatives: str) -> set[str]:
+    """The characters a turn calls by name, outside quotations inside it: after a comma
+    and before a comma or the sentence's end ("Impossible, Mr. Bennet, impossible"; "Is
+    it so, Elizabeth?"), after "dear", or first and followed by what is said to them
+    ("Lizzy, tell your father"). First before "I" (Tom, I think) or alone (the answer to
+    "Who came?") it calls no one."""
+    called = re.compile(
+        rf"(?:,\s*|\b[Dd]ear\s+)({alternatives})(?=\s*(?:[.!?,]|$))"
+        rf"|\b[Dd]ear ({alternatives})\b"
+        rf"|^(?:[Mm]y )?(?:[Dd]ear )?({alternatives}),\s+(?=[a-z])"
+    )
     out: set[str] = set()
     for s in turn:
-        text = _INNER.sub(" ", s.text)
-        names = {m.group(1) for m in called.finditer(text)}
-        if len(names) == 1 and text.strip(" .!?,;:").removeprefix("Mr. ") in names:
-            continue
-        out |= names
+        text = _INNER.sub(" ", s.text).strip()
+        out |= {n for m in called.finditer(text) for n in m.groups() if n}
     return out
 
 
+Subject = tuple[str | None, str | None, bool]  # (known name, he/she/i, someone else)
+
+
 def _beat(
-    turns: list[list[Speech]], k: int, paragraphs: Sequence[str], names: set[str]
-) -> tuple[str | None, str | None]:
-    """Turn ``k``'s action beat: (the known character, or the pronoun: he, she, i) who
-    opens the last sentence of the narration right before it in its paragraph, else
-    the first one right after it."""
+    turns: list[list[Speech]],
+    k: int,
+    paragraphs: Sequence[str],
+    names: set[str],
+    propers: set[str],
+) -> Subject:
+    """Turn ``k``'s action beat: who opens the last sentence of the narration right
+    before it in its paragraph, else the first one right after it."""
     turn = turns[k]
     first, last = turn[0], turn[-1]
     par = paragraphs[first.paragraph]
     prev = turns[k - 1][-1] if k and turns[k - 1][-1].paragraph == first.paragraph else None
     lo = _end(prev, par) if prev else 0
-    subjects = _subjects(par[lo : max(lo, first.start - 1)], names)[-1:]
+    subjects = _subjects(par[lo : max(lo, first.start - 1)], names, propers)[-1:]
     if not subjects and last.paragraph == first.paragraph:
         nxt = turns[k + 1][0] if k + 1 < len(turns) else None
         hi = nxt.start - 1 if nxt and nxt.paragraph == last.paragraph else len(par)
-        subjects = _subjects(par[min(_end(last, par), hi) : hi], names)[:1]
-    return subjects[0] if subjects else (None, None)
+        subjects = _subjects(par[min(_end(last, par), hi) : hi], names, propers)[:1]
+    return subjects[0] if subjects else (None, None, False)
 
 
-def _subjects(narration: str, names: set[str]) -> list[tuple[str | None, str | None]]:
-    """Who opens each sentence of ``narration``: (a known name, None), (None, he, she or
-    i) for a pronoun, or (None, None) for anyone else (a name the tags never gave, an
-    opening word)."""
-    out: list[tuple[str | None, str | None]] = []
-    for m in _SENTENCE_START.finditer(narration.strip(_QUOTES + " ")):
-        words = m.group(1).split(" ")
-        two, one = " ".join(words[:2]), words[0]
+def _subjects(narration: str, names: set[str], propers: set[str]) -> list[Subject]:
+    """Who opens each sentence of ``narration``: a known name; a pronoun (he, she, i);
+    someone else (a proper noun the tags never gave); or none of these (an opening word,
+    a clause, one who says nothing)."""
+    out: list[Subject] = []
+    for sentence in _sentences(narration):
+        words = [w.strip(",;:—") for w in sentence.split(" ", 2)[:2]]
+        two, one = " ".join(words), words[0]
         name = two if two in names else one if one in names else None
-        pronoun = one.lower() if one.lower() in _SAYERS else None
-        out.append((name, None if name else pronoun))
+        if _SILENT.search(sentence):
+            out.append((None, None, False))
+        elif name:
+            out.append((name, None, False))
+        else:
+            pronoun = one.lower() if one.lower() in _SAYERS else None
+            out.append((None, pronoun, pronoun is None and one in propers))
     return out
+
+
+def _sentences(narration: str) -> list[str]:
+    """The sentences of a stretch of narration (Mr. Bennet ends none)."""
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(narration):
+        if not _TITLE_STOP.search(narration[max(0, m.start() - 5) : m.start() + 1]):
+            out.append(narration[start : m.start() + 1])
+            start = m.end()
+    out.append(narration[start:])
+    return [t for t in (x.strip(_QUOTES + " ") for x in out) if t]
+
+
+def _proper_nouns(paragraphs: Sequence[str]) -> set[str]:
+    """Capitalised words the book also writes capitalised inside a sentence, twice:
+    names, not sentence openers."""
+    counts = Counter(m.group(1) for p in paragraphs for m in _INSIDE.finditer(p))
+    return {w for w, c in counts.items() if c >= 2}
+
+
+_INSIDE = re.compile(r"(?<=[a-z,] )([A-Z][a-z]+)\b")
 
 
 def _end(speech: Speech, par: str) -> int:
@@ -317,31 +371,45 @@ def _end(speech: Speech, par: str) -> int:
 
 
 def _sexes(names: set[str], paragraphs: Sequence[str]) -> dict[str, str]:
-    """The characters the book clearly calls he or she: by a title (Mrs. Bennet), else
-    by the possessives in sentences they open (Tom put on his hat; Mary took her cup)."""
+    """The characters the book clearly calls he or she: by a title (Mrs. Bennet), by a
+    reflexive in a sentence they open (Tom hurt himself) or the pronoun that opens the
+    next one (Mary sat down. She was tired.), and, counting half, by a possessive in a
+    sentence they open (Tom put on his hat)."""
     votes: dict[str, Counter[str]] = {n: Counter() for n in names}
     for n in names:
         title = n.split(" ")[0].rstrip(".").lower()
         for sex, titles in _TITLES.items():
             if title in titles and " " in n:
-                votes[n][sex] += MIN_SEX_EVIDENCE
+                votes[n][sex] += 2 * MIN_SEX_EVIDENCE
     for par in paragraphs:
-        for m in _SENTENCE_START.finditer(par):
-            words = m.group(1).split(" ")
-            two, one = " ".join(words[:2]), words[0]
-            name = two if two in names else one if one in names else None
-            if name is None:
-                continue
-            end = _SENTENCE_END.search(par, m.end())
-            sentence = par[m.end() - 1 : end.start() if end else len(par)]
-            words_in = set(re.findall(r"[a-z]+", sentence))
-            his = bool(words_in & _OWN["he"])
-            hers = bool(words_in & _OWN["she"]) or bool(_HER_NOUN.search(sentence))
-            if his != hers:
-                votes[name]["he" if his else "she"] += 1
+        for piece in _narration_pieces(par):
+            _vote_sexes(_sentences(piece), names, votes)
     out = {}
     for n, v in votes.items():
         (sex, top), *rest = v.most_common(2) or [("", 0)]
-        if top >= MIN_SEX_EVIDENCE and top >= 3 * (rest[0][1] if rest else 0):
+        if top >= 2 * MIN_SEX_EVIDENCE and top >= 3 * (rest[0][1] if rest else 0):
             out[n] = sex
     return out
+
+
+def _vote_sexes(sentences: list[str], names: set[str], votes: dict[str, Counter[str]]) -> None:
+    """Votes for each sentence a character opens that says their sex."""
+    for sentence, after in zip(sentences, [*sentences[1:], ""]):
+        words = sentence.split(" ", 2)
+        two, one = " ".join(words[:2]).rstrip(","), words[0].rstrip(",")
+        name = two if two in names else one if one in names else None
+        if name is None:
+            continue
+        words_in = set(re.findall(r"[a-z]+", sentence))
+        own = {_REFLEXIVE[w] for w in words_in if w in _REFLEXIVE}
+        next_one = after.split(" ", 1)[0].lower()
+        if next_one in ("he", "she"):
+            own.add(next_one)
+        if len(own) == 1:
+            votes[name][own.pop()] += 2
+            continue
+        # A possessive mostly points back at the subject (Tom put on his hat), but not
+        # always (Tom took her hand): half the weight.
+        his, hers = "his" in words_in, bool(_HER_NOUN.search(sentence))
+        if his != hers:
+            votes[name]["he" if his else "she"] += 1

@@ -273,6 +273,11 @@ def test_a_speech_of_someone_else_is_never_joined_to_the_last():
         "„Guten Morgen“, sagte Tom.\n„Guten Morgen“, sagte Maria.",
         # Chinese: a dash and a Latin word do not make an English interruption.
         "宝玉道：“你有没有——”黛玉道：“iPad？没有。”",
+        # Lower case goes on only after one clause with at most one speech verb.
+        '"It is," said Tom, and Dick, who had been silent, observed, "a fine thing."',
+        '"I only meant—" Tom began. Mary cut in: "that you love her? I know."',
+        # A named tag followed by another's: the second speech is not Tom's.
+        '"Good night," said Tom, and the old man answered, "Good night."',
     ]
     for text in cases:
         assert len(spoken(text)) == 2, text
@@ -280,7 +285,9 @@ def test_a_speech_of_someone_else_is_never_joined_to_the_last():
 
 TWO = '"Yes," said Tom.\n"No," said Mary.\n"Yes," said Tom.\n"No," said Mary.\nIt rained.\n'
 # Two sentences each: the book calls Tom "he" and Mary "she".
-SEXES = "Tom put on his hat. Tom took his coat. Mary took her shawl. Mary found her gloves.\n"
+SEXES = (
+    "Tom came in. He was wet. Tom sat. He was tired. Mary rose. She smiled. Mary sat. She sewed.\n"
+)
 
 
 def test_turn_taking_guards():
@@ -296,6 +303,19 @@ def test_turn_taking_guards():
     assert last(TWO + '"Go?" said Tom.\n"Yes," said Mary.\n"Hurrah!" they cried.\n"Hush!"', 2) == [
         None,
         None,
+    ]
+    # A beat is the last sentence's subject, whatever it is (Mr. Bennet's full stop ends
+    # no sentence), so a speech is not given to its neighbour's speaker by mistake.
+    text = TWO + 'Mary laughed. Mr. Bennet, who had been reading, looked up. "What?"'
+    assert last(text, 1) == [None]
+    assert last(TWO + 'I turned to Mr. Tom in surprise. "Late?"', 1) == [None]
+    # Nor is one who says nothing, nor through a tag with a verb of its own.
+    assert last(TWO + 'Tom made no answer. "Well?"', 1) == [None]
+    text = TWO + '"Go," said Tom.\n"Stop that!" hissed her mother.\n"Why?"'
+    assert last(text, 2) == [None, None]
+    # A character tagged once is a beat's subject too.
+    assert last(TWO + '"Hello," said Frank.\n"Ah," said Tom.\nFrank smiled. "Quite."', 1) == [
+        "Frank"
     ]
     # An action beat of the other sex than the tag's pronoun names no one.
     text = TWO + SEXES + 'Mary glared. "Late," he said.'
