@@ -20,7 +20,8 @@ calls; a turn whose tag describes its speaker (said her mother, they cried) or w
 beat is someone the tags never name is left alone; a pronoun in the tag or the beat
 (she said; He laughed.) vetoes a character the book calls the other sex, and a run of
 alternation where a pronoun contradicts it is not used. A first-person narrator (I
-asked; I laughed.) is one side of a conversation that no one names. Used for
+asked; I laughed.) is one side of a conversation, named by what the speeches next to
+theirs call them ("You see, Watson") when that is clear, else by no one. Used for
 Latin-script books only: Chinese tags name their speakers, and Chinese scenes are
 seldom two-handed (on the development novel alternation would name 13 of 11,022
 speeches).
@@ -38,6 +39,8 @@ from chatbot.ingest.speakers import TagContext
 from chatbot.ingest.speech import EN_VERB
 
 NARRATOR = "\x00I"  # stands for a first-person narrator while turns are taken
+MIN_NARRATOR_CALLS = 3  # calls by name before a first-person narrator is given it
+_PROPER_NAME = r"[A-Z][a-z]+"  # a word that may be a name (``_proper_nouns`` decides)
 MIN_SEX_EVIDENCE = 2  # sentences saying it (or a title) before a character's sex is known
 # Where a sentence of narration ends, unless a title's full stop (Mr. Bennet).
 _SENTENCE_END = re.compile(r"[.!?;]['’\"”]?\s+")
@@ -94,16 +97,36 @@ def name_untagged(speeches: Sequence[Speech], paragraphs: Sequence[str]) -> int:
         if scene.speaker(k) is None and actor and scene.may_be(k, actor):
             _name(turns[k], actor)
     narrated = [scene.speaker(k) is None and scene.said[k] == "i" for k in range(len(turns))]
+    narrator = _narrator(scene, narrated, set(tagged))
+    if narrator:  # who calls the narrator is not the narrator
+        for k, turn in enumerate(turns):
+            scene.called[k] |= _called(turn, re.escape(narrator))
     for turn, by_narrator in zip(turns, narrated):
         if by_narrator:
-            _name(turn, NARRATOR)
+            _name(turn, narrator or NARRATOR)
     _answer_the_called(scene)
     _take_turns(scene)
     _alternate(scene)
-    for turn, by_narrator in zip(turns, narrated):
-        if by_narrator:
+    for turn in turns:
+        if turn[0].speaker == NARRATOR:
             _name(turn, None)
     return sum(scene.speaker(k) is not None for k in range(len(turns))) - before
+
+
+def _narrator(scene: _Scene, narrated: list[bool], tagged: set[str]) -> str | None:
+    """A first-person narrator's name: the one the speeches right before and after the
+    narrator's call by name ("You see, Watson"), when that is most of what they call
+    and at least ``MIN_NARRATOR_CALLS`` times; never a character a tag names."""
+    votes: Counter[str] = Counter()
+    for k, by_narrator in enumerate(narrated):
+        for j in (k - 1, k + 1):
+            if by_narrator and scene.linked(min(j, k), max(j, k)) and not narrated[j]:
+                votes.update(_called(scene.turns[j], _PROPER_NAME) & scene.propers)
+    if not votes:
+        return None
+    name, n = votes.most_common(1)[0]
+    enough = n >= MIN_NARRATOR_CALLS and n >= 0.5 * sum(votes.values())
+    return name if enough and name not in tagged else None
 
 
 def _turns(speeches: Sequence[Speech]) -> list[list[Speech]]:
@@ -131,7 +154,7 @@ class _Scene:
         """``names``: every character a tag names."""
         self.turns = turns
         self.sexes = _sexes(names, paragraphs)
-        propers = _proper_nouns(paragraphs)
+        self.propers = propers = _proper_nouns(paragraphs)
         narration: dict[int, str] = {}
         beats = [_beat(turns, k, paragraphs, names, propers) for k in range(len(turns))]
         self.actors = [actor for actor, _, _ in beats]

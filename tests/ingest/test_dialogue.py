@@ -336,6 +336,29 @@ def test_turn_taking_guards():
     assert last(text, 5) == [None, None, None, None, None]
 
 
+def test_a_first_person_narrator_is_named_by_how_others_call_them():
+    text = "\n".join(
+        [
+            "I met Holmes and Lestrade at the door. Later Watson was my name to them.",
+            '"Come in," said Holmes.',
+            '"Thank you," said Lestrade.',
+            '"Is it late?" I asked.',
+            '"Not at all, Watson."',
+            '"Then I stay," said I.',
+            '"Good, Watson."',
+            "We sat down.",
+            '"Tea?" I asked.',
+            '"Yes, Watson, thank you."',
+            '"And you, Lestrade?"',
+            "I turned to Holmes. Nobody at all had seen Watson since noon.",
+        ]
+    )
+    speakers = [u.speaker for u in utterances(text)]
+    # The narrator's own turns take the name; a speech calling Watson is never his.
+    assert [speakers[k] for k in (2, 4, 6)] == ["Watson"] * 3
+    assert "Watson" not in [speakers[k] for k in (3, 5, 7)]
+
+
 def test_turn_taking_leaves_chinese_alone():
     text = "\n".join(
         [
