@@ -40,7 +40,15 @@ from chatbot.ingest.speech import EN_VERB
 
 NARRATOR = "\x00I"  # stands for a first-person narrator while turns are taken
 MIN_NARRATOR_CALLS = 3  # calls by name before a first-person narrator is given it
-_PROPER_NAME = r"[A-Z][a-z]+"  # a word that may be a name (``_proper_nouns`` decides)
+# A word that may be a name (``_proper_nouns`` decides), after a title or not.
+_PROPER_NAME = r"(?:(?:Mr|Mrs|Miss|Ms|Dr)\.? )?[A-Z][a-z]+"
+# Capitalised words speeches call that are no one's name.
+_NOT_NAMES = set(
+    "Sir Madam Madame Ma Mam Miss Mister Master Mistress Lord Lady God Heaven Heavens Christ "
+    "Jesus Mercy Goodness Doctor Captain Colonel Major General Sergeant Inspector Professor "
+    "Father Mother Papa Mamma Mama Mum Dad Uncle Aunt Brother Sister Son Friend Gentlemen "
+    "Ladies Boys Girls Monsieur Mademoiselle Mr Mrs Ms Dr Yes No Oh Ah Well Dear".split()
+)
 MIN_SEX_EVIDENCE = 2  # sentences saying it (or a title) before a character's sex is known
 # Where a sentence of narration ends, unless a title's full stop (Mr. Bennet).
 _SENTENCE_END = re.compile(r"[.!?;]['’\"”]?\s+")
@@ -97,13 +105,18 @@ def name_untagged(speeches: Sequence[Speech], paragraphs: Sequence[str]) -> int:
         if scene.speaker(k) is None and actor and scene.may_be(k, actor):
             _name(turns[k], actor)
     narrated = [scene.speaker(k) is None and scene.said[k] == "i" for k in range(len(turns))]
-    narrator = _narrator(scene, narrated, set(tagged))
+    scene.narrator = narrator = _narrator(scene, narrated, set(tagged))
     if narrator:  # who calls the narrator is not the narrator
         for k, turn in enumerate(turns):
             scene.called[k] |= _called(turn, re.escape(narrator))
-    for turn, by_narrator in zip(turns, narrated):
-        if by_narrator:
-            _name(turn, narrator or NARRATOR)
+    for k, turn in enumerate(turns):
+        if not narrated[k]:
+            continue
+        # An "I" beat next to a narrator's turn may be misread: naming both would make
+        # them one turn.
+        beside = any(scene.linked(min(j, k), max(j, k)) and narrated[j] for j in (k - 1, k + 1))
+        own = narrator not in scene.called[k] and (_tag_says(turn) == "i" or not beside)
+        _name(turn, narrator if narrator and own else NARRATOR)
     _answer_the_called(scene)
     _take_turns(scene)
     _alternate(scene)
@@ -115,18 +128,26 @@ def name_untagged(speeches: Sequence[Speech], paragraphs: Sequence[str]) -> int:
 
 def _narrator(scene: _Scene, narrated: list[bool], tagged: set[str]) -> str | None:
     """A first-person narrator's name: the one the speeches right before and after the
-    narrator's call by name ("You see, Watson"), when that is most of what they call
-    and at least ``MIN_NARRATOR_CALLS`` times; never a character a tag names."""
+    narrator's call by name ("You see, Watson"; "Mr. Lockwood" calls Lockwood), when
+    that is most of what they call and at least ``MIN_NARRATOR_CALLS`` speeches do;
+    never a title, an oath (Lord, God) or a word of a name a tag gives. One name for
+    the whole book: a frame story's inner narrator may take the outer one's turns."""
+    beside = {
+        j
+        for k, by_narrator in enumerate(narrated)
+        if by_narrator
+        for j in (k - 1, k + 1)
+        if scene.linked(min(j, k), max(j, k)) and not narrated[j]
+    }
+    taken = {w for name in tagged for w in name.split(" ")}
     votes: Counter[str] = Counter()
-    for k, by_narrator in enumerate(narrated):
-        for j in (k - 1, k + 1):
-            if by_narrator and scene.linked(min(j, k), max(j, k)) and not narrated[j]:
-                votes.update(_called(scene.turns[j], _PROPER_NAME) & scene.propers)
+    for j in beside:
+        called = {n.split(" ")[-1] for n in _called(scene.turns[j], _PROPER_NAME)}
+        votes.update(n for n in called if n in scene.propers and n not in _NOT_NAMES | taken)
     if not votes:
         return None
     name, n = votes.most_common(1)[0]
-    enough = n >= MIN_NARRATOR_CALLS and n >= 0.5 * sum(votes.values())
-    return name if enough and name not in tagged else None
+    return name if n >= MIN_NARRATOR_CALLS and n >= 0.5 * sum(votes.values()) else None
 
 
 def _turns(speeches: Sequence[Speech]) -> list[list[Speech]]:
@@ -153,6 +174,7 @@ class _Scene:
     def __init__(self, turns: list[list[Speech]], paragraphs: Sequence[str], names: set[str]):
         """``names``: every character a tag names."""
         self.turns = turns
+        self.narrator: str | None = None  # a first-person narrator's name, once known
         self.sexes = _sexes(names, paragraphs)
         self.propers = propers = _proper_nouns(paragraphs)
         narration: dict[int, str] = {}
@@ -194,6 +216,8 @@ class _Scene:
         said = self.said[k]
         if name == NARRATOR or name in self.called[k]:
             return False
+        if name == self.narrator and said in ("he", "she"):
+            return False  # "he said" is never the one who says "I"
         if said is not None and self.sexes.get(name, said) != said:
             return False
         return all(
@@ -308,10 +332,11 @@ def _called(turn: list[Speech], alternatives: str) -> set[str]:
     it so, Elizabeth?"), after "dear", or first and followed by what is said to them
     ("Lizzy, tell your father"). First before "I" (Tom, I think) or alone (the answer to
     "Who came?") it calls no one."""
+    t = r"(?:(?:Mr|Mrs|Miss|Ms|Dr)\.? )?"  # "Very rude, Mr. Holmes." calls Holmes
     called = re.compile(
-        rf"(?:,\s*|\b[Dd]ear\s+)({alternatives})(?=\s*(?:[.!?,]|$))"
-        rf"|\b[Dd]ear ({alternatives})\b"
-        rf"|^(?:[Mm]y )?(?:[Dd]ear )?({alternatives}),\s+(?=[a-z])"
+        rf"(?:,\s*|\b[Dd]ear\s+){t}({alternatives})(?=\s*(?:[.!?,]|$))"
+        rf"|\b[Dd]ear {t}({alternatives})\b"
+        rf"|^(?:[Mm]y )?(?:[Dd]ear )?{t}({alternatives}),\s+(?=[a-z])"
     )
     out: set[str] = set()
     for s in turn:

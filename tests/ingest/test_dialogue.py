@@ -357,6 +357,23 @@ def test_a_first_person_narrator_is_named_by_how_others_call_them():
     # The narrator's own turns take the name; a speech calling Watson is never his.
     assert [speakers[k] for k in (2, 4, 6)] == ["Watson"] * 3
     assert "Watson" not in [speakers[k] for k in (3, 5, 7)]
+    # A title is not the name; nor is an oath.
+    text = "\n".join(
+        [
+            "I knocked. The door was opened by Heathcliff, who knew of Lockwood from a letter.",
+            '"Come in," said Heathcliff.',
+            '"Thank you," I said.',
+            '"Sit, Mr. Lockwood."',
+            '"Is it cold?" I asked.',
+            '"Very, Mr. Lockwood. Oh, God!" said Heathcliff.',
+            '"Tea?" I asked.',
+            '"No, Mr. Lockwood, thank you," said Heathcliff. He spoke of Lockwood no more.',
+            '"Good night," he said.',
+        ]
+    )
+    speakers = [u.speaker for u in utterances(text)]
+    assert [speakers[k] for k in (1, 3, 5)] == ["Lockwood"] * 3
+    assert speakers[-1] != "Lockwood"  # "he said" after "I asked": never the narrator
 
 
 def test_turn_taking_leaves_chinese_alone():
