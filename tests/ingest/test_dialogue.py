@@ -6,6 +6,10 @@ def utterances(text: str):
     return extract_utterances(normalise(text))
 
 
+def speakers_of(*paragraphs: str) -> list[str | None]:
+    return [u.speaker for u in utterances("\n".join(paragraphs))]
+
+
 def spoken(text: str) -> list[tuple[str | None, str]]:
     """(speaker, text) of each turn."""
     return [(t.speaker, t.text) for t in make_turns(utterances(text))]
@@ -337,41 +341,35 @@ def test_turn_taking_guards():
 
 
 def test_a_first_person_narrator_is_named_by_how_others_call_them():
-    text = "\n".join(
-        [
-            "I met Holmes and Lestrade at the door. Later Watson was my name to them.",
-            '"Come in," said Holmes.',
-            '"Thank you," said Lestrade.',
-            '"Is it late?" I asked.',
-            '"Not at all, Watson."',
-            '"Then I stay," said I.',
-            '"Good, Watson."',
-            "We sat down.",
-            '"Tea?" I asked.',
-            '"Yes, Watson, thank you."',
-            '"And you, Lestrade?"',
-            "I turned to Holmes. Nobody at all had seen Watson since noon.",
-        ]
+    speakers = speakers_of(
+        "I met Holmes and Lestrade at the door. Later Watson was my name to them.",
+        '"Come in," said Holmes.',
+        '"Thank you," said Lestrade.',
+        '"Is it late?" I asked.',
+        '"Not at all, Watson."',
+        '"Then I stay," said I.',
+        '"Good, Watson."',
+        "We sat down.",
+        '"Tea?" I asked.',
+        '"Yes, Watson, thank you."',
+        '"And you, Lestrade?"',
+        "I turned to Holmes. Nobody at all had seen Watson since noon.",
     )
-    speakers = [u.speaker for u in utterances(text)]
     # The narrator's own turns take the name; a speech calling Watson is never his.
     assert [speakers[k] for k in (2, 4, 6)] == ["Watson"] * 3
     assert "Watson" not in [speakers[k] for k in (3, 5, 7)]
     # A title is not the name; nor is an oath.
-    text = "\n".join(
-        [
-            "I knocked. The door was opened by Heathcliff, who knew of Lockwood from a letter.",
-            '"Come in," said Heathcliff.',
-            '"Thank you," I said.',
-            '"Sit, Mr. Lockwood."',
-            '"Is it cold?" I asked.',
-            '"Very, Mr. Lockwood. Oh, God!" said Heathcliff.',
-            '"Tea?" I asked.',
-            '"No, Mr. Lockwood, thank you," said Heathcliff. He spoke of Lockwood no more.',
-            '"Good night," he said.',
-        ]
+    speakers = speakers_of(
+        "I knocked. The door was opened by Heathcliff, who knew of Lockwood from a letter.",
+        '"Come in," said Heathcliff.',
+        '"Thank you," I said.',
+        '"Sit, Mr. Lockwood."',
+        '"Is it cold?" I asked.',
+        '"Very, Mr. Lockwood. Oh, God!" said Heathcliff.',
+        '"Tea?" I asked.',
+        '"No, Mr. Lockwood, thank you," said Heathcliff. He spoke of Lockwood no more.',
+        '"Good night," he said.',
     )
-    speakers = [u.speaker for u in utterances(text)]
     assert [speakers[k] for k in (1, 3, 5)] == ["Lockwood"] * 3
     assert speakers[-1] != "Lockwood"  # "he said" after "I asked": never the narrator
 
