@@ -32,7 +32,14 @@ from chatbot.ingest.speakers import (
     english_speaker,
     goes_on,
 )
-from chatbot.ingest.speech import EN_VERB, SpeechStyle, bare_speech, is_verse, speech_style
+from chatbot.ingest.speech import (
+    EN_VERB,
+    EN_VERB_RE,
+    SpeechStyle,
+    bare_speech,
+    is_verse,
+    speech_style,
+)
 from chatbot.ingest.turn_taking import name_untagged
 
 PAIRS_HEADER = [
@@ -236,7 +243,7 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
                     u.continues = _interrupted(out[-1].text, narrations[i], u.text)
             out.append(u)
             # "…," said Tom, and the old man answered, "…": the next speech is not Tom's.
-            two_tags = latin and len(_EN_VERB_RE.findall(narrations[i + 1])) > 1
+            two_tags = latin and len(EN_VERB_RE.findall(narrations[i + 1])) > 1
             prev_tail_is_tag = owns_after and not rest.strip() and not two_tags
         a, b = spans[-1]
         still_open = latin and b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
@@ -252,7 +259,6 @@ def _same_mark(a: str, b: str) -> bool:
 # English narration cutting into a speech: one tag clause ending in a comma, its verb
 # among its first words, whoever it names (, cried her husband impatiently,).
 _EN_INTERRUPTION = re.compile(rf"^\s*(?:[\w’'.-]+\s+){{0,3}}{EN_VERB}\b[^.!?;:]*,\s*$")
-_EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
 
 
 def _interrupted(before: str, narration: str, text: str) -> bool:
@@ -260,7 +266,7 @@ def _interrupted(before: str, narration: str, text: str) -> bool:
     way: the first ends in a comma or dash, and the narration between, with at most one
     speech verb, is one clause and the second goes on in lower case, or is one tag
     clause ("…," said his lady to him one day, "have you…")."""
-    if not before.endswith((",", "—", "-")) or len(_EN_VERB_RE.findall(narration)) > 1:
+    if not before.endswith((",", "—", "-")) or len(EN_VERB_RE.findall(narration)) > 1:
         return False  # two speech verbs: two speakers (said Tom, and Mary answered,)
     if text[:1].islower():
         return not re.search(r"[.!?:;]", narration)

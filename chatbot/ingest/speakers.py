@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatbot.ingest.speech import EN_VERB, ZH_VERB
+from chatbot.ingest.speech import EN_VERB, EN_VERB_RE, ZH_VERB
 
 # The narration in front of a tag's verb, within its sentence.
 # 听说 / 听道 is hearing, not speaking.
@@ -43,7 +43,6 @@ _EN_NAME_AFTER = rf"(?:the )?({_EN_TITLE}[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?|{_
 _EN_BEFORE = re.compile(
     rf"(?:{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})[^.!?\"”]{{0,30}}?[,:]?\s*$"
 )
-_EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
 _EN_AFTER = re.compile(
     rf"^\s*,?\s*(?:(?:the )?{_EN_NAME} {EN_VERB}|{EN_VERB} {_EN_NAME_AFTER})\b"
     r"(?P<end>[^.!?;:]*[.!?;:,]?)"
@@ -125,7 +124,7 @@ def before_tag(narration: str) -> TagContext | None:
         return TagContext(m.group(1))
     m = _EN_BEFORE.search(tail)
     # "said Tom, and the old man answered," is someone else's tag.
-    if m and len(_EN_VERB_RE.findall(tail, m.start())) == 1:
+    if m and len(EN_VERB_RE.findall(tail, m.start())) == 1:
         return TagContext(m.group(1) or m.group(2), english=True)
     return None
 

@@ -36,6 +36,7 @@ EN_VERB = (
     r"hissed|gasped|panted|faltered|chuckled|sneered|grumbled|groaned|drawled|bellowed|"
     r"ejaculated|went on|broke in|cut in)"
 )
+EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
 _FAMILY = {
     "“": "“…”",
     '"': '"…"',

@@ -36,7 +36,7 @@ from typing import Protocol
 
 from chatbot.ingest.sentences import quote_spans
 from chatbot.ingest.speakers import TagContext
-from chatbot.ingest.speech import EN_VERB
+from chatbot.ingest.speech import EN_VERB, EN_VERB_RE
 
 NARRATOR = "\x00I"  # stands for a first-person narrator while turns are taken
 MIN_NARRATOR_CALLS = 3  # calls by name before a first-person narrator is given it
@@ -54,7 +54,6 @@ MIN_SEX_EVIDENCE = 2  # sentences saying it (or a title) before a character's se
 _SENTENCE_END = re.compile(r"[.!?;]['’\"”]?\s+")
 _TITLE_STOP = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Mme|Mlle|Capt|Col|Gen|Lt|Rev|Prof)\.$")
 _QUOTES = "\"“”‘’'"
-_VERB = re.compile(rf"\b{EN_VERB}\b")
 # A tag naming one person by a pronoun; "they cried" is a description, like "his wife".
 _PRONOUN_TAG = re.compile(rf"\b(?:(?:[Hh]e|[Ss]he|I) {EN_VERB}|{EN_VERB} (?:he|she|I))\b")
 _A_VOICE = re.compile(rf"\b(?:came|{EN_VERB}) a voice\b|\ba voice (?:came|{EN_VERB})\b")
@@ -175,14 +174,14 @@ class _Scene:
         """``names``: every character a tag names."""
         self.turns = turns
         self.narrator: str | None = None  # a first-person narrator's name, once known
-        self.sexes = _sexes(names, paragraphs)
+        pieces = [_narration_pieces(p) for p in paragraphs]  # each paragraph's narration
+        self.sexes = _sexes(names, pieces)
         self.propers = propers = _proper_nouns(paragraphs)
-        narration: dict[int, str] = {}
         beats = [_beat(turns, k, paragraphs, names, propers) for k in range(len(turns))]
         self.actors = [actor for actor, _, _ in beats]
         self.said = [_tag_says(t) or pronoun for t, (_, pronoun, _) in zip(turns, beats)]
         self.described = [
-            self.speaker(k) is None and (stranger or _described(t, paragraphs, narration))
+            self.speaker(k) is None and (stranger or _described(t, pieces))
             for k, (t, (_, _, stranger)) in enumerate(zip(turns, beats))
         ]
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
@@ -299,25 +298,19 @@ def _tag_says(turn: list[Speech]) -> str | None:
     return said if said in _SAYERS else None
 
 
-def _described(turn: list[Speech], paragraphs: Sequence[str], narration: dict[int, str]) -> bool:
-    """Does the narration in the turn's paragraphs tag a speech by a description (said
-    her mother, cried a young Lucas, they cried, came a voice)? The book then says who
-    speaks: maybe a third person, or several, so turn-taking does not. ``narration``
-    keeps each paragraph's narration once it is found."""
+def _described(turn: list[Speech], pieces: Sequence[list[str]]) -> bool:
+    """Does the narration in the turn's paragraphs (``pieces``: each paragraph's
+    stretches between quotations) tag a speech by a description (said her mother, cried
+    a young Lucas, they cried, came a voice)? The book then says who speaks: maybe a
+    third person, or several, so turn-taking does not."""
     for p in sorted({s.paragraph for s in turn}):
-        if p not in narration:
-            narration[p] = _outside_quotes(paragraphs[p])
-        text = narration[p]
+        text = " ".join(pieces[p])
         if _A_VOICE.search(text):
             return True
-        for m in _VERB.finditer(text):
+        for m in EN_VERB_RE.finditer(text):
             if not _PRONOUN_TAG.search(text, max(0, m.start() - 5), m.end() + 5):
                 return True
     return False
-
-
-def _outside_quotes(par: str) -> str:
-    return " ".join(_narration_pieces(par))
 
 
 def _narration_pieces(par: str) -> list[str]:
@@ -418,19 +411,19 @@ def _end(speech: Speech, par: str) -> int:
     return i
 
 
-def _sexes(names: set[str], paragraphs: Sequence[str]) -> dict[str, str]:
+def _sexes(names: set[str], pieces: Sequence[list[str]]) -> dict[str, str]:
     """The characters the book clearly calls he or she: by a title (Mrs. Bennet), by a
     reflexive in a sentence they open (Tom hurt himself) or the pronoun that opens the
     next one (Mary sat down. She was tired.), and, counting half, by a possessive in a
-    sentence they open (Tom put on his hat)."""
+    sentence they open (Tom put on his hat). ``pieces``: each paragraph's narration."""
     votes: dict[str, Counter[str]] = {n: Counter() for n in names}
     for n in names:
         title = n.split(" ")[0].rstrip(".").lower()
         for sex, titles in _TITLES.items():
             if title in titles and " " in n:
                 votes[n][sex] += 2 * MIN_SEX_EVIDENCE
-    for par in paragraphs:
-        for piece in _narration_pieces(par):
+    for paragraph in pieces:
+        for piece in paragraph:
             _vote_sexes(_sentences(piece), names, votes)
     out = {}
     for n, v in votes.items():
