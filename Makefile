@@ -21,8 +21,10 @@ setup: $(STAMP)
 chat: $(STAMP)
 	$(VENV)/bin/chatbot chat
 
+# A worker per core (up to 4); the two files on the development novel share one
+# worker so it is prepared once (their xdist_group).
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadgroup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -4,6 +4,7 @@ test of replies, evaluation and the app uses."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from chatbot.config import ModelConfig, TrainConfig
 from chatbot.data import WordTable, batches, make_examples
 from chatbot.ingest.dialogue import Pair
 from chatbot.model import Seq2Seq
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # `make test` runs a worker per core: one thread each (and in the CLIs the tests
+    # start) beats two threads per worker fighting over the same cores.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
 
 DEV_NOVEL = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "hongloumeng.txt"
 

@@ -45,6 +45,7 @@ def test_shipped_model_replies():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("dev_novel")  # one worker prepares the novel for both files
 def test_shipped_model_matches_its_recorded_eval(dev_corpus):
     """Teacher-forced and ranking numbers on the whole test split (the decoded replies
     are checked word for word against a recording in tests/test_decode.py)."""

@@ -10,7 +10,7 @@ from chatbot.ingest.dialogue import read_pairs
 from chatbot.ingest.vectors import speaker_neighbour_share
 from chatbot.layout import CorpusLayout
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev_novel")]
 
 
 def test_prepare_development_novel(dev_corpus):
