@@ -1,16 +1,18 @@
 """The library novels (one line each, 「…」 or unquoted speech) and the speakers labelled
 by hand in tests/data/speaker_labels.tsv (skipped when ../shared is absent)."""
 
+import random
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import extract_dialogue
 from chatbot.ingest.sentences import split_sentences
 from chatbot.ingest.speaker_check import SpeakerScore, read_labels, score
-from chatbot.ingest.textio import read_novel
+from chatbot.ingest.textio import decode_bytes, read_novel
 from tests.conftest import DEV_NOVEL
 
 pytestmark = pytest.mark.slow
@@ -64,3 +66,27 @@ def test_speakers_labelled_by_hand():
         total += score(labels, novel, result.utterances)
     assert total.found >= 0.95 * total.labelled
     assert total.precision >= 0.9 and total.coverage >= 0.7
+
+
+def test_excerpts_in_legacy_encodings_decode_exactly():
+    """Pieces of real novels as a user might save them: the detector must name a codec
+    that gives the text back, also where one sampled chunk of it reads oddly."""
+    rng = random.Random(0)
+    wrong = []
+    for book in QUOTED + UNQUOTED:
+        text = book_path(book).read_text(encoding="utf-8")
+        for codec in ("big5", "gb18030", "utf-16-le"):
+            for n in (300, 1000, 5000):
+                for _ in range(4):
+                    i = rng.randrange(len(text) - n)
+                    try:
+                        data = text[i : i + n].encode(codec)
+                    except UnicodeEncodeError:  # a character Big5 lacks: not a Big5 file
+                        continue
+                    try:
+                        ok = decode_bytes(data)[0] == text[i : i + n]
+                    except ChatbotError:
+                        ok = False
+                    if not ok:
+                        wrong.append((book, codec, n, i))
+    assert not wrong
