@@ -1,11 +1,13 @@
-"""Speech quoted with straight single quotes, as British books typed in ASCII are
-('Where are you going?' said Tom.), curled into ‘…’ on reading.
+"""Speech quoted with single quotes, as British books are ('Where are you going?' said
+Tom.), curled into ‘…’ on reading where a quotation opens and closes.
 
 The same mark is the apostrophe (don't, goin' home, the Joneses' boy, 'em), so it is
 read as a quotation mark only in a book that quotes its speech with it (decided once
-for the whole book: ``quotes_speech``), and only where it can open or close one. Books
-quoted with double quotes, and Chinese books, keep their marks untouched. Old ASCII
-texts open such speech with a backtick (`Where are you going?'): that opens too.
+for the whole book: ``quotes_speech``), and only where it can open or close one. A
+typeset book writes both as ’ (the dogs’ bowls), so its ‘ and ’ are read by the same
+rules, and its apostrophes come out as '. Books quoted with double quotes, and Chinese
+books, keep their marks untouched. Old ASCII texts open such speech with a backtick
+(`Where are you going?'): that opens too.
 """
 
 from __future__ import annotations
@@ -30,15 +32,16 @@ _ELISION_RE = re.compile(_ELISIONS)
 _ELISION_ANY_CASE_RE = re.compile(_ELISIONS, re.I)
 # A tag after a speech closed with no comma ('Come here' he said).
 _TAG_AFTER_RE = re.compile(rf"\s+(?:(?:he|she|they|we|I|you|it)\s+)?{EN_VERB}\b")
-_CLOSER_RE = re.compile(r"[,.?!;:]'(?=\s|$)")  # a speech's closing mark
+_CLOSER_RE = re.compile(r"[,.?!;:]['’](?=\s|$)")  # a speech's closing mark
+_STRAIGHT = str.maketrans("‘’", "''")
 _DOUBLE_CLOSER_RE = re.compile(r"[,.?!;:][\"”](?=\s|$)")
 _MIN_CLOSERS = 20  # closing marks before a book counts as quoted with straight singles
 _SPEECH_STARTS = frozenset(",:")  # before an opener that starts a speech, not narration
 
 
 def quotes_speech(paragraphs: Sequence[str]) -> bool:
-    """Whether the book quotes its speech with straight single quotes: it is written in
-    Latin script, and its speeches end in ,' .' ?' far more often than in ," ." ?"."""
+    """Whether the book quotes its speech with single quotes: it is written in Latin
+    script, and its speeches end in ,' .' ?' (or ,’ .’ ?’) far more often than in ," ." ?"."""
     if not latin_script(paragraphs):
         return False
     text = "\n".join(paragraphs)
@@ -47,10 +50,11 @@ def quotes_speech(paragraphs: Sequence[str]) -> bool:
 
 
 def curl(paragraph: str) -> str:
-    """The paragraph with its straight single speech marks as ‘ and ’ (same length, so
-    offsets still hold); see ``_can_open`` and ``_can_close``. Inside double quotes a '
-    is left alone. An opener that no closer follows still opens where a speech would
-    start (``_runs_on``): a speech going on in the next paragraph."""
+    """The paragraph with its single speech marks as ‘ and ’ and its apostrophes as '
+    (same length, so offsets still hold); see ``_can_open`` and ``_can_close``. Inside
+    double quotes a ' is left alone. An opener that no closer follows still opens where
+    a speech would start (``_runs_on``): a speech going on in the next paragraph."""
+    paragraph = paragraph.translate(_STRAIGHT)
     if "'" not in paragraph and "`" not in paragraph:
         return paragraph
     chars = list(paragraph)

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 
@@ -145,6 +146,28 @@ def test_english_novel_quoted_with_straight_single_quotes(tmp_path):
     novel = read_novel(tmp_path / "unbroken.txt")
     assert novel.paragraph_mode == "unbroken"
     assert not any(p.startswith(("' ", "’ ")) for p in novel.paragraphs)  # no speech cut
+
+
+def test_english_novel_typeset_with_curly_single_quotes(tmp_path):
+    """‘…’ for speech and ’ for the apostrophe too (the Joneses’ boy): read as the same
+    book typed with straight quotes is."""
+    english_book(tmp_path / "straight.txt", "'")
+    text = (tmp_path / "straight.txt").read_text(encoding="utf-8")
+    typeset = re.sub(r"(^|\s)'", r"\1‘", text, flags=re.M).replace("'", "’")
+    assert "Joneses’ boy" in typeset
+    (tmp_path / "typeset.txt").write_text(typeset, encoding="utf-8")
+    straight = prepare(tmp_path / "straight.txt", tmp_path / "s", SMALL).manifest
+    curly = prepare(tmp_path / "typeset.txt", tmp_path / "c", SMALL).manifest
+    assert curly["dialogue"]["quotes"] == "‘…’"
+    assert curly["counts"] == straight["counts"]
+    same = [
+        (p.query, p.reply, p.query_speaker, p.reply_speaker)
+        for p in read_pairs(tmp_path / "s" / "pairs.tsv")
+    ]
+    assert [
+        (p.query, p.reply, p.query_speaker, p.reply_speaker)
+        for p in read_pairs(tmp_path / "c" / "pairs.tsv")
+    ] == same
 
 
 def test_traditional_big5_novel_is_converted(tmp_path):

@@ -237,11 +237,16 @@ def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
         "‘and we had no light.",
     ]
     assert speeches("'He said \"go\" to me,' said Tom.") == ['‘He said "go" to me,’']
+    # A typeset book writes the apostrophe as ’ too: the same rules read its marks, and
+    # its apostrophes come out as '.
+    typeset = "‘It’s not my sister’s,’ said Alice. ‘The dogs’ bowls are empty.’"
+    assert speeches(typeset) == ["‘It's not my sister's,’", "‘The dogs' bowls are empty.’"]
     # Whether a book quotes with ' at all is decided for the whole book: one quoted
     # with double quotes keeps its apostrophes and nested 'words'.
     british = ["'Where are you going?' said Tom. 'Home,' said Mary."] * 12
     american = ["\"He called it 'junk' and left,\" said Mary. \"I'm comin',\" said Tom."] * 12
     assert quotes_speech(british) and not quotes_speech(american)
+    assert quotes_speech([typeset] * 12)
     assert not quotes_speech(british[:5])
     assert not quotes_speech(["'你去哪里？'李四问道。'Tom.' 'Yes.'"] * 30)  # not Latin script
 
