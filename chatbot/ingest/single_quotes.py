@@ -33,7 +33,6 @@ _ELISION_ANY_CASE_RE = re.compile(_ELISIONS, re.I)
 # A tag after a speech closed with no comma ('Come here' he said).
 _TAG_AFTER_RE = re.compile(rf"\s+(?:(?:he|she|they|we|I|you|it)\s+)?{EN_VERB}\b")
 _CLOSER_RE = re.compile(r"[,.?!;:]['’](?=\s|$)")  # a speech's closing mark
-_STRAIGHT = str.maketrans("‘’", "''")
 _DOUBLE_CLOSER_RE = re.compile(r"[,.?!;:][\"”](?=\s|$)")
 _MIN_CLOSERS = 20  # closing marks before a book counts as quoted with straight singles
 _SPEECH_STARTS = frozenset(",:")  # before an opener that starts a speech, not narration
@@ -51,31 +50,51 @@ def quotes_speech(paragraphs: Sequence[str]) -> bool:
 
 def curl(paragraph: str) -> str:
     """The paragraph with its single speech marks as ‘ and ’ and its apostrophes as '
-    (same length, so offsets still hold); see ``_can_open`` and ``_can_close``. Inside
-    double quotes a ' is left alone. An opener that no closer follows still opens where
-    a speech would start (``_runs_on``): a speech going on in the next paragraph."""
-    paragraph = paragraph.translate(_STRAIGHT)
-    if "'" not in paragraph and "`" not in paragraph:
+    (same length, so offsets still hold); see ``_can_open`` and ``_can_close``. A
+    typeset ‘ always opens (it is never an apostrophe): a quotation it opened, and that
+    is still open at the next ‘ or, begun mid-narration, at the paragraph's end, closes
+    at its last ’ that could end it (‘Yes’—he paused—‘I will.’; a large ‘E’ with), and
+    a typeset ’ is read like a straight '. Inside double quotes the marks stay as they
+    are. An opener that no closer follows still opens where a speech would start
+    (``_runs_on``): a speech going on in the next paragraph."""
+    typed = paragraph
+    paragraph = paragraph.replace(_CLOSE, "'")
+    if "'" not in paragraph and "`" not in paragraph and _OPEN not in paragraph:
         return paragraph
     chars = list(paragraph)
     last = _last_closer(paragraph)
     opened: int | None = None
+    could_close: int | None = None  # the open quotation's last ' after a word or mark
     opened_after = ""  # the last non-space character before the open quote
     prev = ""  # the last non-space character so far
     double = False
     for i, ch in enumerate(paragraph):
         if ch in '"“”':
             double = ch == "“" or (ch == '"' and not double)
-        elif ch in "'`" and not double:
-            if ch == "'" and opened is not None and _can_close(paragraph, i):
+        elif double:
+            chars[i] = typed[i]
+        elif ch in "'`" + _OPEN:
+            restart = opened is not None
+            if ch == "'" and restart and _can_close(paragraph, i):
                 chars[opened], chars[i], opened = _OPEN, _CLOSE, None
-            elif _can_open(paragraph, i, prev, last, opened is not None, opened_after):
-                opened, opened_after = i, prev
+            elif ch == _OPEN or _can_open(paragraph, i, prev, last, restart, opened_after):
+                if ch == _OPEN and restart and could_close is not None:
+                    chars[opened], chars[could_close] = _OPEN, _CLOSE
+                opened, opened_after, could_close = i, prev, None
+            elif ch == "'" and restart and prev and not _word_follows(paragraph, i):
+                could_close = i
         if not ch.isspace():
             prev = ch
     if opened is not None and _runs_on(opened_after):
         chars[opened] = _OPEN
+    elif opened is not None and paragraph[opened] == _OPEN and could_close is not None:
+        chars[could_close] = _CLOSE  # a word quoted mid-narration (a large ‘E’ with)
     return "".join(chars)
+
+
+def _word_follows(text: str, i: int) -> bool:
+    """A letter or digit right after ``text[i]`` (the ' is inside a word: don't)."""
+    return i + 1 < len(text) and latin_alnum(text[i + 1])
 
 
 def _can_open(
@@ -129,6 +148,8 @@ def _goes_on(text: str, i: int) -> bool:
     """Whether a later ' closes after a mark (,' .' ?') with no opener on the way (each
     ' between is in or after a word): the speech goes on past ``i``."""
     j = text.find("'", i + 1)
+    if _OPEN in text[i + 1 : j if j >= 0 else len(text)]:
+        return False  # a typeset opener: the ' at i closed the speech before it
     while j >= 0:
         before, after = text[j - 1], text[j + 1 : j + 2] or " "
         if before.isspace() and not after.isspace():

@@ -203,10 +203,11 @@ def _detect_encoding(data: bytes, name: str) -> str:
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    if best is None and len(data) >= _LOOSE_MIN_BYTES:
         # The detector drops a codec when one sampled chunk reads as a mess (over 0.2),
         # even where the whole reads clean: a few percent of Big5, GB18030 and BOM-less
         # UTF-16 excerpts of real novels. A looser bar finds them; the least messy wins.
+        # (On a few dozen bytes it can pick mojibake: those still ask for --encoding.)
         best = charset_normalizer.from_bytes(data, threshold=_LOOSE_MESS).best()
     if best is None:
         if b"\x00" in data[:4096]:
@@ -221,6 +222,7 @@ def _detect_encoding(data: bytes, name: str) -> str:
 
 
 _LOOSE_MESS = 0.6
+_LOOSE_MIN_BYTES = 256
 _ENGLISH_WORDS = frozenset("the and of to a in that was he it".split())
 
 

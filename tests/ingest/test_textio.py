@@ -241,6 +241,21 @@ def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
     # its apostrophes come out as '.
     typeset = "‘It’s not my sister’s,’ said Alice. ‘The dogs’ bowls are empty.’"
     assert speeches(typeset) == ["‘It's not my sister's,’", "‘The dogs' bowls are empty.’"]
+    # A typeset ‘ is never an apostrophe: it opens wherever it stands, and a quotation
+    # still open at the next one, or begun mid-narration, ends at its last ’.
+    assert speeches("‘5 pounds, please,’ said the man. He said.‘No.’") == [
+        "‘5 pounds, please,’",
+        "‘No.’",
+    ]
+    assert speeches("‘Yes’—he paused—‘I will.’") == ["‘Yes’", "‘I will.’"]
+    assert speeches("I saw a large ‘E’ with a small ‘g,’ and a ‘G’ on it.") == [
+        "‘E’",
+        "‘g,’",
+        "‘G’",
+    ]
+    assert speeches("‘He called me “the ‘expert’”,’ said Tom.") == [
+        "‘He called me “the ‘expert’”,’"
+    ]
     # Whether a book quotes with ' at all is decided for the whole book: one quoted
     # with double quotes keeps its apostrophes and nested 'words'.
     british = ["'Where are you going?' said Tom. 'Home,' said Mary."] * 12
