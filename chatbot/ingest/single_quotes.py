@@ -4,8 +4,8 @@ Tom.), curled into ‘…’ on reading where a quotation opens and closes.
 The same mark is the apostrophe (don't, goin' home, the Joneses' boy, 'em), so it is
 read as a quotation mark only in a book that quotes its speech with it (decided once
 for the whole book: ``quotes_speech``), and only where it can open or close one. A
-typeset book writes both as ’ (the dogs’ bowls), so its ‘ and ’ are read by the same
-rules, and its apostrophes come out as '. Books quoted with double quotes, and Chinese
+typeset book writes both as ’ (the dogs’ bowls), so its ’ is read by the same rules
+(its ‘ opens wherever it stands), and its apostrophes come out as '. Books quoted with double quotes, and Chinese
 books, keep their marks untouched. Old ASCII texts open such speech with a backtick
 (`Where are you going?'): that opens too.
 """
@@ -34,7 +34,7 @@ _ELISION_ANY_CASE_RE = re.compile(_ELISIONS, re.I)
 _TAG_AFTER_RE = re.compile(rf"\s+(?:(?:he|she|they|we|I|you|it)\s+)?{EN_VERB}\b")
 _CLOSER_RE = re.compile(r"[,.?!;:]['’](?=\s|$)")  # a speech's closing mark
 _DOUBLE_CLOSER_RE = re.compile(r"[,.?!;:][\"”](?=\s|$)")
-_MIN_CLOSERS = 20  # closing marks before a book counts as quoted with straight singles
+_MIN_CLOSERS = 20  # closing marks before a book counts as quoted with single quotes
 _SPEECH_STARTS = frozenset(",:")  # before an opener that starts a speech, not narration
 
 
