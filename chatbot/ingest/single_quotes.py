@@ -5,9 +5,9 @@ The same mark is the apostrophe (don't, goin' home, the Joneses' boy, 'em), so i
 read as a quotation mark only in a book that quotes its speech with it (decided once
 for the whole book: ``quotes_speech``), and only where it can open or close one. A
 typeset book writes both as ’ (the dogs’ bowls), so its ’ is read by the same rules
-(its ‘ opens wherever it stands), and its apostrophes come out as '. Books quoted with double quotes, and Chinese
-books, keep their marks untouched. Old ASCII texts open such speech with a backtick
-(`Where are you going?'): that opens too.
+(its ‘ opens wherever it stands), and its apostrophes come out as '. Books quoted
+with double quotes, and Chinese books, keep their marks untouched. Old ASCII texts open
+such speech with a backtick (`Where are you going?'): that opens too.
 """
 
 from __future__ import annotations
