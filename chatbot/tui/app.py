@@ -447,7 +447,7 @@ class ChatApp(App):
             raise ChatbotError("the model is still loading")
         if not self.bot.model.config.characters or len(self.bot.cast) < 2:
             raise ChatbotError(
-                "this model has no characters (a bot trained with characters > 0 has them)"
+                "this model has no characters: /newbot makes a bot with them (characters > 0)"
             )
         return self.bot.names
 

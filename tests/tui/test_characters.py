@@ -72,7 +72,7 @@ def test_characters_need_a_model_that_has_them(echo_model, data_dir):
     async def main():
         async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
             await say(pilot, app, "/as 张三")
-            assert "has no characters" in status(app) and app.speaker is None
+            assert "has no characters: /newbot" in status(app) and app.speaker is None
             await pilot.press("ctrl+g")
             assert "without book lines" in status(app)
 
