@@ -70,9 +70,7 @@ class LoadedModel:
 def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model directory written by ``save_model``; the word table comes from the
     weights (the model fine-tunes it), the words from vocab.txt."""
-    lay = ModelLayout.at(root)
-    if not lay.root.is_dir():
-        raise ChatbotError(f"no model directory at {lay.root}; train one with `chatbot train`")
+    lay = ModelLayout.at(root).existing()
     config = read_json(lay.config, "model config")
     version = config.get("format_version")
     if version not in range(1, FORMAT_VERSION + 1):

@@ -344,7 +344,7 @@ class ModelCard:
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:
         """Read ``root``'s config.json; a missing or malformed one is a ChatbotError."""
-        path = ModelLayout.at(root).config
+        path = ModelLayout.at(root).existing().config
         return cls.from_dict(read_json(path, "model config"), path)
 
     @classmethod

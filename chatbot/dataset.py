@@ -60,6 +60,10 @@ class TrainData:
 
 def check_corpus(corpus: CorpusLayout, vectors: bool = True) -> None:
     """That the corpus has the files training reads (its own vectors only if used)."""
+    if corpus.root.is_file():
+        raise ChatbotError(
+            f"{corpus.root} is a file, not a corpus folder; run `chatbot prepare {corpus.root}`"
+        )
     needed = [corpus.pairs, corpus.segmented, corpus.text] + ([corpus.vectors] if vectors else [])
     for path in needed:
         if not path.is_file():

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from chatbot.errors import ChatbotError
+
 L = TypeVar("L", bound="_Layout")
 
 
@@ -64,6 +66,13 @@ class CorpusLayout(_Layout):
 @dataclass(frozen=True)
 class ModelLayout(_Layout):
     """Files of a trained model directory (``CORPUS/model``)."""
+
+    def existing(self) -> ModelLayout:
+        """This layout, when its directory exists; else the one error every command
+        gives for a model path that is missing or a file."""
+        if not self.root.is_dir():
+            raise ChatbotError(f"no model directory at {self.root}; train one with `chatbot train`")
+        return self
 
     @property
     def config(self) -> Path:

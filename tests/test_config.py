@@ -54,5 +54,10 @@ def test_model_card_of_a_broken_config_is_one_line(tmp_path):
     (tmp_path / "config.json").write_text('{"train": {}}', encoding="utf-8")
     with pytest.raises(ChatbotError, match="not a valid model config"):
         ModelCard.read(tmp_path)
-    with pytest.raises(ChatbotError, match="no model config"):
+    with pytest.raises(ChatbotError, match="no model directory"):
         ModelCard.read(tmp_path / "nowhere")
+    with pytest.raises(ChatbotError, match="no model directory"):  # a file, not a model
+        ModelCard.read(tmp_path / "config.json")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ChatbotError, match="no model config"):
+        ModelCard.read(tmp_path / "empty")

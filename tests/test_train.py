@@ -100,6 +100,10 @@ def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_p
     r = cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "run `chatbot prepare` first" in r.stderr
+    novel = tmp_path / "novel.txt"  # the novel itself instead of its prepared corpus
+    novel.write_text("张三道：“你好。”", encoding="utf-8")
+    r = cli(str(novel))
+    assert r.returncode == 2 and f"run `chatbot prepare {novel}`" in r.stderr
     # --from shipped is the package's base, whose 200-dimensional table this corpus's
     # small vectors cannot join: a one-line error that says what to do
     r = cli(str(corpus), "--out", str(tmp_path / "f"), "--from", "shipped")

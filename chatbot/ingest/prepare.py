@@ -27,7 +27,7 @@ from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
 from chatbot.ingest.paragraphs import PARAGRAPH_MODES
 from chatbot.ingest.sentences import split_sentences
 from chatbot.ingest.speech import SPEECH_MODES
-from chatbot.ingest.textio import Novel, read_novel
+from chatbot.ingest.textio import Novel, novel_file, read_novel
 from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
@@ -102,9 +102,7 @@ def prepare(
     progress: ProgressFactory | None = None,
 ) -> PrepareResult:
     """Run the corpus pipeline on one novel; see the module docstring."""
-    novel_path = Path(novel_path)
-    if not novel_path.is_file():
-        raise ChatbotError(f"no such file: {novel_path}")
+    novel_path = novel_file(novel_path)
     layout = CorpusLayout.at(ensure_dir(out_dir or default_out_dir(novel_path)))
     userdict = _userdict(config, layout)
     progress = progress or (lambda _name, _total: lambda _n: None)

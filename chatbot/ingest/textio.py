@@ -81,6 +81,19 @@ class Novel:
         return "\n".join(self.paragraphs)
 
 
+def novel_file(path: str | Path) -> Path:
+    """``path`` when it names a readable kind of file; else a one-line ChatbotError that
+    says what it is instead (missing, a folder, a pipe)."""
+    path = Path(path)
+    if not path.exists():
+        raise ChatbotError(f"no such file: {path}")
+    if path.is_dir():
+        raise ChatbotError(f"{path} is a folder: give the novel's .txt file")
+    if not path.is_file():
+        raise ChatbotError(f"not a regular file: {path}")
+    return path
+
+
 def read_novel(
     path: str | Path,
     *,
@@ -94,11 +107,7 @@ def read_novel(
     traditional, so one vocabulary serves both scripts; True/False force it.
     ``paragraphs`` forces a layout (``paragraphs.PARAGRAPH_MODES``); None detects it.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ChatbotError(f"no such file: {path}")
-    if not path.is_file():
-        raise ChatbotError(f"not a regular file: {path}")
+    path = novel_file(path)
     try:
         data = path.read_bytes()
     except OSError as e:

@@ -249,6 +249,7 @@ def test_cli_errors_are_one_line_with_nonzero_exit(tmp_path):
         ((str(tmp_path / "missing.txt"),), "no such file"),
         ((str(binary),), "binary"),
         ((str(empty),), "empty"),
+        ((str(tmp_path),), "is a folder"),
     ]:
         r = run_cli("prepare", *args, str(tmp_path / "out"))
         assert r.returncode == 2

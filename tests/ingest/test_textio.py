@@ -1,4 +1,5 @@
 import codecs
+import os
 
 import pytest
 
@@ -146,8 +147,11 @@ def test_traditional_detection_and_conversion(tmp_path):
 def test_read_novel_errors(tmp_path):
     with pytest.raises(ChatbotError, match="no such file"):
         read_novel(tmp_path / "missing.txt")
-    with pytest.raises(ChatbotError, match="not a regular file"):
+    with pytest.raises(ChatbotError, match="is a folder: give the novel's .txt file"):
         read_novel(tmp_path)
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(ChatbotError, match="not a regular file"):
+        read_novel(tmp_path / "pipe.txt")
     (tmp_path / "empty.txt").write_bytes(b"")
     with pytest.raises(ChatbotError, match="empty"):
         read_novel(tmp_path / "empty.txt")
