@@ -12,7 +12,8 @@ name many of them, in this order:
 - *alternation*: in paragraphs of one speech each, one right after another, two people
   take turns: A, B, ? is A's, and so is ?, B, A (again while that names more); in a
   whole run of such paragraphs whose named turns are one person's at even places and
-  another's at odd ones, the rest follow suit.
+  another's at odd ones, the rest follow suit. Narration saying that time has passed
+  (the next morning, two days later) ends a run: a new scene.
 
 Only characters the book's own tags name are candidates. No turn is given the speaker
 of the turn right before or after it (the two would become one turn), nor a name it
@@ -62,6 +63,14 @@ _SAYERS = {"he", "she", "i"}  # what a pronoun tag or beat says of its speaker
 _SILENT = re.compile(
     r"\b(?:made no (?:answer|reply)|said nothing|did not (?:answer|reply|speak)|"
     r"was silent|kept silent|remained silent)\b"
+)
+# Narration saying that time has passed (he explained in the early hours of the
+# morning): a new scene, so turns before it do not carry over.
+_TIME_PASSES = re.compile(
+    r"\b(?:(?:the )?(?:next|following) (?:morning|day|evening|night)|the (?:morning|day) after|"
+    r"later (?:that|in the) (?:day|morning|evening|night)|in the early hours|"
+    r"(?:an|one|two|three|a few|some) (?:hours?|days?|weeks?) (?:later|afterwards))\b",
+    re.I,
 )
 _REFLEXIVE = {"himself": "he", "herself": "she"}
 # "her" is hers when a noun follows it (her cup), not when it is an object (asked her to
@@ -184,6 +193,10 @@ class _Scene:
             self.speaker(k) is None and (stranger or _described(t, pieces))
             for k, (t, (_, _, stranger)) in enumerate(zip(turns, beats))
         ]
+        self.time_passes = [
+            any(_TIME_PASSES.search(" ".join(pieces[p])) for p in {s.paragraph for s in t})
+            for t in turns
+        ]
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         self.called = [_called(t, alternatives) for t in turns]
 
@@ -202,7 +215,7 @@ class _Scene:
         if not (0 <= a < len(self.turns) and 0 <= b < len(self.turns)):
             return False
         follows = self.turns[b][0].paragraph == self.turns[a][-1].paragraph + 1
-        return follows and self.alone(a) and self.alone(b)
+        return follows and self.alone(a) and self.alone(b) and not self.time_passes[b]
 
     def open(self, k: int) -> bool:
         """May turn-taking name turn ``k``: no one yet, and no description does?"""

@@ -324,6 +324,11 @@ def test_turn_taking_guards():
     # An action beat of the other sex than the tag's pronoun names no one.
     text = TWO + SEXES + 'Mary glared. "Late," he said.'
     assert last(text, 1) == [None]
+    # Time passing in the narration starts a new scene: turns do not carry over it.
+    run = '"Will you come?" said Tom.\n"I will," said Mary.\n"When?" said Tom.\n"Soon."\n'
+    assert last(TWO + run + '"Here I am."\n"At last."', 3) == ["Mary", "Tom", "Mary"]
+    text = TWO + run + 'The next morning the rain had stopped. "Here I am."\n"At last."'
+    assert last(text, 3) == ["Mary", None, None]
     # A run where a pronoun breaks the alternation is left alone.
     text = TWO + "\n".join(
         [
