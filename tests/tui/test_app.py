@@ -6,6 +6,7 @@ import time
 from contextlib import asynccontextmanager
 
 import pytest
+from textual.css.query import NoMatches
 
 from chatbot.tui.app import ChatApp
 from chatbot.tui.screens import ErrorScreen, HelpScreen, SettingsScreen
@@ -14,11 +15,20 @@ from tests.conftest import LINES
 
 
 async def wait_for(pilot, condition, timeout=30.0):
+    """Until ``condition()`` holds; one that queries a widget not mounted yet (a screen
+    still composing, on a busy machine) does not hold yet."""
     start = time.monotonic()
-    while not condition():
+    while not _holds(condition):
         if time.monotonic() - start > timeout:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.05)
+
+
+def _holds(condition) -> bool:
+    try:
+        return bool(condition())
+    except NoMatches:
+        return False
 
 
 def bubbles(app, role):
