@@ -60,14 +60,17 @@ class TrainData:
 
 def check_corpus(corpus: CorpusLayout, vectors: bool = True) -> None:
     """That the corpus has the files training reads (its own vectors only if used)."""
-    if corpus.root.is_file():
-        raise ChatbotError(
-            f"{corpus.root} is a file, not a corpus folder; run `chatbot prepare {corpus.root}`"
-        )
+    root = corpus.root
     needed = [corpus.pairs, corpus.segmented, corpus.text] + ([corpus.vectors] if vectors else [])
-    for path in needed:
-        if not path.is_file():
-            raise ChatbotError(f"no {path.name} in {corpus.root}; run `chatbot prepare` first")
+    try:
+        a_file, missing = root.is_file(), [p for p in needed if not p.is_file()]
+    except OSError as e:  # a name too long, a folder that may not be entered
+        raise ChatbotError(f"cannot read {root}: {e.strerror}") from None
+    if a_file:
+        hint = f"; run `chatbot prepare {root}` first" if root.suffix.lower() == ".txt" else ""
+        raise ChatbotError(f"{root} is a file, not the folder `chatbot prepare` writes{hint}")
+    if missing:
+        raise ChatbotError(f"no {missing[0].name} in {root}; run `chatbot prepare` first")
 
 
 def load_data(

@@ -70,7 +70,11 @@ class ModelLayout(_Layout):
     def existing(self) -> ModelLayout:
         """This layout, when its directory exists; else the one error every command
         gives for a model path that is missing or a file."""
-        if not self.root.is_dir():
+        try:
+            found = self.root.is_dir()
+        except OSError as e:  # a name too long, a folder that may not be entered
+            raise ChatbotError(f"cannot read {self.root}: {e.strerror}") from None
+        if not found:
             raise ChatbotError(f"no model directory at {self.root}; train one with `chatbot train`")
         return self
 

@@ -58,6 +58,8 @@ def test_model_card_of_a_broken_config_is_one_line(tmp_path):
         ModelCard.read(tmp_path / "nowhere")
     with pytest.raises(ChatbotError, match="no model directory"):  # a file, not a model
         ModelCard.read(tmp_path / "config.json")
+    with pytest.raises(ChatbotError, match="cannot read"):  # the OS refuses the name
+        ModelCard.read(tmp_path / ("a" * 300))
     (tmp_path / "empty").mkdir()
     with pytest.raises(ChatbotError, match="no model config"):
         ModelCard.read(tmp_path / "empty")

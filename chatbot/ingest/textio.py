@@ -85,11 +85,15 @@ def novel_file(path: str | Path) -> Path:
     """``path`` when it names a readable kind of file; else a one-line ChatbotError that
     says what it is instead (missing, a folder, a pipe)."""
     path = Path(path)
-    if not path.exists():
+    try:
+        exists, folder, regular = path.exists(), path.is_dir(), path.is_file()
+    except OSError as e:  # a name too long, a folder that may not be entered
+        raise ChatbotError(f"cannot read {path}: {e.strerror}") from None
+    if not exists:
         raise ChatbotError(f"no such file: {path}")
-    if path.is_dir():
+    if folder:
         raise ChatbotError(f"{path} is a folder: give the novel's .txt file")
-    if not path.is_file():
+    if not regular:
         raise ChatbotError(f"not a regular file: {path}")
     return path
 

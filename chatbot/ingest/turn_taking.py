@@ -12,8 +12,8 @@ name many of them, in this order:
 - *alternation*: in paragraphs of one speech each, one right after another, two people
   take turns: A, B, ? is A's, and so is ?, B, A (again while that names more); in a
   whole run of such paragraphs whose named turns are one person's at even places and
-  another's at odd ones, the rest follow suit. Narration saying that time has passed
-  (the next morning, two days later) ends a run: a new scene.
+  another's at odd ones, the rest follow suit. Narration moving the story on in time
+  (A week later…; "…," he said the next morning) ends a run: a new scene.
 
 Only characters the book's own tags name are candidates. No turn is given the speaker
 of the turn right before or after it (the two would become one turn), nor a name it
@@ -64,12 +64,22 @@ _SILENT = re.compile(
     r"\b(?:made no (?:answer|reply)|said nothing|did not (?:answer|reply|speak)|"
     r"was silent|kept silent|remained silent)\b"
 )
-# Narration saying that time has passed (he explained in the early hours of the
-# morning): a new scene, so turns before it do not carry over.
-_TIME_PASSES = re.compile(
-    r"\b(?:(?:the )?(?:next|following) (?:morning|day|evening|night)|the (?:morning|day) after|"
-    r"later (?:that|in the) (?:day|morning|evening|night)|in the early hours|"
-    r"(?:an|one|two|three|a few|some) (?:hours?|days?|weeks?) (?:later|afterwards))\b",
+# When a scene starts again later: the next morning, that evening, a week later.
+_WHEN = (
+    r"(?:(?:the )?(?:next|following) (?:morning|day|evening|night|week)|"
+    r"the (?:morning|day) after|later (?:that|in the) (?:day|morning|afternoon|evening|night)|"
+    r"that (?:morning|afternoon|evening|night)|in the early hours|"
+    r"(?:(?:a|an|one|two|three|four|five|six|a few|some|several) )?"
+    r"(?:hours?|days?|weeks?|months?|years?) (?:later|afterwards))"
+)
+# Narration that moves the story on in time: a sentence opening with it before the
+# speech (A week later the rain had stopped. "…"), or a tag followed by it ("…," he
+# explained the next morning). Not a plan or a memory inside a sentence (who was to
+# sail the next day; she had woken in the early hours): a conversation goes on there.
+_START = r"(?:^|[.!?]['’\"”]?\s+)\s*"  # the start of the narration or of a sentence in it
+_SCENE_OPENS = re.compile(rf"{_START}{_WHEN}\b", re.I)
+_TAG_WHEN = re.compile(
+    rf"{_START}[,;]?\s*(?:(?:he|she|I|[A-Z][\w’'-]+) )?{EN_VERB}(?: [A-Z][\w’'-]+)? {_WHEN}\b",
     re.I,
 )
 _REFLEXIVE = {"himself": "he", "herself": "she"}
@@ -193,10 +203,7 @@ class _Scene:
             self.speaker(k) is None and (stranger or _described(t, pieces))
             for k, (t, (_, _, stranger)) in enumerate(zip(turns, beats))
         ]
-        self.time_passes = [
-            any(_TIME_PASSES.search(" ".join(pieces[p])) for p in {s.paragraph for s in t})
-            for t in turns
-        ]
+        self.time_passes = [_time_passes(t, pieces) for t in turns]
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         self.called = [_called(t, alternatives) for t in turns]
 
@@ -302,6 +309,16 @@ def _alternate(scene: _Scene) -> None:
         for i, name in zip(run, names):
             if scene.speaker(i) is None and scene.may_be(i, name):
                 _name(scene.turns[i], name)
+
+
+def _time_passes(turn: list[Speech], pieces: Sequence[list[str]]) -> bool:
+    """Does the narration before the turn's first speech, or the tag right after one of
+    its speeches, move the story on in time (``_SCENE_OPENS``, ``_TAG_WHEN``)?"""
+    before = pieces[turn[0].paragraph][0]
+    tags = (pieces[p][k] for p in {s.paragraph for s in turn} for k in range(1, len(pieces[p])))
+    return bool(_SCENE_OPENS.search(before) or _TAG_WHEN.search(before)) or any(
+        _TAG_WHEN.match(t) for t in tags
+    )
 
 
 def _tag_says(turn: list[Speech]) -> str | None:

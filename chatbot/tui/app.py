@@ -445,10 +445,12 @@ class ChatApp(App):
         """The loaded model's cast (ANYONE first); a ChatbotError without characters."""
         if self.bot is None:
             raise ChatbotError("the model is still loading")
-        if not self.bot.model.config.characters or len(self.bot.cast) < 2:
+        if not self.bot.model.config.characters:
             raise ChatbotError(
                 "this model has no characters: /newbot makes a bot with them (characters > 0)"
             )
+        if len(self.bot.cast) < 2:
+            raise ChatbotError("no character of this book said enough lines to have a persona")
         return self.bot.names
 
     def set_cast(self, **names: str | None) -> None:

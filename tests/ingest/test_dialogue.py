@@ -327,8 +327,17 @@ def test_turn_taking_guards():
     # Time passing in the narration starts a new scene: turns do not carry over it.
     run = '"Will you come?" said Tom.\n"I will," said Mary.\n"When?" said Tom.\n"Soon."\n'
     assert last(TWO + run + '"Here I am."\n"At last."', 3) == ["Mary", "Tom", "Mary"]
-    text = TWO + run + 'The next morning the rain had stopped. "Here I am."\n"At last."'
-    assert last(text, 3) == ["Mary", None, None]
+    for moved_on in (
+        'A week later the rain had stopped. "Here I am."',
+        '"Here," he said next day.',
+    ):
+        assert last(TWO + run + moved_on + '\n"At last."', 3) == ["Mary", None, None]
+    # A plan or a memory in the narration is no new scene.
+    for aside in (
+        '"Here." He was to leave the next day.',
+        'He yawned: up in the early hours. "Here."',
+    ):
+        assert last(TWO + run + aside + '\n"At last."', 2) == ["Tom", "Mary"]
     # A run where a pronoun breaks the alternation is left alone.
     text = TWO + "\n".join(
         [

@@ -149,6 +149,8 @@ def test_read_novel_errors(tmp_path):
         read_novel(tmp_path / "missing.txt")
     with pytest.raises(ChatbotError, match="is a folder: give the novel's .txt file"):
         read_novel(tmp_path)
+    with pytest.raises(ChatbotError, match="cannot read"):  # the OS refuses the name
+        read_novel(tmp_path / ("a" * 300))
     os.mkfifo(tmp_path / "pipe.txt")
     with pytest.raises(ChatbotError, match="not a regular file"):
         read_novel(tmp_path / "pipe.txt")
