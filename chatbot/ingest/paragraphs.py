@@ -48,12 +48,12 @@ def split_paragraphs(
     text: str,
     clean: Callable[[str], str],
     mode: str | None = None,
-    marks: Callable[[str], str] | None = None,
+    marks: Callable[[str, str], str] | None = None,
 ) -> Paragraphs:
     """Paragraphs of a decoded file; ``clean`` normalises one line (no newlines in it).
-    ``mode`` forces a layout (see PARAGRAPH_MODES); None detects it. ``marks`` rewrites
-    a whole paragraph's quotation marks (same length) before a long one is cut at its
-    sentence ends, so the cuts see its speech."""
+    ``mode`` forces a layout (see PARAGRAPH_MODES); None detects it. ``marks(paragraph,
+    next paragraph)`` rewrites a whole paragraph's quotation marks (same length) before
+    a long one is cut at its sentence ends, so the cuts see its speech."""
     lines: list[tuple[int, str, bool]] = []  # (offset of content, cleaned, indented)
     for m in _LINE_RE.finditer(text):
         raw = m.group().rstrip("\r\n")
@@ -78,8 +78,9 @@ def split_paragraphs(
         paras = [(o, c) for o, c, _ in lines if c]
     texts: list[str] = []
     offsets: list[int] = []
-    for offset, par in paras:
-        for a, piece in _cut_long(marks(par) if marks else par):
+    for k, (offset, par) in enumerate(paras):
+        after = paras[k + 1][1] if k + 1 < len(paras) else ""
+        for a, piece in _cut_long(marks(par, after) if marks else par):
             texts.append(piece)
             offsets.append(offset + a)
     return Paragraphs(texts, offsets, mode, wrap)

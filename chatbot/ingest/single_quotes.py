@@ -48,7 +48,7 @@ def quotes_speech(paragraphs: Sequence[str]) -> bool:
     return singles >= _MIN_CLOSERS and singles > 2 * len(_DOUBLE_CLOSER_RE.findall(text))
 
 
-def curl(paragraph: str) -> str:
+def curl(paragraph: str, after: str | None = None) -> str:
     """The paragraph with its single speech marks as ‘ and ’ and its apostrophes as '
     (same length, so offsets still hold); see ``_can_open`` and ``_can_close``. A
     typeset ‘ always opens (it is never an apostrophe): a quotation it opened, and that
@@ -56,7 +56,9 @@ def curl(paragraph: str) -> str:
     at its last ’ that could end it (‘Yes’—he paused—‘I will.’; a large ‘E’ with), and
     a typeset ’ is read like a straight '. Inside double quotes the marks stay as they
     are. An opener that no closer follows still opens where a speech would start
-    (``_runs_on``): a speech going on in the next paragraph."""
+    (``_runs_on``): a speech going on in the next paragraph, unless that paragraph
+    (``after``, when known) opens no quotation, as a speech going on would: then it ends
+    at its last ’ that could end it (‘Go home’ was all he said.)."""
     typed = paragraph
     paragraph = paragraph.replace(_CLOSE, "'")
     if "'" not in paragraph and "`" not in paragraph and _OPEN not in paragraph:
@@ -85,10 +87,15 @@ def curl(paragraph: str) -> str:
                 could_close = i
         if not ch.isspace():
             prev = ch
-    if opened is not None and _runs_on(opened_after):
+    goes_on = after is None or after.lstrip()[:1] in ("'", "`", _OPEN)
+    if opened is not None and _runs_on(opened_after) and (goes_on or could_close is None):
         chars[opened] = _OPEN
-    elif opened is not None and paragraph[opened] == _OPEN and could_close is not None:
-        chars[could_close] = _CLOSE  # a word quoted mid-narration (a large ‘E’ with)
+    elif (
+        opened is not None
+        and could_close is not None
+        and (paragraph[opened] == _OPEN or _runs_on(opened_after))
+    ):
+        chars[opened], chars[could_close] = _OPEN, _CLOSE  # a large ‘E’ with; ‘Go home’ was
     return "".join(chars)
 
 

@@ -262,6 +262,10 @@ def test_straight_single_speech_marks_are_curled_and_apostrophes_are_not():
     assert speeches("‘He called me “the ‘expert’”,’ said Tom.") == [
         "‘He called me “the ‘expert’”,’"
     ]
+    # A speech goes on into the next paragraph only if that opens a quotation again.
+    for par in ("'Go home' was all he said.", "‘Go home’ was all he said."):
+        assert quoted(curl(par, "He left.")) == ["‘Go home’"]
+        assert quoted(curl(par, "‘And stay there.’")) == ["‘Go home' was all he said."]
     # Whether a book quotes with ' at all is decided for the whole book: one quoted
     # with double quotes keeps its apostrophes and nested 'words'.
     british = ["'Where are you going?' said Tom. 'Home,' said Mary."] * 12
