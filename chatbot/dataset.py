@@ -30,6 +30,7 @@ from chatbot.data import (
     with_grounding,
 )
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import path_kind
 from chatbot.ingest.dialogue import Pair, read_pairs
 from chatbot.layout import CorpusLayout
 
@@ -62,15 +63,12 @@ def check_corpus(corpus: CorpusLayout, vectors: bool = True) -> None:
     """That the corpus has the files training reads (its own vectors only if used)."""
     root = corpus.root
     needed = [corpus.pairs, corpus.segmented, corpus.text] + ([corpus.vectors] if vectors else [])
-    try:
-        a_file, missing = root.is_file(), [p for p in needed if not p.is_file()]
-    except OSError as e:  # a name too long, a folder that may not be entered
-        raise ChatbotError(f"cannot read {root}: {e.strerror}") from None
-    if a_file:
+    if path_kind(root) == "file":
         hint = f"; run `chatbot prepare {root}` first" if root.suffix.lower() == ".txt" else ""
         raise ChatbotError(f"{root} is a file, not the folder `chatbot prepare` writes{hint}")
-    if missing:
-        raise ChatbotError(f"no {missing[0].name} in {root}; run `chatbot prepare` first")
+    for path in needed:
+        if path_kind(path) != "file":
+            raise ChatbotError(f"no {path.name} in {root}; run `chatbot prepare` first")
 
 
 def load_data(

@@ -65,6 +65,18 @@ def read_json(path: str | os.PathLike[str], what: str) -> dict:
     return data
 
 
+def path_kind(path: str | os.PathLike[str]) -> str:
+    """ "missing", "dir", "file" or "other" (a pipe, a device); a path the OS refuses to
+    look at (a name too long, a folder that may not be entered) is a one-line error."""
+    path = Path(path)
+    try:
+        if not path.exists():
+            return "missing"
+        return "dir" if path.is_dir() else "file" if path.is_file() else "other"
+    except OSError as e:
+        raise ChatbotError(f"cannot read {path}: {e.strerror}") from None
+
+
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` (and parents) or fail with a one-line error if it is not writable."""
     path = Path(path)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import path_kind
 
 L = TypeVar("L", bound="_Layout")
 
@@ -70,11 +71,7 @@ class ModelLayout(_Layout):
     def existing(self) -> ModelLayout:
         """This layout, when its directory exists; else the one error every command
         gives for a model path that is missing or a file."""
-        try:
-            found = self.root.is_dir()
-        except OSError as e:  # a name too long, a folder that may not be entered
-            raise ChatbotError(f"cannot read {self.root}: {e.strerror}") from None
-        if not found:
+        if path_kind(self.root) != "dir":
             raise ChatbotError(f"no model directory at {self.root}; train one with `chatbot train`")
         return self
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import path_kind
 from chatbot.ingest import single_quotes
 from chatbot.ingest.gutenberg import FRAME, book_span
 from chatbot.ingest.paragraphs import split_paragraphs
@@ -85,15 +86,12 @@ def novel_file(path: str | Path) -> Path:
     """``path`` when it names a readable kind of file; else a one-line ChatbotError that
     says what it is instead (missing, a folder, a pipe)."""
     path = Path(path)
-    try:
-        exists, folder, regular = path.exists(), path.is_dir(), path.is_file()
-    except OSError as e:  # a name too long, a folder that may not be entered
-        raise ChatbotError(f"cannot read {path}: {e.strerror}") from None
-    if not exists:
+    kind = path_kind(path)
+    if kind == "missing":
         raise ChatbotError(f"no such file: {path}")
-    if folder:
+    if kind == "dir":
         raise ChatbotError(f"{path} is a folder: give the novel's .txt file")
-    if not regular:
+    if kind != "file":
         raise ChatbotError(f"not a regular file: {path}")
     return path
 
