@@ -45,7 +45,7 @@ bench: $(STAMP)
 BASE_FROM ?=
 default-model: $(STAMP)
 	PYTHONHASHSEED=0 $(VENV)/bin/chatbot prepare $(NOVEL) corpus/hongloumeng --workers 1 --force
-	$(VENV)/bin/chatbot train corpus/hongloumeng --out corpus/hongloumeng/model --max-epochs 8 $(if $(BASE_FROM),--from $(BASE_FROM))
+	$(VENV)/bin/chatbot train corpus/hongloumeng --out corpus/hongloumeng/model --force --max-epochs 8 $(if $(BASE_FROM),--from $(BASE_FROM))
 	$(PY) scripts/export_default_model.py corpus/hongloumeng/model
 
 # A base model that has read the library (../shared/corpus/library), one book left out

@@ -19,6 +19,16 @@ from typing import Any
 from chatbot.errors import ChatbotError
 
 
+def _file_mode() -> int:
+    """The mode ``open`` gives a new file under this process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()  # read once, at import, before any thread can race the umask
+
+
 def temp_beside(final: str | os.PathLike[str]) -> Path:
     """A new empty temporary file in ``final``'s directory, so ``os.replace`` onto
     ``final`` stays on one file system and is atomic."""
@@ -28,6 +38,7 @@ def temp_beside(final: str | os.PathLike[str]) -> Path:
     except OSError as e:
         raise ChatbotError(f"cannot write in {final.parent}: {e.strerror}") from None
     os.close(fd)
+    os.chmod(tmp, _FILE_MODE)  # mkstemp's 0600 would outlive the rename
     return Path(tmp)
 
 
@@ -80,6 +91,8 @@ def path_kind(path: str | os.PathLike[str]) -> str:
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` (and parents) or fail with a one-line error if it is not writable."""
     path = Path(path)
+    if path_kind(path) == "file":
+        raise ChatbotError(f"{path} is a file, not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:

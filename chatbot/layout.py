@@ -73,6 +73,9 @@ class ModelLayout(_Layout):
         gives for a model path that is missing or a file."""
         if path_kind(self.root) != "dir":
             raise ChatbotError(f"no model directory at {self.root}; train one with `chatbot train`")
+        inner = ModelLayout(self.root / "model")
+        if not self.config.is_file() and inner.config.is_file():  # a corpus was named
+            raise ChatbotError(f"{self.root} is a corpus; its model is {inner.root}")
         return self
 
     @property

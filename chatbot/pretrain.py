@@ -149,17 +149,20 @@ def pretrain(
     max_vocab: int = 25_000,
     workers: int = 0,
     resume: bool = False,
+    force: bool = False,
     progress: ProgressFactory | None = None,
     on_batch: Callable[[int, int, float], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ):
     """Make a base model in ``out_dir`` from the books in ``paths``; see the module
-    docstring. Returns the training result."""
+    docstring. Returns the training result. A base already in ``out_dir`` is replaced
+    only with ``force``."""
     from chatbot.dataset import load_data
     from chatbot.distributed import barrier, setup
-    from chatbot.train import fit, library_script, novel_cased
+    from chatbot.train import check_fresh, fit, library_script, novel_cased
 
     out = ModelLayout.at(out_dir)
+    check_fresh(out, resume, force)
     books = find_books(paths)
     ranks, device = setup(config.device)
     if ranks.main:

@@ -199,15 +199,18 @@ def train(
     model_dir: str | Path | None = None,
     resume: bool = False,
     base: str | Path | None = None,
+    force: bool = False,
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train on a prepared corpus (from scratch, or fine-tuning the ``base`` model made
-    by ``chatbot pretrain``); see the module docstring."""
+    by ``chatbot pretrain``); see the module docstring. A model already in the output
+    directory is replaced only with ``force``."""
     config = config or TrainConfig()
     corpus = CorpusLayout.at(corpus_dir)
     check_corpus(corpus)
     out = ModelLayout.at(model_dir or corpus.model_dir)
+    check_fresh(out, resume, force)
     ranks, device = setup(config.device)
     start = None
     if base is not None:
@@ -233,6 +236,26 @@ def train(
     if ranks.main and corpus.userdict.is_file():
         shutil.copyfile(corpus.userdict, ensure_dir(out.root) / out.userdict.name)
     return fit(data, config, out, card, ranks, device, resume, start, on_batch, on_epoch)
+
+
+def check_fresh(out: ModelLayout, resume: bool, force: bool) -> None:
+    """Refuse to start over in a directory holding a model or an unfinished run: its
+    first epoch would silently replace them."""
+    if resume:
+        if not out.checkpoint_state.is_file():
+            raise ChatbotError(f"nothing to resume in {out.root}: no checkpoint yet")
+        return
+    if force:
+        return
+    if out.exists():
+        held = "a trained model"
+    elif out.checkpoint_state.is_file():
+        held = "an unfinished training run (--resume continues it)"
+    else:
+        return
+    raise ChatbotError(
+        f"{out.root} already holds {held}; --force replaces it, --out writes elsewhere"
+    )
 
 
 def novel_script(corpus: CorpusLayout) -> str:
@@ -296,9 +319,9 @@ def fit(
         state = _resume(out, model, optimizer, config, card.vectors_sha256)
         for group in optimizer.param_groups:
             group["lr"] = state["lr"]
-    elif ranks.main and out.metrics.exists():
-        out.metrics.unlink()
-    barrier(ranks)
+    # A fresh run's first epoch starts the curves anew; until then a replaced model
+    # keeps its own.
+    metrics_mode = ["a" if resume else "w"]
     card = replace(
         card,
         model=model.config,
@@ -313,8 +336,9 @@ def fit(
         if ranks.main:
             checkpoint = {**state, "train": asdict(config), "vectors_sha256": card.vectors_sha256}
             save_checkpoint(out.root, model, optimizer, checkpoint)
-            with open(out.metrics, "a", encoding="utf-8") as f:
+            with open(out.metrics, metrics_mode[0], encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
+            metrics_mode[0] = "a"
             if on_epoch:
                 on_epoch(row)
         barrier(ranks)
@@ -435,11 +459,11 @@ def _resume(
     config: TrainConfig,
     vectors_sha: str,
 ) -> dict[str, Any]:
-    if not out.checkpoint_state.is_file():
-        raise ChatbotError(f"nothing to resume in {out.root}: no checkpoint yet")
     state = load_checkpoint(out.root, model, optimizer)
     if state.get("vectors_sha256") != vectors_sha:
-        raise ChatbotError(f"{out.root} was trained on other vectors; retrain without --resume")
+        raise ChatbotError(
+            f"{out.root} was trained on other vectors; start over with --force, not --resume"
+        )
     saved = TrainConfig.from_dict(state.get("train", {}))
     if _fixed(saved) != _fixed(config):
         raise ChatbotError("--resume needs the same model and data settings as the first run")

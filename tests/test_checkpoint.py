@@ -42,3 +42,10 @@ def test_weights_missing_or_misshapen_name_the_tensor(echo_model, tmp_path):
     save_file(tensors | {name: tensors[name][:1]}, lay.weights)
     with pytest.raises(ChatbotError, match=rf"does not fit its config \(.*{name}.*\)$"):
         load_model(lay.root)
+
+
+def test_a_corpus_named_as_a_model_points_at_its_model(echo_model, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(echo_model, corpus / "model")
+    with pytest.raises(ChatbotError, match="is a corpus; its model is .*corpus/model"):
+        load_model(corpus)

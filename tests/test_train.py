@@ -65,6 +65,20 @@ def test_resume_refuses_other_vectors_and_missing_checkpoint(story_corpus, tmp_p
         train(corpus, tiny(max_epochs=2), model_dir=tmp_path / "m", resume=True)
 
 
+def test_a_model_or_unfinished_run_is_replaced_only_with_force(story_corpus, tmp_path):
+    lay = ModelLayout.at(tmp_path / "m")
+    train(story_corpus, tiny(max_epochs=1), model_dir=lay.root)
+    weights = lay.weights.read_bytes()
+    with pytest.raises(ChatbotError, match="already holds a trained model; --force"):
+        train(story_corpus, tiny(max_epochs=1), model_dir=lay.root)
+    assert lay.weights.read_bytes() == weights
+    lay.config.unlink()  # what an interrupted run leaves: a checkpoint, no model
+    with pytest.raises(ChatbotError, match="unfinished training run"):
+        train(story_corpus, tiny(max_epochs=1), model_dir=lay.root)
+    train(story_corpus, tiny(max_epochs=2, patience=100), model_dir=lay.root, force=True)
+    assert lay.exists() and len(lay.metrics.read_text().splitlines()) == 2  # this run's
+
+
 def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_path):
     corpus = story_corpus
     import subprocess
@@ -97,6 +111,8 @@ def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_p
     assert "teacher-forced top-5" in r.stdout and "greedy distinct-2" in r.stdout
     config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
     assert {"model", "train", "vectors_sha256", "package_version", "test"} <= config.keys()
+    r = cli(str(corpus), "--out", str(tmp_path / "m"))
+    assert r.returncode == 2 and "already holds a trained model; --force" in r.stderr
     r = cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "run `chatbot prepare` first" in r.stderr

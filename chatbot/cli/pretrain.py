@@ -47,6 +47,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-vocab", type=int, default=25_000, help="words in the base's table")
     p.add_argument("--workers", type=int, default=0, help="processes for preparing; 0 = all cores")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument("--force", action="store_true", help="replace a base model already in BASE_DIR")
     add_options(p, TrainConfig, title="training")
     p.set_defaults(**PRETRAIN_DEFAULTS)
     p.set_defaults(func=run)
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
             max_vocab=args.max_vocab,
             workers=args.workers,
             resume=args.resume,
+            force=args.force,
             progress=steps,
             on_batch=on_batch,
             on_epoch=on_epoch,

@@ -53,6 +53,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="MODEL_DIR", help="model directory (default CORPUS_DIR/model)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a model (or an unfinished run) already in MODEL_DIR; without it "
+        "train refuses to start over there",
+    )
+    p.add_argument(
         "--from",
         dest="base",
         metavar="BASE_DIR",
@@ -90,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             config,
             model_dir=args.out,
             resume=args.resume,
+            force=args.force,
             base=base,
             on_batch=on_batch,
             on_epoch=on_epoch,
@@ -147,6 +154,8 @@ def report(
         except KeyboardInterrupt:
             err_console.print(
                 "interrupted: the last finished epoch is saved; continue with --resume"
+                if epochs.row_count
+                else "interrupted before the first epoch ended: this run saved nothing"
             )
             return 130
     console.print(epochs)

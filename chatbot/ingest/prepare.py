@@ -108,13 +108,20 @@ def prepare(
     progress = progress or (lambda _name, _total: lambda _n: None)
 
     old = {} if force else _load_manifest(layout.manifest)
+    source_sha = sha256_file(novel_path)
+    was = old.get("source", {})
+    if was.get("sha256") not in (None, source_sha):  # two novels would share one corpus
+        raise ChatbotError(
+            f"{layout.root} holds the corpus of another text ({was.get('path', '?')}); "
+            "--force replaces it, or give another output directory"
+        )
     manifest: dict[str, Any] = {
         "version": __version__,
         "pipeline_version": PIPELINE_VERSION,
         "pairs_version": PAIRS_VERSION,
         "source": {
             "path": str(novel_path),
-            "sha256": sha256_file(novel_path),
+            "sha256": source_sha,
             "bytes": novel_path.stat().st_size,
         },
         "config": _config_dict(config, userdict),

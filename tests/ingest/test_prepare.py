@@ -95,6 +95,21 @@ def test_bad_input_leaves_earlier_results_untouched(story_file, tmp_path):
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_another_novel_replaces_a_corpus_only_with_force(story_file, tmp_path):
+    """Two books called novel.txt must not share corpus/novel by accident."""
+    out = tmp_path / "out"
+    prepare(story_file, out, SMALL)
+    before = snapshot(out)
+    other = tmp_path / "other" / story_file.name
+    other.parent.mkdir()
+    other.write_text(story_file.read_text(encoding="gbk") + "\n张三道：“再见。”\n", "utf-8")
+    with pytest.raises(ChatbotError, match="holds the corpus of another text .*--force"):
+        prepare(other, out, SMALL)
+    assert snapshot(out) == before
+    prepare(other, out, SMALL, force=True)
+    assert json.loads((out / "manifest.json").read_text())["source"]["path"] == str(other)
+
+
 def test_unwritable_out_dir(story_file, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
@@ -277,7 +292,7 @@ def test_failure_in_a_late_step_rolls_back_the_earlier_ones(story_file, tmp_path
     other.write_text("张三道：“今天下雨了。”\n李四道：“那就别出门。”", encoding="utf-8")
     impossible = PrepareConfig(word2vec=Word2VecConfig(min_count=10_000, epochs=1))
     with pytest.raises(ChatbotError, match="no word occurs"):
-        prepare(other, out, impossible)
+        prepare(other, out, impossible, force=True)
     assert snapshot(out) == before  # text, tokens and pairs of the first novel still agree
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
