@@ -56,7 +56,8 @@ class Cast:
         close = difflib.get_close_matches(name, self.names[1:], n=3, cutoff=0.3)
         close += [n for n in self.names[1:] if (name in n or n in name) and n not in close]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
-        known = "" if close else f" (it knows {', '.join(self.names[1:6])}, ...)"
+        more = ", ..." if len(self.names) > 6 else ""
+        known = "" if close else f" (it knows {', '.join(self.names[1:6])}{more})"
         raise ChatbotError(f"the model does not know {name!r}{hint}{known}")
 
     def to_dict(self) -> dict:

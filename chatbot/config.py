@@ -156,8 +156,8 @@ class TrainConfig:
     )
     characters: int = setting(
         0,
-        "speakers with a persona embedding of their own, the most frequent first (0 = "
-        "none); the others share one",
+        'persona embeddings (0 = none): one shared by everyone ("anyone"), the rest '
+        "for the N-1 most frequent speakers",
         group="characters and context",
     )
     min_lines: int = setting(
@@ -261,8 +261,8 @@ class DecodeOptions:
 
     strategy: str = setting(
         "beam",
-        "greedy, sample (top-k) or beam search (the default: readers judged its replies "
-        "far more fluent and relevant than sampled ones)",
+        "greedy, sample (top-k) or beam search (readers judged beam search's replies far "
+        "more fluent and relevant than sampled ones)",
         choices=STRATEGIES,
     )
     temperature: float = setting(1.0, "sampling temperature: lower is closer to greedy")
@@ -270,9 +270,11 @@ class DecodeOptions:
     beam: int = setting(4, "hypotheses kept by beam search")
     repetition_penalty: float = setting(1.5, "a word already said is this many times less likely")
     no_repeat_ngram: int = setting(2, "never repeat an n-gram of this size (0 = off)")
-    min_length: int = setting(6, "words before the reply may end (novel replies are ~15)")
+    min_length: int = setting(
+        6, "words before the reply may end, at most max length (novel replies are ~15)"
+    )
     max_length: int = setting(30, "words at most")
-    seed: int | None = setting(None, "same seed + same message = same reply (default random)")
+    seed: int | None = setting(None, "same seed + same input = same words (default: random)")
     rank: int = setting(
         1,
         "sample: draw this many replies and keep the one the model finds likeliest per word, "
@@ -295,8 +297,10 @@ class DecodeOptions:
             raise ChatbotError("mmi cannot be negative")
         if self.repetition_penalty < 1:
             raise ChatbotError("repetition penalty must be at least 1")
-        if not 0 <= self.min_length <= self.max_length or self.max_length < 1:
-            raise ChatbotError("need 0 <= min length <= max length and max length >= 1")
+        if self.min_length < 0 or self.max_length < 1:
+            raise ChatbotError("min length cannot be negative, max length must be at least 1")
+        if self.min_length > self.max_length:  # a shorter limit wins: --max-length 3 alone
+            object.__setattr__(self, "min_length", self.max_length)
 
 
 # Writing on from a passage: sampling a little cooler than replies, with guards that let

@@ -137,7 +137,7 @@ def test_bad_options_are_clear_errors():
         dict(temperature=0),
         dict(top_k=0),
         dict(repetition_penalty=0.5),
-        dict(min_length=5, max_length=2),
+        dict(min_length=-1),
     ):
         with pytest.raises(ChatbotError):
             DecodeOptions(**bad)
@@ -195,13 +195,26 @@ def test_reply_cli(echo_model):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["reply"] == LINES[6] and len(out["scores"]) == len(out["words"])
-    r = subprocess.run(
-        [sys.executable, "-m", "chatbot", "reply", str(echo_model)],
-        input=f"{LINES[0]}\n\n{LINES[1]}\n",
-        capture_output=True,
-        text=True,
-    )
-    assert len(r.stdout.splitlines()) == 2 and "empty" in r.stderr and r.returncode == 2
+
+
+def test_reply_cli_answers_each_line_of_standard_input_with_one_line(echo_model):
+    """A script pairs input and output lines: a blank line gets a blank one, a bad line
+    an error on stderr and a blank one; text in another encoding needs --encoding."""
+
+    def reply(data: bytes, *args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "chatbot", "reply", "--model", str(echo_model), *args]
+        return subprocess.run(cmd, input=data, capture_output=True, timeout=300)
+
+    gbk = LINES[1].encode("gbk") + b"\n"
+    lines = f'{LINES[0]}\n\n{LINES[1]}\n{{"message": 1}}\n'.encode() + gbk
+    r = reply(lines, "--strategy", "greedy")
+    out, err = r.stdout.decode().splitlines(), r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in err
+    assert len(out) == 5 and out[1] == out[3] == out[4] == "" and out[0] and out[2]
+    assert 'needs "message"' in err and "not UTF-8; say its encoding with --encoding" in err
+    r = reply(gbk, "--strategy", "greedy", "--encoding", "gbk", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["query"] == LINES[1]
+    assert json.loads(r.stdout)["reply"] == out[2]
 
 
 def test_eval_cli_writes_a_report(echo_model):

@@ -35,11 +35,19 @@ def test_older_flat_settings_and_strict_overrides():
         lambda: TrainConfig(batch_size=0),
         lambda: TrainConfig(lr=0),
         lambda: DecodeOptions(top_k=0),
+        lambda: DecodeOptions(min_length=-1),
+        lambda: DecodeOptions(max_length=0),
     ],
 )
 def test_bad_settings_are_clear_errors(bad):
     with pytest.raises(ChatbotError):
         bad()
+
+
+def test_a_max_length_below_the_min_length_lowers_it():
+    """--max-length 3 alone is a short reply, not an error about --min-length."""
+    assert DecodeOptions(max_length=3).min_length == 3
+    assert DecodeOptions(max_length=30).min_length == DecodeOptions().min_length
 
 
 @pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")

@@ -19,6 +19,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         "with how many training replies each said. Everyone else speaks as 'anyone'.",
         formatter_class=HelpFormatter,
     )
+    p.add_argument("model_dir", nargs="?", metavar="MODEL_DIR", help="same as --model")
     add_model_option(p)
     p.set_defaults(func=run)
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.errors import ChatbotError
     from chatbot.ingest.textio import in_novel_script
 
-    model = resolve_model(args.model)
+    model = resolve_model(args.model or args.model_dir)
     card = ModelCard.read(model)
     cast = Cast.from_dict(card.cast)
     if len(cast) < 2:

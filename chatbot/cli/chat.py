@@ -31,8 +31,11 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatbot.errors import ChatbotError
     from chatbot.tui.app import ChatApp
 
+    if args.pace < 0:
+        raise ChatbotError("--pace must be 0 or more milliseconds")
     app = ChatApp(
         args.model or args.model_dir, data_dir=args.data_dir, pace_ms=args.pace, novel=args.novel
     )

@@ -89,3 +89,33 @@ def resolve_model(name: str | Path | None) -> Path:
             "no model given and none shipped or under corpus/; train one with `chatbot train`"
         )
     return found
+
+
+DETECT_MIN_BYTES = 256  # below this, guessing an encoding picks mojibake too often
+
+
+def add_encoding_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        metavar="CODEC",
+        help="encoding of standard input and --history when not UTF-8, e.g. gbk or big5 "
+        f"(default: UTF-8; other encodings are detected from {DETECT_MIN_BYTES} bytes up)",
+    )
+
+
+def decode_input(data: bytes | str, name: str, encoding: str | None = None) -> str:
+    """Text a user types or pipes in: UTF-8 as a rule, else ``encoding``, else detected
+    as a novel's is when long enough to tell. A str is an argument the shell passed with
+    bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    from chatbot.ingest.textio import decode_bytes
+
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        if encoding is None and len(data) < DETECT_MIN_BYTES:
+            raise ChatbotError(
+                f"{name} is not UTF-8; say its encoding with --encoding (e.g. gbk, big5)"
+            ) from None
+    return decode_bytes(data, encoding=encoding, name=name)[0]

@@ -39,7 +39,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model_dir", nargs="?", metavar="MODEL_DIR", help="same as --model")
     add_model_option(p)
     p.add_argument(
-        "--width", type=int, default=0, help="plot width in columns (default: the terminal's)"
+        "--width", type=int, help="plot width in columns (default: the terminal's, up to 100)"
     )
     p.set_defaults(func=run)
 
@@ -148,9 +148,16 @@ def judged_table(judged: dict[str, Any]) -> Table:
     t.add_column("criterion")
     t.add_column("model", justify="right")
     for name, v in judged.items():
-        if isinstance(v, dict) and "mean" in v:
+        if not (isinstance(v, dict) and "mean" in v):
+            continue
+        if name in _SHARES:  # a share of the items, not a 1-5 rating
+            t.add_row(_SHARES[name], f"{v['mean']:.0%} ({v['low']:.0%}–{v['high']:.0%})")
+        else:
             t.add_row(name, f"{v['mean']:.2f} ({v['low']:.2f}–{v['high']:.2f})")
     return t
+
+
+_SHARES = {"relevance_4plus": "relevance 4 or 5", "best": "picked best"}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -53,7 +53,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         default="reply",
         help="reply: messages and replies, rated for fluency and relevance; continue: "
         "passages of the book's running text and their next 60 words, rated for fluency "
-        "and coherence",
+        "and coherence; persona: messages and replies with who speaks to whom, rated for "
+        "fluency, relevance and fitting the character",
     )
     make.set_defaults(func=run_make)
     score = judge_sub.add_parser(

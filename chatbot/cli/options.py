@@ -23,7 +23,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each option's default, except where there is nothing to show."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False or action.nargs == 0:
+        if isinstance(action, argparse.BooleanOptionalAction):  # --copy / --no-copy
+            return f"{action.help} (default: {'on' if action.default else 'off'})"
+        if action.default in (None, False, []) or action.nargs == 0:
             return action.help
         return super()._get_help_string(action)
 

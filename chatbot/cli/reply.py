@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from chatbot.cast import Conversation
-from chatbot.cli.common import add_model_option, err_console, resolve_model
+from chatbot.cli.common import (
+    add_encoding_option,
+    add_model_option,
+    decode_input,
+    err_console,
+    resolve_model,
+)
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
@@ -40,6 +47,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         'text, or JSON lines with "text"); on standard input, a JSON line may carry its '
         'own: {"message": ..., "history": [...], "as": ..., "to": ...}',
     )
+    add_encoding_option(p)
     add_options(p, DecodeOptions, title="decoding")
     p.set_defaults(func=run)
 
@@ -56,13 +64,14 @@ def _model_and_text(args: argparse.Namespace) -> tuple[str | None, str | None]:
     return model, (words[0] if words else None)
 
 
-def _history(path: str | None) -> tuple[str, ...]:
+def _history(path: str | None, encoding: str | None) -> tuple[str, ...]:
     if path is None:
         return ()
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        data = Path(path).read_bytes()
     except OSError as e:
         raise ChatbotError(f"cannot read --history {path}: {e.strerror}") from None
+    lines = decode_input(data, f"--history {path}", encoding).splitlines()
     return tuple(_turn(ln) for ln in lines if ln.strip())
 
 
@@ -83,6 +92,8 @@ def _request(line: str, base: Conversation) -> tuple[str, Conversation]:
     try:
         d = json.loads(line)
         message = d["message"]
+        if not isinstance(message, str):
+            raise TypeError
         history = tuple(str(t) for t in d.get("history", base.history))
     except (ValueError, KeyError, TypeError):
         raise ChatbotError(
@@ -96,11 +107,26 @@ def run(args: argparse.Namespace) -> int:
 
     options = from_args(DecodeOptions, args)
     model, text = _model_and_text(args)
-    base = Conversation(_history(args.history), args.speaker, args.addressee)
+    base = Conversation(_history(args.history, args.encoding), args.speaker, args.addressee)
     bot = Chatbot.load(resolve_model(model))
-    lines = [text] if text is not None else (ln.rstrip("\n") for ln in sys.stdin)
+    if text is not None:
+        lines: Iterable[bytes | str] = [text]
+    else:  # one output line per input line, so a script can pair them up
+        lines = sys.stdin.buffer
     status = 0
-    for line in lines:
+    for raw in lines:
+        try:
+            line = decode_input(raw, "the message", args.encoding).rstrip("\r\n")
+        except ChatbotError as e:
+            if text is not None:
+                raise
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            print(json.dumps({"error": str(e)}) if args.json else "", flush=True)
+            status = 2
+            continue
+        if text is None and not line.strip():
+            print(json.dumps({"query": line, "reply": ""}) if args.json else "", flush=True)
+            continue
         try:
             message, conversation = _request(line, base) if text is None else (line, base)
             r = bot.reply(message, options, conversation)
@@ -108,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
             if text is not None:
                 raise
             err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            error = {"query": line, "error": str(e)}
+            print(json.dumps(error, ensure_ascii=False) if args.json else "", flush=True)
             status = 2
             continue
         if args.json:

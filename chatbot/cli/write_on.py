@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.common import add_encoding_option, add_model_option, decode_input, resolve_model
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 
@@ -24,7 +24,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("passage", nargs="?", metavar="PASSAGE", help="the text to continue")
     add_model_option(p)
-    p.add_argument("--words", type=int, default=60, help="how many words to write")
+    add_encoding_option(p)
+    p.add_argument("--words", type=int, default=60, metavar="N", help="how many words to write")
     add_options(p, DecodeOptions, title="decoding", skip=frozenset({"min_length", "max_length"}))
     defaults = asdict(CONTINUE_OPTIONS)
     p.set_defaults(**{k: v for k, v in defaults.items() if k not in ("min_length", "max_length")})
@@ -44,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         min_length=CONTINUE_OPTIONS.min_length,
         max_length=CONTINUE_OPTIONS.max_length,
     )
-    passage = args.passage if args.passage is not None else sys.stdin.read()
+    raw = args.passage if args.passage is not None else sys.stdin.buffer.read()
+    passage = decode_input(raw, "the passage", args.encoding)
     bot = Chatbot.load(resolve_model(args.model))
     from chatbot.ingest.textio import word_piece
 
