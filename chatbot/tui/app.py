@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -28,12 +28,13 @@ from textual.worker import Worker, get_current_worker
 from chatbot.cast import ANYONE, HISTORY, Conversation
 from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import atomic_path
 from chatbot.ingest.prepare import PrepareConfig
 from chatbot.ingest.textio import ends_sentence, join_words
 from chatbot.layout import default_model
 from chatbot.tui.catalog import all_models, describe, novel_name
 from chatbot.tui.commands import CommandError, parse
-from chatbot.tui.export import to_markdown
+from chatbot.tui.export import export_path, to_markdown
 from chatbot.tui.screens import (
     CharacterPicker,
     ChatPicker,
@@ -71,18 +72,31 @@ class TrainingChanged(TextualMessage):
         self.progress = progress
 
 
+@dataclass
+class Reply:
+    """One bot reply being written: the chat it belongs to, its bubble, and the words
+    the reply thread has said (``pending``: not on screen yet)."""
+
+    chat_id: int | None
+    bubble: Bubble
+    words: list[tuple[str, float]] = field(default_factory=list)
+    pending: deque[tuple[str, float]] = field(default_factory=deque)
+    lines: list[str] = field(default_factory=list)  # the book's lines it leaned on
+    settled: bool = False
+
+
 class ChatApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "novel chatbot"
     BINDINGS = [
-        Binding("escape", "cancel", "stop reply"),
+        Binding("escape", "cancel", "stop"),
         Binding("ctrl+n", "new_chat", "new chat"),
-        Binding("ctrl+r", "regenerate", "regenerate"),
+        Binding("ctrl+r", "regenerate", "retry"),
         Binding("ctrl+s", "settings", "settings"),
-        Binding("ctrl+e", "export", "export"),
+        Binding("ctrl+o", "export", "export"),
         Binding("ctrl+g", "lines", "book lines", show=False),
         Binding("f1", "help", "help"),
-        Binding("ctrl+q", "quit", "quit"),
+        Binding("ctrl+q", "quit", "quit", show=False),  # 80 columns fit the rest
     ]
 
     def __init__(
@@ -113,8 +127,8 @@ class ChatApp(App):
         self.train_config = train_config
         self.prepare_config = prepare_config or PrepareConfig()
         self.training: Progress | None = None  # the bot being (or last) trained
-        self._pending: deque[tuple[str, float]] = deque()  # filled by the reply thread
-        self._live: Bubble | None = None
+        self._reply: Reply | None = None  # the reply being written, if any
+        self._live: Bubble | None = None  # its bubble
         self._reply_worker: Worker | None = None
 
     # ------------------------------------------------------------------ layout
@@ -216,7 +230,7 @@ class ChatApp(App):
         if self.bot is None or not (self.speaker or self.addressee):
             return
         names = self.bot.names if self.bot.model.config.characters else ()
-        lost = [n for n in self._cast() if n and n not in names]
+        lost = list(dict.fromkeys(n for n in self._cast() if n and n not in names))
         if lost:
             self.speaker = self.speaker if self.speaker in names else None
             self.addressee = self.addressee if self.addressee in names else None
@@ -258,7 +272,8 @@ class ChatApp(App):
         self.query_one("#log", VerticalScroll).mount(self._live)
         history = () if self.writing else tuple(m.text for m in before[-HISTORY:])
         self.conversation = Conversation(history, *self._cast())
-        self._reply_worker = self.generate(text, self._live, self.conversation)
+        self._reply = Reply(self.chat_id, self._live)
+        self._reply_worker = self.generate(text, self._reply, self.conversation)
 
     def _words(self, text: str, conversation: Conversation):
         """The bot's words for ``text``: a reply, or in writing mode the story written on
@@ -271,68 +286,73 @@ class ChatApp(App):
         return self.bot.write_on(text, self.story_words, options)
 
     @work(thread=True, exclusive=True, group="reply")
-    def generate(self, text: str, bubble: Bubble, conversation: Conversation) -> None:
+    def generate(self, text: str, reply: Reply, conversation: Conversation) -> None:
         worker = get_current_worker()
-        words: list[tuple[str, float]] = []
-        lines: list[str] = []
         try:
             if not self.writing and self.bot is not None:
                 grounding = self.bot.grounding(self.bot.tokenize(text))
-                lines = [self.bot.in_script(g.text) for g in grounding]
+                reply.lines = [self.bot.in_script(g.text) for g in grounding]
             for word, score in self._words(text, conversation):
-                if worker.is_cancelled:
+                if worker.is_cancelled or reply.settled:
                     break
                 # A reply starts a sentence; a story goes on from the passage's last one.
-                first = not words and (not self.writing or ends_sentence(text.rstrip()))
+                first = not reply.words and (not self.writing or ends_sentence(text.rstrip()))
                 word = self.bot.shown(word, first)  # type: ignore[union-attr]
-                words.append((word, score))
-                self._pending.append((word, score))
+                reply.words.append((word, score))
+                reply.pending.append((word, score))
                 if self.pace_ms:
                     time.sleep(self.pace_ms / 1000)
         except ChatbotError as e:
-            self.call_from_thread(self._reply_failed, bubble, str(e))
+            self.call_from_thread(self._reply_failed, reply, str(e))
             return
-        cancelled = worker.is_cancelled
-        self.call_from_thread(self._reply_done, bubble, words, lines, cancelled)
+        self.call_from_thread(self._settle, reply, True, not worker.is_cancelled)
 
-    def _flush_words(self) -> None:
-        if self._pending and self._live is not None:
+    def _flush_words(self, reply: Reply | None = None) -> None:
+        reply = reply or self._reply
+        if reply is not None and reply.pending:
             batch = []
-            while self._pending:
-                batch.append(self._pending.popleft())
-            self._live.add_words(batch)
+            while reply.pending:
+                batch.append(reply.pending.popleft())
+            reply.bubble.add_words(batch)
             self.query_one("#log", VerticalScroll).scroll_end(animate=False)
 
-    def _reply_failed(self, bubble: Bubble, message: str) -> None:
-        if bubble is self._live:
-            self._live = None
-        bubble.plain = "(no reply)"
-        bubble.refresh_text()
+    def _reply_failed(self, reply: Reply, message: str) -> None:
+        self._settle(reply, keep=False)
+        reply.bubble.plain = "(no reply)"
+        reply.bubble.refresh_text()
         self._status(f"error: {message}")
 
-    def _reply_done(
-        self,
-        bubble: Bubble,
-        words: list[tuple[str, float]],
-        lines: list[str],
-        cancelled: bool,
-    ) -> None:
-        self._flush_words()
-        if bubble is self._live:
-            self._live = None
-        bubble.grounding = lines
+    def _settle(self, reply: Reply, keep: bool, finished: bool = False) -> None:
+        """End ``reply`` once: what it showed goes into the chat it was written for
+        (``keep``), or nowhere when it was cleared or is being regenerated. Called at
+        once when the user moves on, so the store keeps the order the screen showed."""
+        if reply.settled:
+            return
+        reply.settled = True
+        if reply is self._reply:
+            self._reply, self._live = None, None
+        self._flush_words(reply)
+        words = reply.bubble.words
+        reply.bubble.grounding = reply.lines
         if not words:
-            bubble.plain = "(no reply)" if not cancelled else "(stopped)"
-        bubble.refresh_text()
-        if self.chat_id is not None and words:
-            text = join_words([w for w, _ in words])
-            scores = [s for _, s in words]
-            self.store.add(self.chat_id, Message("bot", text, scores, bubble.speaker, lines))
-        self._status("stopped" if cancelled else "ready")
+            reply.bubble.plain = "(no reply)" if finished else "(stopped)"
+        reply.bubble.refresh_text()
+        if keep and reply.chat_id is not None and words:
+            message = Message(
+                "bot", join_words(words), reply.bubble.scores, reply.bubble.speaker, reply.lines
+            )
+            self.store.add(reply.chat_id, message)
+        self._status("ready" if finished else "stopped")
 
-    def action_cancel(self) -> None:
+    def _stop_reply(self, keep: bool = True) -> None:
+        """Stop the reply being written, keeping what it said so far (or not)."""
         if self._reply_worker is not None and self._reply_worker.is_running:
             self._reply_worker.cancel()
+        if self._reply is not None:
+            self._settle(self._reply, keep)
+
+    def action_cancel(self) -> None:
+        self._stop_reply()
 
     def action_regenerate(self) -> None:
         if self.chat_id is None or self.bot is None:
@@ -341,7 +361,7 @@ class ChatApp(App):
         last_user = max((k for k, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
             return
-        self.action_cancel()
+        self._stop_reply(keep=False)
         if messages[-1].role == "bot":
             self.store.delete_last_bot_message(self.chat_id)
         bubbles = list(self.query(Bubble))
@@ -386,8 +406,6 @@ class ChatApp(App):
             self._status(f"{line.split()[0]}: {e}")
 
     def set_options(self, **changes) -> None:
-        if changes.get("max_length", self.options.min_length) < self.options.min_length:
-            changes["min_length"] = changes["max_length"]  # a shorter limit wins
         self.options = replace(self.options, **changes)
         shown = ", ".join(f"{k}={v}" for k, v in changes.items())
         self._status(f"settings: {shown}")
@@ -457,12 +475,15 @@ class ChatApp(App):
         """Talk to ``speaker`` as ``addressee`` (either may be None: anyone); checked
         against the model's cast, remembered with the chat."""
         cast = {"speaker": self.speaker, "addressee": self.addressee}
-        for field, name in names.items():
+        for role, name in names.items():
             if name in (None, "", ANYONE):
-                cast[field] = None
+                cast[role] = None
                 continue
             known = self._names()
-            cast[field] = known[self.bot.character(name)]  # type: ignore[union-attr]
+            cast[role] = known[self.bot.character(name)]  # type: ignore[union-attr]
+        if cast["speaker"] and cast["speaker"] == cast["addressee"]:
+            self._status(f"{cast['speaker']} would talk to themselves: pick someone else")
+            return
         self.speaker, self.addressee = cast["speaker"], cast["addressee"]
         if self.chat_id is not None:
             self.store.set_cast(self.chat_id, self.speaker, self.addressee)
@@ -488,7 +509,7 @@ class ChatApp(App):
 
     # ------------------------------------------------------------------ misc
     def action_clear(self) -> None:
-        self.action_cancel()
+        self._stop_reply(keep=False)
         if self.chat_id is not None:
             self.store.clear(self.chat_id)
         self.query_one("#log", VerticalScroll).remove_children()
@@ -496,12 +517,16 @@ class ChatApp(App):
     def action_export(self, path: str | None = None) -> None:
         if self.chat_id is None:
             return
-        target = Path(path or f"chat-{self.chat_id}.md")
+        target = export_path(self.chat_id, path, Path.cwd())
+        if target.exists():
+            self._status(f"not exported: {target} exists (/export another name)")
+            return
         title = f"Chat {self.chat_id} with {self.model_dir}"
         try:
-            target.write_text(to_markdown(title, self.store.messages(self.chat_id)), "utf-8")
-        except OSError as e:
-            self._status(f"export failed: {e.strerror}")
+            with atomic_path(target) as tmp:
+                tmp.write_text(to_markdown(title, self.store.messages(self.chat_id)), "utf-8")
+        except (OSError, ChatbotError) as e:
+            self._status(f"export failed: {getattr(e, 'strerror', None) or e}")
             return
         self._status(f"exported to {target}")
 
@@ -566,8 +591,8 @@ class ChatApp(App):
                 self.switch_model(result.open, fresh_chat=True)
             elif result is not None and result.job is not None:
                 self.start_training(result.job)
-            elif self.bot is None and self.model_dir is None:
-                self.load_model(None)  # --novel with no bot: say what is missing
+            elif self.bot is None:  # --novel with no bot to chat with: say what is missing
+                self.load_model(self.model_dir)
 
         path = Path(novel).expanduser() if novel else None
         if path is not None and path.is_dir():  # /newbot DIR: pick from that folder

@@ -10,6 +10,7 @@ numbers of the model card are shown.
 
 from __future__ import annotations
 
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from chatbot.layout import SHIPPED_MODEL, CorpusLayout, ModelLayout, find_models
 
 BOTS = "bots"  # under the app's data directory: one corpus directory per novel
 JUDGE_DIRS = (Path("corpus/judge"),)  # where `chatbot judge make` sets usually live
-EVALS_DIR = Path("evals")  # judged scores kept in the repository
+EVALS_DIR = Path(__file__).resolve().parents[2] / "evals"  # judged scores in the repository
+REPLY_CRITERIA = ("fluency", "relevance")  # what a judged set of plain replies rates
 
 
 def bots_dir(data_dir: str | Path) -> Path:
@@ -83,25 +85,35 @@ def judged_scores(
     judge_dirs: tuple[Path, ...] = JUDGE_DIRS,
     evals_dir: Path = EVALS_DIR,
 ) -> dict[str, Any] | None:
-    """The judged scores of the model's replies, or None: a ``chatbot judge`` set under
-    ``judge_dirs`` whose key names this model and that has its ``scores.json``, else a
-    scores file in ``evals_dir`` whose recorded command names it."""
+    """The judged scores of the model's replies, or None: the newest ``chatbot judge``
+    set of replies under ``judge_dirs`` whose key names this model and that has its
+    ``scores.json``, else the newest such scores file in ``evals_dir`` (a model path in
+    one is relative to the repository). Continuation and character sets rate other
+    things and are left out."""
     target = Path(model_dir).resolve()
-    found: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (names the model, scores)
+    found: list[tuple[dict[str, Any], dict[str, Any], Path]] = []  # names it, scores, base
     for root in judge_dirs:
-        for key_file in sorted(Path(root).glob("*/key.json")):
+        for key_file in sorted(Path(root).glob("*/key.json"), key=_newest_first):
             scores_file = key_file.with_name("scores.json")
             if scores_file.is_file():
-                found.append((_read(key_file), _read(scores_file)))
-    for scores_file in sorted(Path(evals_dir).glob("*.json")):
+                found.append((_read(key_file), _read(scores_file), Path.cwd()))
+    for scores_file in sorted(Path(evals_dir).glob("*.json"), key=_newest_first):
         scores = _read(scores_file)
-        found.append((scores, scores))
-    for names, scores in found:
+        found.append((scores, scores, Path(evals_dir).resolve().parent))
+    for names, scores, base in found:
         model = _judged_model(names)
         system = scores.get("systems", {}).get("model")
-        if model and system and Path(model).resolve() == target:
+        if tuple(scores.get("criteria", REPLY_CRITERIA)) != REPLY_CRITERIA:
+            continue
+        if model and system and (base / model).resolve() == target:
             return {"items": scores.get("items"), **system}
     return None
+
+
+def _newest_first(path: Path) -> list[Any]:
+    """Sets numbered s1, s2, ... s21 (in a file or folder name), the last made first."""
+    name = path.parent.name if path.name == "key.json" else path.name
+    return [-int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatbot.errors import ChatbotError
+
 SCHEMA_VERSION = 2
 ENV_DATA_DIR = "NOVEL_CHATBOT_DATA_DIR"
 
@@ -68,10 +70,20 @@ ALTER TABLE messages ADD COLUMN grounding TEXT;
 class Store:
     def __init__(self, data_dir: str | Path):
         self.path = Path(data_dir) / "chats.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            kind = "a file" if self.path.parent.is_file() else e.strerror
+            raise ChatbotError(f"cannot keep chats in {self.path.parent}: {kind}") from None
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise ChatbotError(
+                f"{self.path} cannot be read as a chat store ({e}); move it away to start "
+                "with no saved chats"
+            ) from None
 
     def _migrate(self) -> None:
         # executescript commits first, so each step records its own version right after

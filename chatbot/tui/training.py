@@ -19,7 +19,7 @@ from typing import Any
 
 from chatbot.config import DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
-from chatbot.fsutil import read_json
+from chatbot.fsutil import read_json, sha256_file
 from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
 from chatbot.tui.catalog import bots_dir
 from chatbot.tui.curves import read_metrics
@@ -40,8 +40,21 @@ class Stopped(Exception):
 
 
 def corpus_dir(novel: str | Path, data_dir: str | Path) -> Path:
-    """Where the app keeps what it makes from ``novel``: one directory per file name."""
-    return bots_dir(data_dir) / Path(novel).stem
+    """Where the app keeps what it makes from ``novel``: a directory named after the
+    file (``book``, else ``book-2``...), the first that is free or already holds this
+    very text; two novels both called novel.txt never share one."""
+    stem, sha = Path(novel).stem, sha256_file(novel)
+    for k in range(1, 1000):
+        folder = bots_dir(data_dir) / (stem if k == 1 else f"{stem}-{k}")
+        manifest = CorpusLayout(folder).manifest
+        if not manifest.is_file():
+            return folder
+        try:
+            if read_json(manifest, "manifest").get("source", {}).get("sha256") == sha:
+                return folder
+        except ChatbotError:  # a damaged manifest: not this text's
+            continue
+    raise ChatbotError(f"too many novels called {Path(novel).name}")
 
 
 def new_model_dir(corpus: str | Path) -> Path:

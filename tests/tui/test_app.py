@@ -109,7 +109,11 @@ def test_settings_dialog_and_help(echo_model, data_dir):
     run(main())
 
 
-def test_commands_export_clear_new_and_history_survives_restart(echo_model, data_dir, tmp_path):
+def test_commands_export_clear_new_and_history_survives_restart(
+    echo_model, data_dir, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # where Ctrl+O writes
+
     async def first():
         async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
             await ask(pilot, app, LINES[1])
@@ -120,6 +124,10 @@ def test_commands_export_clear_new_and_history_survives_restart(echo_model, data
             assert LINES[1] in text and "**bot**" in text
             await pilot.press("up")  # input history
             assert app.query_one("#prompt").value == f"/export {out}"
+            await pilot.press("enter")  # the same file again: kept, not overwritten
+            assert "exists" in str(app.query_one("#status").render())
+            await pilot.press("ctrl+o")  # the key works with the message box focused
+            assert (tmp_path / f"chat-{app.chat_id}.md").read_text(encoding="utf-8") == text
             return bubbles(app, "bot")[0].plain
 
     reply = run(first())
@@ -151,6 +159,42 @@ def test_escape_cancels_a_reply(echo_model, data_dir):
             await wait_for(pilot, lambda: app._live is None)
             assert "stopped" in str(app.query_one("#status").render())
             assert len(bubbles(app, "bot")[0].words) < 5
+
+    run(main())
+
+
+def test_a_reply_cut_short_is_stored_where_and_as_it_was_shown(echo_model, data_dir):
+    """Moving on while a reply streams settles it at once: sending again keeps the
+    chat's order, a new chat leaves it in the old one, /clear and Ctrl+R drop it."""
+
+    async def streaming(pilot, app, text):
+        await say(pilot, app, text)
+        await wait_for(pilot, lambda: app._live is not None and app._live.words)
+
+    def roles(app, chat):
+        return [(m.role, m.text) for m in app.store.messages(chat)]
+
+    async def main():
+        async with chat(echo_model, data_dir, pace_ms=300) as (app, pilot):
+            await streaming(pilot, app, LINES[0])
+            await streaming(pilot, app, LINES[1])  # sent while the first reply streams
+            first = app.chat_id
+            shown = [(b.role, b.plain) for b in app.query(Bubble)]
+            assert roles(app, first)[:3] == shown[:3]
+            assert [r for r, _ in roles(app, first)] == ["user", "bot", "user"]
+            await pilot.press("ctrl+n")  # the second reply, cut short, stays in chat 1
+            assert [r for r, _ in roles(app, first)] == ["user", "bot", "user", "bot"]
+            assert not roles(app, app.chat_id)
+            await streaming(pilot, app, LINES[2])
+            await pilot.press("ctrl+r")  # the cut reply is dropped, a new one written
+            await wait_for(pilot, lambda: app._live is None)
+            assert [r for r, _ in roles(app, app.chat_id)] == ["user", "bot"]
+            assert len(bubbles(app, "bot")) == 1
+            await streaming(pilot, app, LINES[3])
+            await pilot.press(*"/clear")
+            await pilot.press("enter")
+            await pilot.pause(1.0)  # the reply thread notices it was stopped
+            assert not roles(app, app.chat_id) and not list(app.query(Bubble))
 
     run(main())
 

@@ -3,18 +3,20 @@
 import json
 import os
 
+from chatbot.fsutil import sha256_file
 from chatbot.ingest.words import language
 from chatbot.layout import SHIPPED_MODEL, ModelLayout
 from chatbot.tui.catalog import all_models, describe, judged_scores, model_state
 from chatbot.tui.training import FEW_PAIRS, few_pairs_note, new_model_dir
 
 
-def judged_set(root, model, fluency):
-    s = root / "s1"
+def judged_set(root, model, fluency, name="s1", criteria=("fluency", "relevance")):
+    s = root / name
     s.mkdir(parents=True)
     (s / "key.json").write_text(json.dumps({"model": str(model), "items": []}), "utf-8")
     system = {"fluency": {"mean": fluency, "low": 2.0, "high": 4.0}}
-    (s / "scores.json").write_text(json.dumps({"items": 60, "systems": {"model": system}}))
+    scores = {"items": 60, "criteria": list(criteria), "systems": {"model": system}}
+    (s / "scores.json").write_text(json.dumps(scores))
 
 
 def test_the_shipped_model_is_listed_by_novel_size_and_scores(tmp_path):
@@ -34,6 +36,11 @@ def test_judged_scores_win_over_the_test_numbers(tmp_path, echo_model):
     label = describe(echo_model, judge_dirs=(tmp_path / "judge",)).label()
     assert "judged (n=60): fluency 3.25" in label
     assert judged_scores(SHIPPED_MODEL, (tmp_path / "judge",), tmp_path) is None
+    # the newest set of replies wins (s10 after s9); a set of continuations rates other things
+    judged_set(tmp_path / "judge", echo_model, 3.5, "s10")
+    judged_set(tmp_path / "judge", echo_model, 3.75, "s9")
+    judged_set(tmp_path / "judge", echo_model, 2.0, "s11", ("fluency", "coherence"))
+    assert judged_scores(echo_model, (tmp_path / "judge",), tmp_path)["fluency"]["mean"] == 3.5
 
 
 def test_app_bots_are_found_and_never_overwritten(tmp_path, echo_model):
@@ -48,6 +55,23 @@ def test_app_bots_are_found_and_never_overwritten(tmp_path, echo_model):
     ModelLayout(corpus / "model").config.unlink()
     assert model_state(corpus / "model") == "unfinished"  # its checkpoint is still there
     assert model_state(tmp_path / "nothing") == "none"
+
+
+def test_two_novels_with_one_file_name_get_a_folder_each(tmp_path):
+    from chatbot.tui.training import corpus_dir
+
+    data = tmp_path / "data"
+    a, b = tmp_path / "a" / "novel.txt", tmp_path / "b" / "novel.txt"
+    for path, text in [(a, "第一本书。"), (b, "第二本书。")]:
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+    first = corpus_dir(a, data)
+    assert first == data / "bots" / "novel"
+    first.mkdir(parents=True)
+    manifest = {"source": {"path": str(a), "sha256": sha256_file(a)}}
+    (first / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert corpus_dir(a, data) == first  # the same text: its own folder again
+    assert corpus_dir(b, data) == data / "bots" / "novel-2"
 
 
 def test_few_pairs_are_explained_and_questions_follow_the_language():

@@ -20,6 +20,8 @@ def test_talk_to_a_character_with_the_chat_as_context(persona_model, data_dir):
             await say(pilot, app, f"/as {speaker}")
             await say(pilot, app, f"/to {addressee}")
             assert (app.speaker, app.addressee) == (speaker, addressee)
+            await say(pilot, app, f"/to {speaker}")
+            assert "talk to themselves" in status(app) and app.addressee == addressee
             assert f"talking to {speaker} (you: {addressee})" in app.sub_title
             await ask(pilot, app, LINES[0])
             first = bubbles(app, "bot")[-1]
@@ -97,5 +99,22 @@ def test_a_traditional_novel_names_its_characters_in_traditional(persona_model, 
             assert app.speaker == name
             await ask(pilot, app, to_traditional(LINES[0]))
             assert str(bubbles(app, "bot")[-1].render()).startswith(f"{name}：")
+
+    run(main())
+
+
+def test_settings_with_characters_fit_a_small_terminal(persona_model, data_dir):
+    from chatbot.tui.screens import SettingsScreen
+
+    async def main():
+        for size in [(80, 24), (60, 20)]:
+            async with chat(persona_model, data_dir, size=size) as (app, pilot):
+                await pilot.press("ctrl+s")
+                await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+                await pilot.pause(0.1)
+                save = app.screen.query_one("#save")
+                assert save.region.bottom <= size[1] and save.region.height, size
+                await pilot.click("#save")
+                await wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
 
     run(main())

@@ -13,3 +13,14 @@ def test_markdown_names_who_said_what_in_order():
 def test_a_character_is_named_instead_of_bot():
     md = to_markdown("t", [Message("user", "你好"), Message("bot", "你来了。", None, "林黛玉")])
     assert md.endswith("**林黛玉**: 你来了。\n")
+
+
+def test_export_never_overwrites_an_earlier_export(tmp_path, monkeypatch):
+    from chatbot.tui.export import export_path
+
+    assert export_path(1, None, tmp_path) == tmp_path / "chat-1.md"
+    (tmp_path / "chat-1.md").write_text("earlier")
+    (tmp_path / "chat-1-2.md").write_text("earlier")
+    assert export_path(1, None, tmp_path) == tmp_path / "chat-1-3.md"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert export_path(1, "~/x.md", tmp_path) == tmp_path / "x.md"

@@ -113,7 +113,7 @@ def test_stop_or_close_midway_keeps_the_last_epoch_and_resume_continues(
             await prepared(pilot, app)  # chat --novel: straight to preparing it
             await click(pilot, "#train")
             await wait_for(pilot, lambda: app.training is not None and app.training.rows, 120)
-            await pilot.press("escape")  # stop: the last finished epoch is kept
+            await pilot.press("s")  # stop: the last finished epoch is kept
             await wait_for(pilot, lambda: app.training.state == "stopped", 60)
             saved = app.training.saved_epochs
             assert 1 <= saved < 30 and epochs() == list(range(1, saved + 1))
@@ -155,6 +155,25 @@ def test_a_path_that_is_no_novel_is_a_one_line_error(echo_model, data_dir, books
             await click(pilot, "#prepare")
             await wait_for(pilot, lambda: "cannot prepare image.txt" in str(error.render()), 60)
             assert app.screen.query_one("ContentSwitcher").current == "pick"
+
+    run(main())
+
+
+def test_leaving_the_novel_form_without_a_bot_shows_what_is_missing(data_dir, books, tmp_path):
+    """--novel with a model that cannot load: closing the form must not leave a chat
+    that answers nothing; the error screen says what to do."""
+    from chatbot.tui.screens import ErrorScreen
+
+    def ready(app):
+        return isinstance(app.screen, NewBotScreen)
+
+    async def main():
+        missing = tmp_path / "no-model"
+        async with new_bot(
+            missing, data_dir, tiny(max_epochs=1), novel=books / NOVEL, ready=ready
+        ) as (app, pilot):
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
 
     run(main())
 

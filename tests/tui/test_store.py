@@ -49,3 +49,24 @@ def test_a_new_chat_starts_with_its_character(tmp_path):
     store = Store(tmp_path / "data")
     chat = store.new_chat("m", speaker="孙悟空")
     assert store.chat(chat).speaker == "孙悟空" and store.chat(chat).addressee is None
+
+
+def test_a_data_dir_that_is_a_file_or_a_damaged_store_is_one_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from chatbot.errors import ChatbotError
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ChatbotError, match="cannot keep chats in .*afile: a file"):
+        Store(tmp_path / "afile")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "chats.sqlite3").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ChatbotError, match="cannot be read as a chat store"):
+        Store(tmp_path / "d")
+    cmd = [sys.executable, "-m", "chatbot", "chat", "--data-dir", str(tmp_path / "d")]
+    for args in ([], ["--pace", "-5"]):
+        r = subprocess.run(cmd + args, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and "error:" in r.stderr

@@ -24,13 +24,13 @@ class ErrorScreen(Screen[None]):
             yield Static(self.message, id="message")
             yield Markdown(
                 "Make a bot from a novel here (**New bot**), or on the command line:\n\n"
-                "```\nscripts/prepare_corpus.sh NOVEL.txt\n"
-                ".venv/bin/chatbot train corpus/NOVEL\n"
-                ".venv/bin/chatbot chat corpus/NOVEL/model\n```"
+                "```\nchatbot prepare NOVEL.txt\n"
+                "chatbot train corpus/NOVEL\n"
+                "chatbot chat corpus/NOVEL/model\n```"
             )
             with Horizontal(id="buttons"):
-                yield Button("New bot", id="newbot", variant="primary")
-                yield Button("Quit", id="quit", variant="error")
+                yield Button("New bot", id="newbot", variant="primary", compact=True)
+                yield Button("Quit", id="quit", variant="error", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "newbot":

@@ -17,7 +17,7 @@ KEYS = [
     ("Ctrl+N", "new chat"),
     ("Ctrl+R", "regenerate the last reply"),
     ("Ctrl+S", "settings"),
-    ("Ctrl+E", "export the chat to Markdown"),
+    ("Ctrl+O", "export the chat to Markdown"),
     ("Ctrl+G", "show the book's lines each reply leaned on (also on hover)"),
     ("Ctrl+P", "command palette"),
     ("F1", "this help"),

@@ -48,7 +48,7 @@ from chatbot.tui.training import (
 TRAIN_FIELDS = {
     "max_epochs": "epochs at most",
     "max_minutes": "minutes at most",
-    "characters": "characters",
+    "characters": "characters + anyone",
     "context": "earlier turns read",
 }
 _DETECT = "detect"

@@ -45,7 +45,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
 
     def compose(self) -> ComposeResult:
         o = self.options
-        with Vertical(id="dialog"):
+        with Vertical(id="dialog", classes="dense"):
             yield Label("Settings", id="title")
             with Horizontal(classes="row"):
                 yield Label("strategy")
@@ -89,8 +89,8 @@ class SettingsScreen(ModalScreen[Settings | None]):
                             compact=True,
                         )
             with Horizontal(classes="row"):
-                yield Label("colour words by score")
-                yield Checkbox("", self.show_scores, id="scores", compact=True)
+                yield Label("word scores")
+                yield Checkbox("colour each word", self.show_scores, id="scores", compact=True)
             yield Static("", id="error")
             with Horizontal(id="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
@@ -100,19 +100,28 @@ class SettingsScreen(ModalScreen[Settings | None]):
         if event.button.id == "cancel":
             self.dismiss(None)
             return
+
+        def number(name: str, kind: type[int] | type[float], label: str) -> int | float:
+            text = self.query_one(f"#{name}", Input).value.strip()
+            try:
+                return kind(text)
+            except ValueError:
+                whole = "a whole number" if kind is int else "a number"
+                raise ChatbotError(f"{label} must be {whole}, not {text!r}") from None
+
         try:
-            get = lambda name: self.query_one(f"#{name}", Input).value.strip()  # noqa: E731
+            seed = self.query_one("#seed", Input).value.strip()
             options = replace(
                 self.options,
                 strategy=self.query_one("#strategy", Select).value,
-                temperature=float(get("temperature")),
-                top_k=int(get("top_k")),
-                beam=int(get("beam")),
-                max_length=int(get("max_length")),
-                repetition_penalty=float(get("repetition_penalty")),
-                seed=int(get("seed")) if get("seed") else None,
+                temperature=number("temperature", float, "temperature"),
+                top_k=number("top_k", int, "top-k"),
+                beam=number("beam", int, "beam width"),
+                max_length=number("max_length", int, "max length"),
+                repetition_penalty=number("repetition_penalty", float, "repetition penalty"),
+                seed=number("seed", int, "seed") if seed else None,
             )
-        except (ValueError, ChatbotError) as e:
+        except ChatbotError as e:
             self.query_one("#error", Static).update(f"not saved: {e}")
             return
         cast = {}

@@ -32,8 +32,8 @@ def samples_table(progress: Progress, last: int = 2) -> Table:
 
 class TrainingScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "stop", "stop (keeps the last epoch)"),
-        Binding("b", "dismiss", "back to chat"),
+        Binding("escape,b", "dismiss", "back to chat (training goes on)"),
+        Binding("s", "stop", "stop (keeps the last epoch)"),
     ]
 
     def __init__(self, progress: Progress) -> None:
@@ -93,8 +93,8 @@ class TrainingScreen(ModalScreen[None]):
             self.dismiss()
 
     def action_stop(self) -> None:
-        """Esc: stop a running training (the last finished epoch is kept); close a
-        finished one's screen."""
+        """S: stop a running training (the last finished epoch is kept); close a
+        finished one's screen. Esc only hides the screen, as it does every dialog's."""
         if self.progress.running:
             self.app.stop_training()  # type: ignore[attr-defined]
         else:
