@@ -28,9 +28,10 @@ class LoggedProgress(Progress):
     with its output in a log file), prints its rows as plain lines every ``every``
     seconds, so the log shows how far a long job is and its ETA."""
 
-    def __init__(self, *columns, every: float = 30.0, **kwargs) -> None:
+    def __init__(self, *columns, every: float = 30.0, log: bool = False, **kwargs) -> None:
         super().__init__(*columns, **kwargs)
         self.every = every
+        self.log = log  # print plain lines (the live display is off: not a terminal)
         self._logged = time.monotonic()
 
     def update(self, task_id, **kwargs) -> None:
@@ -43,7 +44,7 @@ class LoggedProgress(Progress):
 
     def _log(self) -> None:
         console = self.live.console
-        if console.is_terminal or self.disable or not self.tasks:
+        if not self.log or not self.tasks:
             return
         if time.monotonic() - self._logged >= self.every:
             self._logged = time.monotonic()
@@ -52,7 +53,9 @@ class LoggedProgress(Progress):
 
 def progress(disable: bool = False, every: float = 30.0) -> Progress:
     """A transient progress display on stderr: bar, count, elapsed time and ETA (a plain
-    line every ``every`` seconds when stderr is a file)."""
+    line every ``every`` seconds when stderr is a file, and no live display there: its
+    last frame would be a stray line before an error)."""
+    live = not disable and err_console.is_terminal
     return LoggedProgress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
@@ -63,7 +66,8 @@ def progress(disable: bool = False, every: float = 30.0) -> Progress:
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
-        disable=disable,
+        disable=not live,
+        log=not disable and not live,
         every=every,
     )
 
