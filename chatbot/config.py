@@ -8,6 +8,7 @@ from these classes (``chatbot.cli.options``), so an option cannot exist without 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -291,6 +292,9 @@ class DecodeOptions:
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
+        for name in ("temperature", "repetition_penalty", "mmi"):
+            if not math.isfinite(getattr(self, name)):
+                raise ChatbotError(f"{name.replace('_', ' ')} must be a finite number")
         if self.temperature <= 0 or self.top_k < 1 or self.beam < 1 or self.rank < 1:
             raise ChatbotError("temperature must be > 0, top-k, beam and rank at least 1")
         if self.mmi < 0:
@@ -299,8 +303,6 @@ class DecodeOptions:
             raise ChatbotError("repetition penalty must be at least 1")
         if self.min_length < 0 or self.max_length < 1:
             raise ChatbotError("min length cannot be negative, max length must be at least 1")
-        if self.min_length > self.max_length:  # a shorter limit wins: --max-length 3 alone
-            object.__setattr__(self, "min_length", self.max_length)
 
 
 # Writing on from a passage: sampling a little cooler than replies, with guards that let

@@ -64,7 +64,7 @@ def guard_bias(said: Sequence[int], o: DecodeOptions, t: int, size: int) -> np.n
         bias[banned] = -np.inf
     if len(said) >= 2 and said[-1] == said[-2]:  # never a word three times in a row
         bias[said[-1]] = -np.inf
-    if t < o.min_length:
+    if t < min(o.min_length, o.max_length):  # a shorter limit wins: --max-length 3 alone
         bias[EOS] = -np.inf
     return bias
 

@@ -38,7 +38,8 @@ def temp_beside(final: str | os.PathLike[str]) -> Path:
     except OSError as e:
         raise ChatbotError(f"cannot write in {final.parent}: {e.strerror}") from None
     os.close(fd)
-    os.chmod(tmp, _FILE_MODE)  # mkstemp's 0600 would outlive the rename
+    with contextlib.suppress(OSError):  # a file system without modes (vfat) keeps its own
+        os.chmod(tmp, _FILE_MODE)  # mkstemp's 0600 would outlive the rename
     return Path(tmp)
 
 

@@ -319,8 +319,8 @@ def fit(
         state = _resume(out, model, optimizer, config, card.vectors_sha256)
         for group in optimizer.param_groups:
             group["lr"] = state["lr"]
-    # A fresh run's first epoch starts the curves anew; until then a replaced model
-    # keeps its own.
+    # A fresh run's first epoch starts the curves anew (and drops the replaced model's
+    # evaluation); until then a replaced model keeps its own.
     metrics_mode = ["a" if resume else "w"]
     card = replace(
         card,
@@ -336,6 +336,8 @@ def fit(
         if ranks.main:
             checkpoint = {**state, "train": asdict(config), "vectors_sha256": card.vectors_sha256}
             save_checkpoint(out.root, model, optimizer, checkpoint)
+            if metrics_mode[0] == "w":
+                out.eval_report.unlink(missing_ok=True)
             with open(out.metrics, metrics_mode[0], encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
             metrics_mode[0] = "a"

@@ -215,6 +215,11 @@ def test_reply_cli_answers_each_line_of_standard_input_with_one_line(echo_model)
     r = reply(gbk, "--strategy", "greedy", "--encoding", "gbk", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["query"] == LINES[1]
     assert json.loads(r.stdout)["reply"] == out[2]
+    utf16 = f"{LINES[0]}\n{LINES[1]}\n".encode("utf-16")  # no line cut between its bytes
+    r = reply(utf16, "--strategy", "greedy", "--encoding", "utf-16")
+    assert r.returncode == 0 and r.stdout.decode().splitlines() == [out[0], out[2]]
+    r = reply(gbk, "--encoding", "nosuch")
+    assert r.returncode == 2 and b"unknown encoding 'nosuch'" in r.stderr
 
 
 def test_eval_cli_writes_a_report(echo_model):

@@ -44,10 +44,22 @@ def test_bad_settings_are_clear_errors(bad):
         bad()
 
 
-def test_a_max_length_below_the_min_length_lowers_it():
-    """--max-length 3 alone is a short reply, not an error about --min-length."""
-    assert DecodeOptions(max_length=3).min_length == 3
-    assert DecodeOptions(max_length=30).min_length == DecodeOptions().min_length
+def test_a_max_length_below_the_min_length_is_a_short_reply_not_an_error():
+    """--max-length 3 alone: the shorter limit wins where the reply is written, and the
+    minimum is still there when the maximum goes back up."""
+    from chatbot.data import EOS
+    from chatbot.decode import guard_bias
+
+    short = DecodeOptions(max_length=3)
+    assert short.min_length == DecodeOptions().min_length
+    assert guard_bias([5, 6, 7], short, 3, 10)[EOS] == 0  # may end after 3 words
+    assert guard_bias([5, 6, 7], DecodeOptions(), 3, 10)[EOS] == float("-inf")
+
+
+def test_numbers_that_are_not_finite_are_clear_errors():
+    for bad in ("nan", "inf"):
+        with pytest.raises(ChatbotError, match="finite"):
+            DecodeOptions(temperature=float(bad))
 
 
 @pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")

@@ -1,23 +1,21 @@
 import os
 import stat
 
+from chatbot import fsutil
 from chatbot.fsutil import atomic_path, write_json
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def test_artifacts_get_the_mode_a_plain_open_would_give(tmp_path):
+def test_artifacts_get_the_mode_a_plain_open_would_give(tmp_path, monkeypatch):
     """A bot is shared (another user, a web server): its files must not stay 0600."""
+    monkeypatch.setattr(fsutil, "_FILE_MODE", 0o644)  # what umask 022 gives
     write_json(tmp_path / "config.json", {"a": 1})
     with atomic_path(tmp_path / "weights.bin") as tmp:
         tmp.write_bytes(b"\0")
-    expected = 0o666 & ~_umask()
     for name in ("config.json", "weights.bin"):
-        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    mask = os.umask(0o027)
+    os.umask(mask)
+    assert fsutil._file_mode() == 0o666 & ~mask
 
 
 def test_a_file_where_a_directory_should_go_is_named_as_such(tmp_path):

@@ -72,11 +72,20 @@ def test_a_model_or_unfinished_run_is_replaced_only_with_force(story_corpus, tmp
     with pytest.raises(ChatbotError, match="already holds a trained model; --force"):
         train(story_corpus, tiny(max_epochs=1), model_dir=lay.root)
     assert lay.weights.read_bytes() == weights
+    lay.eval_report.write_text("{}")  # what `chatbot eval` said of the model
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C before the new run's first epoch
+        train(story_corpus, tiny(max_epochs=1), model_dir=lay.root, force=True, on_batch=stop)
+    assert len(lay.metrics.read_text().splitlines()) == 1 and lay.eval_report.exists()
     lay.config.unlink()  # what an interrupted run leaves: a checkpoint, no model
     with pytest.raises(ChatbotError, match="unfinished training run"):
         train(story_corpus, tiny(max_epochs=1), model_dir=lay.root)
     train(story_corpus, tiny(max_epochs=2, patience=100), model_dir=lay.root, force=True)
     assert lay.exists() and len(lay.metrics.read_text().splitlines()) == 2  # this run's
+    assert not lay.eval_report.exists()  # it was the replaced model's
 
 
 def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_path):

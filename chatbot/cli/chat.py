@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.errors import ChatbotError
     from chatbot.tui.app import ChatApp
 
-    if args.pace < 0:
-        raise ChatbotError("--pace must be 0 or more milliseconds")
+    if not 0 <= args.pace < 60_000:  # NaN fails this too
+        raise ChatbotError("--pace must be 0 or more milliseconds (under a minute)")
     app = ChatApp(
         args.model or args.model_dir, data_dir=args.data_dir, pace_ms=args.pace, novel=args.novel
     )

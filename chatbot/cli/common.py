@@ -4,7 +4,11 @@ command means when none is named."""
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -108,18 +112,41 @@ def add_encoding_option(p: argparse.ArgumentParser) -> None:
 
 
 def decode_input(data: bytes | str, name: str, encoding: str | None = None) -> str:
-    """Text a user types or pipes in: UTF-8 as a rule, else ``encoding``, else detected
-    as a novel's is when long enough to tell. A str is an argument the shell passed with
-    bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    """Text a user types or pipes in: in ``encoding`` when given, else UTF-8 as a rule,
+    else detected as a novel's is when long enough to tell. A str is an argument the
+    shell passed with bytes that are not UTF-8 (Python keeps them as surrogates)."""
     from chatbot.ingest.textio import decode_bytes
 
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
+    if encoding is not None:
+        return decode_bytes(data, encoding=encoding, name=name)[0] if data.strip() else ""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        if encoding is None and len(data) < DETECT_MIN_BYTES:
+        if len(data) < DETECT_MIN_BYTES:
             raise ChatbotError(
                 f"{name} is not UTF-8; say its encoding with --encoding (e.g. gbk, big5)"
             ) from None
-    return decode_bytes(data, encoding=encoding, name=name)[0]
+    return decode_bytes(data, name=name)[0]
+
+
+def stdin_lines(encoding: str | None) -> Iterator[bytes | str]:
+    """Standard input a line at a time, as it comes: bytes, each line decoded on its own,
+    or with ``encoding`` text in it (UTF-16 cannot be cut into lines as bytes)."""
+    if encoding is None:
+        yield from sys.stdin.buffer
+        return
+    check_encoding(encoding)
+    try:
+        yield from io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
+    except UnicodeDecodeError as e:
+        raise ChatbotError(f"standard input is not {encoding}: {e.reason}") from None
+
+
+def check_encoding(encoding: str | None) -> None:
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ChatbotError(f"unknown encoding {encoding!r}") from None

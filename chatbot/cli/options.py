@@ -25,7 +25,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if isinstance(action, argparse.BooleanOptionalAction):  # --copy / --no-copy
             return f"{action.help} (default: {'on' if action.default else 'off'})"
-        if action.default in (None, False, []) or action.nargs == 0:
+        nothing = action.default is None or action.default is False or action.default == []
+        if nothing or action.nargs == 0:  # ("in (None, False)" would hide a default of 0)
             return action.help
         return super()._get_help_string(action)
 

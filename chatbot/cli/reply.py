@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,9 +11,11 @@ from chatbot.cast import Conversation
 from chatbot.cli.common import (
     add_encoding_option,
     add_model_option,
+    check_encoding,
     decode_input,
     err_console,
     resolve_model,
+    stdin_lines,
 )
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
@@ -106,17 +107,19 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.bot import Chatbot
 
     options = from_args(DecodeOptions, args)
+    check_encoding(args.encoding)
     model, text = _model_and_text(args)
     base = Conversation(_history(args.history, args.encoding), args.speaker, args.addressee)
     bot = Chatbot.load(resolve_model(model))
     if text is not None:
-        lines: Iterable[bytes | str] = [text]
+        lines: Iterable[bytes | str] = [decode_input(text, "the message")]
     else:  # one output line per input line, so a script can pair them up
-        lines = sys.stdin.buffer
+        lines = stdin_lines(args.encoding)
     status = 0
     for raw in lines:
         try:
-            line = decode_input(raw, "the message", args.encoding).rstrip("\r\n")
+            line = raw if isinstance(raw, str) else decode_input(raw, "the message")
+            line = line.rstrip("\r\n")
         except ChatbotError as e:
             if text is not None:
                 raise

@@ -154,8 +154,8 @@ def report(
         except KeyboardInterrupt:
             err_console.print(
                 "interrupted: the last finished epoch is saved; continue with --resume"
-                if epochs.row_count
-                else "interrupted before the first epoch ended: this run saved nothing"
+                if epochs.row_count or resumed
+                else "interrupted before the first epoch ended: no epoch was saved"
             )
             return 130
     console.print(epochs)

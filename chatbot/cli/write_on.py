@@ -6,7 +6,13 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from chatbot.cli.common import add_encoding_option, add_model_option, decode_input, resolve_model
+from chatbot.cli.common import (
+    add_encoding_option,
+    add_model_option,
+    check_encoding,
+    decode_input,
+    resolve_model,
+)
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 
@@ -45,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
         min_length=CONTINUE_OPTIONS.min_length,
         max_length=CONTINUE_OPTIONS.max_length,
     )
-    raw = args.passage if args.passage is not None else sys.stdin.buffer.read()
-    passage = decode_input(raw, "the passage", args.encoding)
+    if args.passage is not None:  # typed: the terminal's own encoding
+        passage = decode_input(args.passage, "the passage")
+    else:
+        check_encoding(args.encoding)
+        passage = decode_input(sys.stdin.buffer.read(), "the passage", args.encoding)
     bot = Chatbot.load(resolve_model(args.model))
     from chatbot.ingest.textio import word_piece
 

@@ -110,8 +110,8 @@ def prepare(
     old = {} if force else _load_manifest(layout.manifest)
     source_sha = sha256_file(novel_path)
     was = old.get("source", {})
-    if was.get("sha256") not in (None, source_sha):  # two novels would share one corpus
-        raise ChatbotError(
+    if was.get("sha256") not in (None, source_sha) and not _same_file(was.get("path"), novel_path):
+        raise ChatbotError(  # two novels called novel.txt would share corpus/novel
             f"{layout.root} holds the corpus of another text ({was.get('path', '?')}); "
             "--force replaces it, or give another output directory"
         )
@@ -288,6 +288,14 @@ def _config_dict(config: PrepareConfig, userdict: Path | None) -> dict[str, Any]
 def _fingerprint(*parts: Any) -> str:
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _same_file(recorded: str | None, novel: Path) -> bool:
+    """Whether a manifest's source path is this novel's file (edited since: prepared
+    again, as the user expects)."""
+    return recorded is not None and (
+        recorded == str(novel) or Path(recorded).resolve() == novel.resolve()
+    )
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:

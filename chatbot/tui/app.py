@@ -15,6 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -79,6 +80,8 @@ class Reply:
 
     chat_id: int | None
     bubble: Bubble
+    bot: Any  # the Chatbot that writes it: switching models mid-reply must not pull it away
+    writing: bool  # a story written on, not a reply
     words: list[tuple[str, float]] = field(default_factory=list)
     pending: deque[tuple[str, float]] = field(default_factory=deque)
     lines: list[str] = field(default_factory=list)  # the book's lines it leaned on
@@ -203,6 +206,7 @@ class ChatApp(App):
 
     # ------------------------------------------------------------------ chats
     def open_chat(self, chat_id: int) -> None:
+        self._stop_reply()  # a reply being written stays in the chat it was written for
         self.chat_id = chat_id
         info = self.store.chat(chat_id)
         self.speaker, self.addressee = (info.speaker, info.addressee) if info else (None, None)
@@ -218,7 +222,6 @@ class ChatApp(App):
 
     def action_new_chat(self) -> None:
         """A new chat: a fresh context, with the same character."""
-        self.action_cancel()
         self.open_chat(self.store.new_chat(str(self.model_dir), "new chat", *self._cast()))
         self._status("new chat")
 
@@ -272,32 +275,32 @@ class ChatApp(App):
         self.query_one("#log", VerticalScroll).mount(self._live)
         history = () if self.writing else tuple(m.text for m in before[-HISTORY:])
         self.conversation = Conversation(history, *self._cast())
-        self._reply = Reply(self.chat_id, self._live)
+        self._reply = Reply(self.chat_id, self._live, self.bot, self.writing)
         self._reply_worker = self.generate(text, self._reply, self.conversation)
 
-    def _words(self, text: str, conversation: Conversation):
+    def _words(self, reply: Reply, text: str, conversation: Conversation):
         """The bot's words for ``text``: a reply, or in writing mode the story written on
         (with the writing defaults, the settings' strategy and seed)."""
-        assert self.bot is not None
-        if not self.writing:
-            return self.bot.stream(text, self.options, conversation)
+        if not reply.writing:
+            return reply.bot.stream(text, self.options, conversation)
         strategy = "greedy" if self.options.strategy == "greedy" else CONTINUE_OPTIONS.strategy
         options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=self.options.seed)
-        return self.bot.write_on(text, self.story_words, options)
+        return reply.bot.write_on(text, self.story_words, options)
 
     @work(thread=True, exclusive=True, group="reply")
     def generate(self, text: str, reply: Reply, conversation: Conversation) -> None:
         worker = get_current_worker()
+        bot = reply.bot
         try:
-            if not self.writing and self.bot is not None:
-                grounding = self.bot.grounding(self.bot.tokenize(text))
-                reply.lines = [self.bot.in_script(g.text) for g in grounding]
-            for word, score in self._words(text, conversation):
+            if not reply.writing:
+                grounding = bot.grounding(bot.tokenize(text))
+                reply.lines = [bot.in_script(g.text) for g in grounding]
+            for word, score in self._words(reply, text, conversation):
                 if worker.is_cancelled or reply.settled:
                     break
                 # A reply starts a sentence; a story goes on from the passage's last one.
-                first = not reply.words and (not self.writing or ends_sentence(text.rstrip()))
-                word = self.bot.shown(word, first)  # type: ignore[union-attr]
+                first = not reply.words and (not reply.writing or ends_sentence(text.rstrip()))
+                word = bot.shown(word, first)
                 reply.words.append((word, score))
                 reply.pending.append((word, score))
                 if self.pace_ms:
@@ -556,7 +559,6 @@ class ChatApp(App):
     def action_open_chat(self) -> None:
         def chosen(chat_id: int | None) -> None:
             if chat_id is not None:
-                self.action_cancel()
                 self.open_chat(chat_id)
                 self._status(f"chat {chat_id}")
 
@@ -574,6 +576,7 @@ class ChatApp(App):
 
     def switch_model(self, path: Path | None, fresh_chat: bool = False) -> None:
         if path is not None:
+            self._stop_reply()
             self.bot = None
             self._status(f"loading {path}…")
             self.load_model(path, fresh_chat)
@@ -706,6 +709,11 @@ class ChatApp(App):
             "Chat", "Back to talking with the model", lambda: self.set_writing(False)
         )
         yield SystemCommand("Help", "Keys and slash commands", self.action_help)
+
+    async def action_quit(self) -> None:
+        """Quit, keeping what a reply being written has shown (as Esc would)."""
+        self._stop_reply()
+        self.exit()
 
     def on_unmount(self) -> None:
         self.store.close()

@@ -75,6 +75,8 @@ class Store:
         except OSError as e:
             kind = "a file" if self.path.parent.is_file() else e.strerror
             raise ChatbotError(f"cannot keep chats in {self.path.parent}: {kind}") from None
+        if not os.access(self.path.parent, os.W_OK | os.X_OK):
+            raise ChatbotError(f"cannot keep chats in {self.path.parent}: not writable")
         try:
             self.db = sqlite3.connect(self.path, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")

@@ -34,6 +34,17 @@ def test_every_option_of_every_subcommand_has_help(name):
         assert action.help and action.help.strip(), f"chatbot {name} {action.option_strings}"
 
 
+def test_help_shows_every_default_worth_showing():
+    def words(name):
+        return " ".join(subcommands()[name].format_help().split())
+
+    text = words("train")
+    assert "(default: on)" in text  # --copy / --no-copy
+    contrast = text[text.index("--contrast X ") :]
+    assert "(default: 0.0)" in contrast[: contrast.index(" --", 3)]  # a 0 is a default too
+    assert "(default: [])" not in words("judge make")
+
+
 def test_options_come_from_the_config_dataclasses():
     parser = argparse.ArgumentParser()
     add_options(parser, TrainConfig)

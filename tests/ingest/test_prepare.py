@@ -108,6 +108,8 @@ def test_another_novel_replaces_a_corpus_only_with_force(story_file, tmp_path):
     assert snapshot(out) == before
     prepare(other, out, SMALL, force=True)
     assert json.loads((out / "manifest.json").read_text())["source"]["path"] == str(other)
+    other.write_text(other.read_text(encoding="utf-8") + "李四道：“明天见。”\n", "utf-8")
+    prepare(other, out, SMALL)  # the same file, edited: prepared again without asking
 
 
 def test_unwritable_out_dir(story_file, tmp_path):

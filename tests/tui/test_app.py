@@ -10,6 +10,7 @@ from textual.css.query import NoMatches
 
 from chatbot.tui.app import ChatApp
 from chatbot.tui.screens import ErrorScreen, HelpScreen, SettingsScreen
+from chatbot.tui.store import Store
 from chatbot.tui.widgets import Bubble
 from tests.conftest import LINES
 
@@ -195,6 +196,14 @@ def test_a_reply_cut_short_is_stored_where_and_as_it_was_shown(echo_model, data_
             await pilot.press("enter")
             await pilot.pause(1.0)  # the reply thread notices it was stopped
             assert not roles(app, app.chat_id) and not list(app.query(Bubble))
+            await streaming(pilot, app, LINES[4])
+            app.switch_model(app.model_dir)  # the reply keeps its bot and its chat
+            await wait_for(pilot, lambda: app.bot is not None)
+            assert [r for r, _ in roles(app, app.chat_id)] == ["user", "bot"]
+            await streaming(pilot, app, LINES[5])
+            last = app.chat_id
+            await pilot.press("ctrl+q")  # quitting keeps what was shown, as Esc does
+        assert [m.role for m in Store(data_dir).messages(last)][-2:] == ["user", "bot"]
 
     run(main())
 

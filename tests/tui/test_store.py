@@ -66,7 +66,11 @@ def test_a_data_dir_that_is_a_file_or_a_damaged_store_is_one_clear_error(tmp_pat
     (tmp_path / "d" / "chats.sqlite3").write_bytes(b"not a database at all" * 100)
     with pytest.raises(ChatbotError, match="cannot be read as a chat store"):
         Store(tmp_path / "d")
-    cmd = [sys.executable, "-m", "chatbot", "chat", "--data-dir", str(tmp_path / "d")]
-    for args in ([], ["--pace", "-5"]):
+    cmd = [sys.executable, "-m", "chatbot", "chat", "--data-dir"]
+    for args, said in (
+        ([str(tmp_path / "d")], "cannot be read as a chat store"),
+        ([str(tmp_path / "fresh"), "--pace", "-5"], "--pace must be 0 or more"),
+        ([str(tmp_path / "fresh"), "--pace", "nan"], "--pace must be 0 or more"),
+    ):
         r = subprocess.run(cmd + args, capture_output=True, text=True, timeout=120)
-        assert r.returncode == 2 and "Traceback" not in r.stderr and "error:" in r.stderr
+        assert r.returncode == 2 and "Traceback" not in r.stderr and said in r.stderr

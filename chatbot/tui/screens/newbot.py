@@ -198,15 +198,15 @@ class NewBotScreen(ModalScreen[NewBot | None]):
             return
         self._error("")
         self.novel = novel
-        self.corpus = corpus_dir(novel, self.data_dir)
+        self.corpus = None  # found by the worker: it reads the whole file
         self._steps.clear()
         self.query_one("#bars").remove_children()
         self.query_one("#preparing-title", Static).update(f"Preparing {novel.name}…")
         self._step("preparing")
-        self.prepare(novel, self.corpus, config or self.prepare_config)
+        self.prepare(novel, config or self.prepare_config)
 
     @work(thread=True, exclusive=True, group="prepare")
-    def prepare(self, novel: Path, out: Path, config: PrepareConfig) -> None:
+    def prepare(self, novel: Path, config: PrepareConfig) -> None:
         from chatbot.ingest.prepare import prepare
 
         def factory(name: str, total: int | None) -> Callable[[int], None]:
@@ -219,13 +219,14 @@ class NewBotScreen(ModalScreen[NewBot | None]):
 
         start = time.perf_counter()
         try:
+            out = corpus_dir(novel, self.data_dir)
             result = prepare(novel, out, config, progress=factory)
         except (ChatbotError, OSError, UnicodeError, ValueError) as e:
             why = str(e) if isinstance(e, ChatbotError) else f"{type(e).__name__}: {e}"
             self.app.call_from_thread(self._failed, novel, f"cannot prepare {novel.name}: {why}")
             return
         seconds = time.perf_counter() - start
-        self.app.call_from_thread(self._found, novel, result.manifest, seconds)
+        self.app.call_from_thread(self._found, novel, out, result.manifest, seconds)
 
     def _current(self, novel: Path) -> bool:
         """Whether a finished prepare is still wanted: the screen is open and showing
@@ -255,11 +256,12 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self.query_one("#buttons").display = name == "found"
 
     # ----------------------------------------------------------------- found
-    def _found(self, novel: Path, manifest: dict, seconds: float) -> None:
+    def _found(self, novel: Path, corpus: Path, manifest: dict, seconds: float) -> None:
         if not self._current(novel):
             return
         from chatbot.ingest.prepare import summary
 
+        self.corpus = corpus
         assert self.corpus is not None and self.novel is not None
         self._draw_bars()
         rows, notes = summary(manifest)
