@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, write_json
+from chatbot.ingest.sentences import join_sentences
 
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
@@ -308,7 +309,7 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     chosen = random.Random(seed).sample(starts, min(n, len(starts)))
     items = []
     for k, (begin, end) in enumerate(chosen, 1):
-        passage = "".join(raw[begin:end])
+        passage = join_sentences(raw[begin:end])
         following = [t for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
         candidates = {GOLD: main.show(following, novel_script=False)}
         for s in systems:

@@ -50,27 +50,42 @@ def read_verdicts(out_dir: str | Path, verdicts: str | Path | None = None) -> Ve
     if extra := sorted(set(by_item) - wanted):
         raise bad(f"item {extra[0]} is not in the set")
     ratings, best = [], []
+    problems: list[str] = []  # all of them at once: a reader's file is fixed in one pass
     for k in key["items"]:
         item, letters = k["item"], k["letters"]
         e = by_item.get(item)
         if e is None:
-            raise bad(f"item {item} has no verdict ({len(by_item)} of {len(wanted)} rated)")
+            problems.append(f"item {item} has no verdict ({len(by_item)} of {len(wanted)} rated)")
+            continue
         got = e.get("ratings")
         if not isinstance(got, dict) or set(got) != set(letters):
             have = sorted(got) if isinstance(got, dict) else "none"
-            raise bad(f"item {item} must rate letters {sorted(letters)}, has {have}")
+            problems.append(f"item {item} must rate letters {sorted(letters)}, has {have}")
+            continue
         row: dict[str, dict[str, int]] = {}
         for letter, name in letters.items():
             scores = got[letter] if isinstance(got[letter], dict) else {}
+            for c in sorted(set(scores) - set(criteria)):
+                problems.append(f"item {item}, {letter}: {c!r} is not a criterion ({criteria})")
             for c in criteria:
                 v = scores.get(c)
-                if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 5:
-                    raise bad(f"item {item}, {letter}: {c} must be a whole number 1-5, got {v!r}")
-            row[name] = {c: scores[c] for c in criteria}
+                if c not in scores:
+                    problems.append(f"item {item}, {letter}: {c} is missing")
+                elif not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 5:
+                    problems.append(
+                        f"item {item}, {letter}: {c} must be a whole number 1-5, got {v!r}"
+                    )
+            row[name] = {c: scores.get(c, 0) for c in criteria}
         if e.get("best") not in letters:
-            raise bad(f"item {item}: best must be one of {sorted(letters)}, got {e.get('best')!r}")
+            problems.append(
+                f"item {item}: best must be one of {sorted(letters)}, got {e.get('best')!r}"
+            )
+            continue
         ratings.append(row)
         best.append(letters[e["best"]])
+    if problems:
+        shown = "; ".join(problems[1:4]) + ("; ..." if len(problems) > 4 else "")
+        raise bad(problems[0] + (f" (and {len(problems) - 1} more: {shown})" if shown else ""))
     return Verdicts([s["name"] for s in key["systems"]], criteria, ratings, best)
 
 

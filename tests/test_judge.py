@@ -109,7 +109,15 @@ def test_bootstrap_interval_brackets_the_mean_and_narrows_with_n():
     [
         (lambda v: v["items"].pop(), r"item \d+ has no verdict \(\d+ of \d+ rated\)"),
         (lambda v: v["items"][0]["ratings"]["A"].update(fluency=6), "item 1, A: fluency must be"),
-        (lambda v: v["items"][1]["ratings"]["B"].pop("relevance"), "item 2, B: relevance"),
+        (lambda v: v["items"][1]["ratings"]["B"].pop("relevance"), "item 2, B: relevance is miss"),
+        (
+            lambda v: v["items"][1]["ratings"]["B"].update(fluncy=3),
+            "item 2, B: 'fluncy' is not a criterion",
+        ),
+        (
+            lambda v: [v["items"].pop(), v["items"][0].update(best="Z")],
+            r"item 1: best must be .* \(and 1 more: item \d+ has no verdict",
+        ),
         (lambda v: v["items"][2]["ratings"].pop("C"), "item 3 must rate letters"),
         (lambda v: v["items"][0].update(best="Z"), "item 1: best must be one of"),
         (lambda v: v["items"].append(dict(v["items"][0])), "item 1 is rated twice"),
@@ -167,10 +175,14 @@ def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path):
     r = chatbot("score", str(out))
     assert r.returncode == 2 and "no verdicts file" in r.stderr and "Traceback" not in r.stderr
     write(out, verdicts_where(out, {"gold": 5, "retrieval": 3, "model": 1}))
+    r = chatbot("score", str(out), "--reps", "0")
+    assert r.returncode == 2 and "--reps must be" in r.stderr and "Traceback" not in r.stderr
     r = chatbot("score", str(out), "--reps", "100")
     assert r.returncode == 0, r.stderr
     assert "gold" in r.stdout and "5.00 [5.00, 5.00]" in r.stdout
     assert json.loads((out / "scores.json").read_text())["systems"]["model"]["fluency"]["mean"] == 1
+    r = chatbot("make", str(echo_model), str(out), "--n", "4", "--corpus", str(echo_corpus))
+    assert r.returncode == 2 and "already holds a judged set" in r.stderr  # the key is kept
 
 
 def test_persona_set_names_speakers_shows_earlier_turns_and_asks_for_character(
@@ -203,3 +215,11 @@ def test_a_quoting_system_answers_with_the_books_lines(echo_model, echo_corpus, 
         assert line in LINES
     with pytest.raises(ChatbotError, match="cannot continue"):
         make_set(echo_model, tmp_path / "c", n=2, systems=[ranked], mode="continue")
+
+
+def test_a_continuation_passage_keeps_the_spaces_between_english_sentences():
+    from chatbot.ingest.sentences import join_sentences
+
+    english = join_sentences(['"Indeed?" asked Mary.', "There was a smell.", "“Yes.”"])
+    assert english == '"Indeed?" asked Mary. There was a smell. “Yes.”'
+    assert join_sentences(["他来了。", "“你好。”", "她笑道。"]) == "他来了。“你好。”她笑道。"

@@ -10,6 +10,7 @@ from rich.table import Table
 from chatbot.cli.common import add_model_option, resolve_model
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
+from chatbot.errors import ChatbotError
 
 ROWS = [
     ("teacher-forced top-1", "top1", "{:.1%}"),
@@ -58,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.fsutil import write_json
     from chatbot.layout import SHIPPED_MODEL, ModelLayout
 
+    if args.limit is not None and args.limit < 1:
+        raise ChatbotError("--limit must be at least 1")
     model = resolve_model(args.model or args.model_dir)
     report = evaluate_model(
         model,

@@ -58,17 +58,21 @@ def what_table(entry: Any, card: Any, rows: list[dict[str, Any]]) -> Table:
     t = Table(title=f"model {entry.path}", show_header=False)
     t.add_column("what", style="bold")
     t.add_column("value")
-    t.add_row("novel", entry.novel + (" (shipped with the package)" if entry.shipped else ""))
-    t.add_row("corpus", card.corpus or "?")
+    if card.books:  # a base model: the library it read
+        t.add_row("books", ", ".join(str(b.get("book", "?")) for b in card.books))
+    else:
+        t.add_row("novel", entry.novel + (" (shipped with the package)" if entry.shipped else ""))
+        t.add_row("corpus", card.corpus or "?")
     if card.base:
         t.add_row("fine-tuned from", card.base)
     t.add_row("saved", time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.date)))
     t.add_row("size", f"{entry.size / 1e6:.1f} MB ({card.weights_dtype} weights)")
-    params = f", {card.trainable_parameters:,} trainable parameters"
+    n = card.trainable_parameters  # None while the first run is unfinished
+    params = f", {n:,} trainable parameters" if n else ""
     t.add_row(
         "model",
         f"{m.head} head, {m.loss} loss, hidden {m.hidden}, {m.encoder_layers}+"
-        f"{m.decoder_layers} layers" + (params if card.trainable_parameters else ""),
+        f"{m.decoder_layers} layers" + params,
     )
     t.add_row("words", f"{m.vocab_size:,} in the table, {m.dim} dimensions")
     cast = Cast.from_dict(card.cast)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from chatbot.cli.options import HelpFormatter
+from chatbot.errors import ChatbotError
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +58,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         "and coherence; persona: messages and replies with who speaks to whom, rated for "
         "fluency, relevance and fitting the character",
     )
+    make.add_argument(
+        "--force", action="store_true", help="replace a judged set already in OUT_DIR"
+    )
     make.set_defaults(func=run_make)
     score = judge_sub.add_parser(
         "score",
@@ -76,6 +81,13 @@ def run_make(args: argparse.Namespace) -> int:
     from chatbot.config import CONTINUE_OPTIONS, DecodeOptions
     from chatbot.judge import make_set, parse_system
 
+    if (Path(args.out) / "key.json").exists() and not args.force:
+        raise ChatbotError(
+            f"{args.out} already holds a judged set (its key would no longer match verdicts "
+            "given on it); --force replaces it, or choose another OUT_DIR"
+        )
+    if args.n < 1:
+        raise ChatbotError("--n must be at least 1")
     defaults = CONTINUE_OPTIONS if args.mode == "continue" else DecodeOptions()
     systems = [parse_system(s, defaults) for s in args.system]
     out = make_set(
@@ -92,11 +104,11 @@ def run_make(args: argparse.Namespace) -> int:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from chatbot.fsutil import write_json
     from chatbot.verdicts import read_verdicts, score_set
 
+    if args.reps < 100:
+        raise ChatbotError("--reps must be at least 100 (bootstrap resamples)")
     report = score_set(read_verdicts(args.out, args.verdicts), reps=args.reps)
     write_json(Path(args.out) / "scores.json", report)
     print_scores(report)

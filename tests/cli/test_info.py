@@ -40,3 +40,14 @@ def test_no_model_there_is_a_one_line_error(capsys, tmp_path):
     code, out, err = info(capsys, str(tmp_path / "nothing"))
     assert code == 2 and not out
     assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+
+
+def test_an_unfinished_model_and_a_base_model(capsys, echo_model, tmp_path):
+    model = shutil.copytree(echo_model, tmp_path / "m")
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    config["trainable_parameters"] = None  # what a run stopped before its end writes
+    (model / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    code, out, _ = info(capsys, str(model))
+    assert code == 0 and "layers" in out
+    code, out, _ = info(capsys, str(SHIPPED_MODEL.parent / "base_model"))
+    assert code == 0 and "books" in out and "novel" not in out.split("saved")[0]
