@@ -67,6 +67,7 @@ class Utterance:
     start: int = 0  # where the text starts in its paragraph
     last: int | None = None  # the paragraph it ends in, when not the one it starts in
     tag: TagContext | None = None  # the speech tag that names the speaker, if any
+    after_stop: bool = False  # the narration before it ended a sentence ("…," said Bob. ")
 
     @property
     def end_paragraph(self) -> int:
@@ -228,6 +229,7 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
         )
         for i, (a, b) in enumerate(spans):
             u = Utterance(text=_quote_text(par, a, b, latin), paragraph=p_index, start=a + 1)
+            u.after_stop = i > 0 and narrations[i].rstrip()[-1:] in (".", "!", "?")
             tag_before = before_tag(narrations[i])
             tag_after, end, rest = after_tag(narrations[i + 1])
             is_last = i == len(spans) - 1
@@ -284,11 +286,16 @@ def make_turns(utterances: Sequence[Utterance], max_gap: int = 1) -> list[Turn]:
             and (u.continues or (u.speaker is not None and u.speaker == last.speaker))
         )
         if last is not None and same_speaker:
+            if last.text.endswith(",") and u.after_stop:  # "To the river," said Bob.
+                last.text = last.text[:-1] + "."  # "Come with me.": two sentences
             last.text = f"{last.text}{_joiner(last.text, u.text)}{u.text}"
             last.paragraph = u.end_paragraph
             last.speaker = last.speaker or u.speaker
         else:
             turns.append(Turn(text=u.text, paragraph=u.end_paragraph, speaker=u.speaker))
+    for t in turns:  # a turn cut at its tag's comma ("Then tomorrow," Bob replied.) ends
+        if t.text.endswith((",", "，")):  # as a sentence, or replies learn to end in one
+            t.text = t.text[:-1] + ("." if t.text.endswith(",") else "。")
     return turns
 
 

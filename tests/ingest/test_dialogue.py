@@ -141,9 +141,9 @@ def test_english_dialogue_and_speakers():
     )
     assert spoken(text) == [
         ("Alice", "Where are you going?"),
-        ("Bob", "To the river, Come with me."),
+        ("Bob", "To the river. Come with me."),
         ("Alice", "Not today."),
-        ("Bob", "Then tomorrow,"),
+        ("Bob", "Then tomorrow."),  # the tag's comma does not end a reply
     ]
 
 
@@ -235,7 +235,7 @@ def test_a_speech_over_paragraphs_is_one_turn():
     assert spoken(text) == [
         (
             "Wilson",
-            "It began in May, I was at my desk. 'Good morning,' said he, 'I have "
+            "It began in May. I was at my desk. 'Good morning,' said he, 'I have "
             "news.' So I went with him.",
         ),
         ("Holmes", "And then?"),
@@ -446,3 +446,16 @@ def test_a_story_typed_with_straight_quotes_and_half_width_marks_gives_the_same_
     assert len(original) > 50
     assert pairs(typed) == original
     assert sum(p in original for p in pairs(stray)) >= len(original) - 2
+
+
+def test_a_tag_comma_ends_no_reply_and_joins_no_two_sentences():
+    text = (
+        '"A little, I confess," she returned.\n'
+        '"If you go," said he, "I will follow."\n'
+        '"To the river," said Bob. "Come with me."'
+    )
+    assert [t for _, t in spoken(text)] == [
+        "A little, I confess.",
+        "If you go, I will follow.",  # one sentence cut by its tag: the comma stays
+        "To the river. Come with me.",
+    ]

@@ -155,7 +155,7 @@ def test_english_novel_quoted_with_straight_single_quotes(tmp_path):
     assert m["counts"]["utterances"] == 200 and m["counts"]["pairs"] >= 80
     assert not m["counts"]["pairs_from_sentences"]
     pairs = read_pairs(tmp_path / "b" / "pairs.tsv")
-    assert pairs[0].reply == "To the mill, I promised the Joneses' boy 0."
+    assert pairs[0].reply == "To the mill. I promised the Joneses' boy 0."  # said Tom. "I
     assert {p.reply_speaker for p in pairs} == {"Tom", "Mary"}
     # The same book with its line breaks lost is cut at sentence ends outside speech.
     one_line = (tmp_path / "british.txt").read_text(encoding="utf-8").replace("\n", " ")
