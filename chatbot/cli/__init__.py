@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and isinstance(getattr(args, "text", None), list) and not any(
-        x.startswith("-") for x in extra
+    if (
+        extra
+        and isinstance(getattr(args, "text", None), list)
+        and not any(x.startswith("-") for x in extra)
     ):  # reply MODEL_DIR --seed 2 TEXT: argparse ends a list positional at the option
         args.text += extra
     elif extra:
