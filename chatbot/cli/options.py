@@ -23,7 +23,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each option's default, except where there is nothing to show."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if isinstance(action, argparse.BooleanOptionalAction):  # --copy / --no-copy
+        if isinstance(action, argparse.BooleanOptionalAction) and action.default is not None:
             return f"{action.help} (default: {'on' if action.default else 'off'})"
         nothing = action.default is None or action.default is False or action.default == []
         if nothing or action.nargs == 0:  # ("in (None, False)" would hide a default of 0)

@@ -25,7 +25,7 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
 from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
 from chatbot.ingest.paragraphs import PARAGRAPH_MODES
-from chatbot.ingest.sentences import split_sentences
+from chatbot.ingest.sentences import latin_script, split_sentences
 from chatbot.ingest.speech import SPEECH_MODES
 from chatbot.ingest.textio import Novel, novel_file, read_novel
 from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
@@ -238,6 +238,7 @@ def prepare(
                     "speech_detected": config.speech is None,
                     "tags_quoted": style.tags_quoted,
                     "tags_bare": style.tags_bare,
+                    "latin": latin_script(novel()[0].paragraphs),  # how notes give examples
                 }
 
         seg_fp = manifest["steps"]["segmented"]["fingerprint"]
@@ -391,23 +392,28 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
         share = named / utterances if utterances else 0.0
         rows.append(("utterances", f"{utterances:,}, {share:.0%} with a speaker"))
         if utterances and share < 0.5:
+            tags = '("…," said Tom)' if dia.get("latin") else "(某某道：)"
             notes.append(
                 f"only {share:.0%} of utterances name a speaker: speakers are read from "
-                "speech tags (某某道：), which this book rarely has"
+                f"speech tags {tags}, which this book rarely has"
             )
     pairs = counts.get("pairs")
     if isinstance(pairs, int):
         if counts.get("pairs_from_sentences"):
             rows.append(("pairs", f"{pairs:,} from consecutive sentences (too little dialogue)"))
-            notes.append(_few_pairs_note(layout, speech, utterances))
+            notes.append(_few_pairs_note(layout, speech, utterances, bool(dia.get("latin"))))
         else:
             rows.append(("pairs", f"{pairs:,} from dialogue"))
     return rows, notes
 
 
-def _few_pairs_note(layout: str | None, speech: str | None, utterances: Any) -> str:
+def _few_pairs_note(
+    layout: str | None, speech: str | None, utterances: Any, latin: bool = False
+) -> str:
     found = f"found {utterances:,} utterances" if isinstance(utterances, int) else "found"
-    if speech == "quotes":
+    if speech == "quotes" and latin:
+        hint = "speech is read between quotation marks (\"…\" or '…')"
+    elif speech == "quotes":
         hint = "if speech follows 道：/说： without quotation marks, try --speech tags"
     else:
         hint = "if speech is in quotation marks, try --speech quotes"

@@ -27,12 +27,12 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from chatbot.cast import ANYONE, HISTORY, Conversation
-from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path
 from chatbot.ingest.prepare import PrepareConfig
 from chatbot.ingest.textio import ends_sentence, join_words
-from chatbot.layout import default_model
+from chatbot.layout import ModelLayout, default_model
 from chatbot.tui.catalog import all_models, describe, novel_name
 from chatbot.tui.commands import CommandError, parse
 from chatbot.tui.export import export_path, to_markdown
@@ -88,6 +88,18 @@ class Reply:
     settled: bool = False
 
 
+def same_model(a: str | Path | None, b: str | Path | None) -> bool:
+    return a is not None and b is not None and Path(a).resolve() == Path(b).resolve()
+
+
+def bot_name(model: str) -> str:
+    """The novel a chat's bot was made from, as /chats shows it."""
+    try:
+        return novel_name(ModelCard.read(model))
+    except ChatbotError:
+        return Path(model).name
+
+
 class ChatApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "novel chatbot"
@@ -131,6 +143,7 @@ class ChatApp(App):
         self.prepare_config = prepare_config or PrepareConfig()
         self.training: Progress | None = None  # the bot being (or last) trained
         self._reply: Reply | None = None  # the reply being written, if any
+        self._reopen: int | None = None  # the chat to open once the model it needs has loaded
         self._live: Bubble | None = None  # its bubble
         self._reply_worker: Worker | None = None
 
@@ -182,11 +195,14 @@ class ChatApp(App):
             self.pop_screen()
         words = f"{len(bot.table):,} words"
         self._status(f"ready: {short(model_dir)} ({words}, loaded in {seconds:.1f} s)")
-        if fresh_chat:
+        reopen, self._reopen = self._reopen, None
+        if reopen is not None:  # a chat of this bot picked in /chats
+            self.open_chat(reopen)
+        elif fresh_chat:
             self.open_chat(self.store.new_chat(str(model_dir), speaker=None, addressee=None))
-        elif self.chat_id is None:
-            chats = self.store.chats()
-            self.open_chat(chats[0].id if chats else self.store.new_chat(str(model_dir)))
+        elif self.chat_id is None:  # the last chat with this bot, else a new one
+            ours = [c for c in self.store.chats() if same_model(c.model, model_dir)]
+            self.open_chat(ours[0].id if ours else self.store.new_chat(str(model_dir)))
         else:
             self._check_cast()
         self._update_title()
@@ -557,12 +573,28 @@ class ChatApp(App):
         )
 
     def action_open_chat(self) -> None:
-        def chosen(chat_id: int | None) -> None:
-            if chat_id is not None:
-                self.open_chat(chat_id)
-                self._status(f"chat {chat_id}")
+        """/chats: an earlier chat, with the bot it was had with."""
 
-        self.push_screen(ChatPicker(self.store.chats()), chosen)
+        def chosen(chat_id: int | None) -> None:
+            info = self.store.chat(chat_id) if chat_id is not None else None
+            if info is None:
+                return
+            if (
+                not same_model(info.model, self.model_dir)
+                and ModelLayout(Path(info.model)).exists()
+            ):
+                self._reopen = info.id
+                self.switch_model(Path(info.model))
+                return
+            self.open_chat(info.id)
+            gone = (
+                "" if same_model(info.model, self.model_dir) else f" (its bot {info.model} is gone)"
+            )
+            self._status(f"chat {info.id}{gone}")
+
+        chats = self.store.chats()
+        names = {c.model: bot_name(c.model) for c in chats}
+        self.push_screen(ChatPicker(chats, [names[c.model] for c in chats]), chosen)
 
     def action_switch_model(self) -> None:
         """/model: every bot by novel, date, size and scores."""

@@ -154,8 +154,10 @@ class ModelEntry:
         return "not finished: no test numbers yet" if not self.finished else "no scores"
 
     def label(self) -> str:
-        day = time.strftime("%Y-%m-%d", time.localtime(self.date))
+        day = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.date))
         name = self.novel + (" (shipped)" if self.shipped else "")
+        if self.path.name not in ("model", "default_model"):  # model-2: a second bot of it
+            name += f" ({self.path.name})"
         name += "" if self.finished else " (unfinished)"
         return f"{name}  ·  {day}  ·  {self.size / 1e6:.1f} MB  ·  {self.scores}"
 

@@ -146,6 +146,10 @@ def test_english_novel(tmp_path):
     # A model of it writes the names as the book does (it reads and writes lower case).
     words = ["tom", "mary", "the", "where", "mill"]
     assert novel_cased([CorpusLayout.at(tmp_path / "en")], words) == {"tom": "Tom", "mary": "Mary"}
+    # Its notes give English examples, not 道：
+    few = {"utterances_with_speaker": 1, "pairs_from_sentences": True}
+    _, notes = summary({**result.manifest, "counts": {**result.manifest["counts"], **few}})
+    assert any("said Tom" in n for n in notes) and not any("道" in n for n in notes)
 
 
 def test_english_novel_quoted_with_straight_single_quotes(tmp_path):

@@ -295,3 +295,30 @@ def test_a_traditional_novel_chats_in_traditional(echo_model, data_dir, tmp_path
             assert to_simplified([shown]) == [expected]
 
     run(main())
+
+
+def test_a_chat_reopens_with_the_bot_it_was_had_with(echo_model, writer_model, data_dir):
+    from chatbot.tui.screens import ChatPicker
+
+    async def first():
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            await ask(pilot, app, LINES[4])
+            return app.chat_id
+
+    echo_chat = run(first())
+
+    async def other_bot():
+        async with chat(writer_model, data_dir, pace_ms=0) as (app, pilot):
+            await wait_for(pilot, lambda: app.chat_id is not None)
+            assert app.chat_id != echo_chat and not bubbles(app, "user")  # not echo's chat
+            await say(pilot, app, "/chats")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChatPicker))
+            labels = [str(o.prompt) for o in app.screen.query_one("#chats").options]
+            assert any(LINES[4][:6] in label and " · " in label for label in labels)
+            ids = [c.id for c in app.store.chats()]
+            await pilot.press(*["down"] * ids.index(echo_chat), "enter")
+            await wait_for(pilot, lambda: app.chat_id == echo_chat and app.bot is not None)
+            assert app.model_dir.resolve() == echo_model.resolve()
+            assert bubbles(app, "user")[0].plain == LINES[4]
+
+    run(other_bot())

@@ -51,6 +51,11 @@ def test_app_bots_are_found_and_never_overwritten(tmp_path, echo_model):
         (corpus / "model" / name).write_bytes((echo_model / name).read_bytes())
     assert model_state(corpus / "model") == "finished"
     assert new_model_dir(corpus) == corpus / "model-2"
+    import shutil
+
+    shutil.copytree(corpus / "model", corpus / "model-2")  # a second bot of one novel
+    labels = [describe(corpus / m, judge_dirs=()).label() for m in ("model", "model-2")]
+    assert labels[0] != labels[1] and "(model-2)" in labels[1]
     assert corpus / "model" in all_models(tmp_path / "data", search=tmp_path)
     ModelLayout(corpus / "model").config.unlink()
     assert model_state(corpus / "model") == "unfinished"  # its checkpoint is still there

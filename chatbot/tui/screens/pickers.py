@@ -41,17 +41,20 @@ class ChatPicker(ModalScreen[int | None]):
 
     BINDINGS = [Binding("escape", "dismiss", "cancel")]
 
-    def __init__(self, chats: list) -> None:
+    def __init__(self, chats: list, bots: list[str] | None = None) -> None:
         super().__init__()
         self.chats = chats
+        self.bots = bots or [""] * len(chats)  # the novel each chat's bot was made from
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Open a chat" if self.chats else "No chats yet", id="title")
             yield OptionList(
                 *[
-                    f"{time.strftime('%m-%d %H:%M', time.localtime(c.updated))}  {c.title}"
-                    for c in self.chats
+                    f"{time.strftime('%m-%d %H:%M', time.localtime(c.updated))}  "
+                    + (f"{bot} · " if bot else "")
+                    + c.title
+                    for c, bot in zip(self.chats, self.bots)
                 ],
                 id="chats",
             )
