@@ -10,6 +10,7 @@ from rich.table import Table
 
 from chatbot.cli.options import HelpFormatter
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import read_json
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -99,7 +100,9 @@ def run_make(args: argparse.Namespace) -> int:
         corpus_dir=args.corpus,
         mode=args.mode,
     )
-    print(f"wrote {out}/items.md, rubric.md (for the reader) and key.json (not for the reader)")
+    made = len(read_json(out / "key.json", "judge key")["items"])
+    fewer = f" (all the test split has; --n asked for {args.n})" if made < args.n else ""
+    print(f"wrote {made} items{fewer}: {out}/items.md, rubric.md (for the reader) and key.json")
     return 0
 
 

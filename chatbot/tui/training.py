@@ -76,7 +76,7 @@ def found_rows(manifest: dict[str, Any], corpus: str | Path) -> list[tuple[str, 
     rows = []
     if "characters" in counts:
         size = f"{counts['characters']:,} / {counts.get('sentences', 0):,}"
-        rows.append(("characters / sentences", size))
+        rows.append(("text: letters / sentences", size))
     if "vocabulary" in counts:
         rows.append(("vocabulary (word vectors)", f"{counts['vocabulary']:,} words"))
     speakers = top_speakers(corpus)
