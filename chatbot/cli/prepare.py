@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_summary(result: PrepareResult) -> None:
-    from chatbot.ingest.prepare import summary
+    from chatbot.ingest.prepare import speakers_row, summary
 
     console = Console()
     steps = Table(title=f"prepared {result.layout.root}")
@@ -75,6 +75,8 @@ def print_summary(result: PrepareResult) -> None:
         steps.add_row(r.name, r.output.name, f"{size / 1e6:.2f} MB", seconds)
     console.print(steps)
     rows, notes = summary(result.manifest)
+    if speakers := speakers_row(result.layout.root):
+        rows.append(speakers)
     found = Table(title="what it found and chose", show_header=False)
     found.add_column("what")
     found.add_column("value", justify="right")

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -405,6 +406,19 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
         else:
             rows.append(("pairs", f"{pairs:,} from dialogue"))
     return rows, notes
+
+
+def speakers_row(corpus: str | Path, n: int = 6) -> tuple[str, str] | None:
+    """("who speaks most", the speakers of the most replies in the corpus's pairs), or
+    None when no reply has a speaker."""
+    from chatbot.ingest.dialogue import read_pairs
+
+    pairs_file = CorpusLayout.at(corpus).pairs
+    if not pairs_file.is_file():
+        return None
+    counts = Counter(p.reply_speaker for p in read_pairs(pairs_file) if p.reply_speaker)
+    top = counts.most_common(n)
+    return ("who speaks most", ", ".join(f"{name} ({c:,})" for name, c in top)) if top else None
 
 
 def _few_pairs_note(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from chatbot.config import DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import read_json, sha256_file
+from chatbot.ingest.prepare import speakers_row
 from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
 from chatbot.tui.catalog import bots_dir
 from chatbot.tui.curves import read_metrics
@@ -79,21 +79,9 @@ def found_rows(manifest: dict[str, Any], corpus: str | Path) -> list[tuple[str, 
         rows.append(("text: letters / sentences", size))
     if "vocabulary" in counts:
         rows.append(("vocabulary (word vectors)", f"{counts['vocabulary']:,} words"))
-    speakers = top_speakers(corpus)
-    if speakers:
-        rows.append(("who speaks most", ", ".join(f"{n} ({c:,})" for n, c in speakers)))
+    if speakers := speakers_row(corpus):
+        rows.append(speakers)
     return rows
-
-
-def top_speakers(corpus: str | Path, n: int = 6) -> list[tuple[str, int]]:
-    """The speakers of the most replies in the corpus's pairs."""
-    from chatbot.ingest.dialogue import read_pairs
-
-    pairs_file = CorpusLayout.at(corpus).pairs
-    if not pairs_file.is_file():
-        return []
-    counts = Counter(p.reply_speaker for p in read_pairs(pairs_file) if p.reply_speaker)
-    return counts.most_common(n)
 
 
 def few_pairs_note(manifest: dict[str, Any]) -> str | None:

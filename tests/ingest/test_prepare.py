@@ -287,7 +287,7 @@ def test_cli_help_and_summary(story_file, tmp_path):
         "--vector-size", "8",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert "pairs" in r.stdout and "gb18030" in r.stdout
+    assert "pairs" in r.stdout and "gb18030" in r.stdout and "who speaks most" in r.stdout
 
 
 def test_failure_in_a_late_step_rolls_back_the_earlier_ones(story_file, tmp_path):

@@ -118,3 +118,12 @@ def test_settings_with_characters_fit_a_small_terminal(persona_model, data_dir):
                 await wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
 
     run(main())
+
+
+def test_info_lists_who_the_bot_can_be(persona_model):
+    from chatbot.bot import Chatbot
+    from chatbot.tui.screens.info import info_markdown
+
+    bot = Chatbot.load(persona_model)
+    text = info_markdown(bot)
+    assert "- characters: " in text and bot.names[1] in text

@@ -26,6 +26,10 @@ def info_markdown(bot) -> str:
             f"- test split: top-1 {test['top1']:.1%}, top-5 {test['top5']:.1%}, "
             f"degenerate {test['degenerate']:.1%}, distinct-2 {test['distinct2']:.3f}"
         )
+    if card.cast and len(bot.names) > 1:  # who /as can pick, with their training replies
+        counts = bot.cast.lines
+        cast = ", ".join(f"{n} ({c:,})" for n, c in zip(bot.names[1:], counts[1:]))
+        lines.append(f"- characters: {cast}")
     return "\n".join(lines)
 
 

@@ -229,9 +229,10 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self.app.call_from_thread(self._found, novel, out, result.manifest, seconds)
 
     def _current(self, novel: Path) -> bool:
-        """Whether a finished prepare is still wanted: the screen is open and showing
-        that novel (a prepare cannot be interrupted, only ignored)."""
-        return self.is_attached and novel == self.novel
+        """Whether a finished prepare is still wanted: the screen is the one shown (not
+        being closed: its widgets may be gone) and shows that novel (a prepare cannot be
+        interrupted, only ignored)."""
+        return self.is_attached and self.is_current and novel == self.novel
 
     def _draw_bars(self) -> None:
         bars = self.query_one("#bars")
