@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, write_json
-from chatbot.ingest.sentences import join_sentences
+from chatbot.ingest.sentences import join_sentences, latin_script
 
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
@@ -295,6 +295,7 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     sentences = read_running_text(corpus)
     with open(corpus.text, encoding="utf-8") as f:
         raw = f.read().split("\n")[: len(sentences)]
+    latin = latin_script(raw)
     first = len(sentences) - _sentences_holding(sentences, len(test))
     source = main.card.train.text_source
     starts = []  # (first sentence of the passage, first sentence after it)
@@ -309,7 +310,7 @@ def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:
     chosen = random.Random(seed).sample(starts, min(n, len(starts)))
     items = []
     for k, (begin, end) in enumerate(chosen, 1):
-        passage = join_sentences(raw[begin:end])
+        passage = join_sentences(raw[begin:end], latin)
         following = [t for s in sentences[end:] for t in s][:CONTINUATION_WORDS]
         candidates = {GOLD: main.show(following, novel_script=False)}
         for s in systems:

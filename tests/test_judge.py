@@ -183,6 +183,10 @@ def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path):
     assert json.loads((out / "scores.json").read_text())["systems"]["model"]["fluency"]["mean"] == 1
     r = chatbot("make", str(echo_model), str(out), "--n", "4", "--corpus", str(echo_corpus))
     assert r.returncode == 2 and "already holds a judged set" in r.stderr  # the key is kept
+    r = chatbot(
+        "make", str(echo_model), str(out), "--n", "4", "--corpus", str(echo_corpus), "--force"
+    )
+    assert r.returncode == 0 and not (out / "verdicts.json").exists()  # not read on a new key
 
 
 def test_persona_set_names_speakers_shows_earlier_turns_and_asks_for_character(
@@ -218,8 +222,10 @@ def test_a_quoting_system_answers_with_the_books_lines(echo_model, echo_corpus, 
 
 
 def test_a_continuation_passage_keeps_the_spaces_between_english_sentences():
-    from chatbot.ingest.sentences import join_sentences
+    from chatbot.ingest.sentences import join_sentences, latin_script
 
-    english = join_sentences(['"Indeed?" asked Mary.', "There was a smell.", "“Yes.”"])
-    assert english == '"Indeed?" asked Mary. There was a smell. “Yes.”'
-    assert join_sentences(["他来了。", "“你好。”", "她笑道。"]) == "他来了。“你好。”她笑道。"
+    english = ['"Indeed?" asked Mary.', "There was a smell.", "“Yes.”"]
+    chinese = ["他说OK", "3个人来了。", "“你好。”", "“再见。”黛玉说。"]
+    assert latin_script(english) and not latin_script(chinese)  # decided for the book
+    assert join_sentences(english, True) == '"Indeed?" asked Mary. There was a smell. “Yes.”'
+    assert join_sentences(chinese, False) == "他说OK3个人来了。“你好。”“再见。”黛玉说。"

@@ -60,7 +60,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         "fluency, relevance and fitting the character",
     )
     make.add_argument(
-        "--force", action="store_true", help="replace a judged set already in OUT_DIR"
+        "--force",
+        action="store_true",
+        help="replace a judged set already in OUT_DIR (its verdicts and scores are deleted)",
     )
     make.set_defaults(func=run_make)
     score = judge_sub.add_parser(
@@ -89,6 +91,9 @@ def run_make(args: argparse.Namespace) -> int:
         )
     if args.n < 1:
         raise ChatbotError("--n must be at least 1")
+    if args.force:  # verdicts on the old set would be read against the new key
+        for old in ("verdicts.json", "scores.json"):
+            (Path(args.out) / old).unlink(missing_ok=True)
     defaults = CONTINUE_OPTIONS if args.mode == "continue" else DecodeOptions()
     systems = [parse_system(s, defaults) for s in args.system]
     out = make_set(

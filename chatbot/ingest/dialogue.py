@@ -286,8 +286,11 @@ def make_turns(utterances: Sequence[Utterance], max_gap: int = 1) -> list[Turn]:
             and (u.continues or (u.speaker is not None and u.speaker == last.speaker))
         )
         if last is not None and same_speaker:
-            if last.text.endswith(",") and u.after_stop:  # "To the river," said Bob.
-                last.text = last.text[:-1] + "."  # "Come with me.": two sentences
+            # "To the river," said Bob. "Come with me." (or Bob again in the next
+            # paragraph): two sentences; "Go," said he. "and…" goes on.
+            new_sentence = u.after_stop or (u.paragraph != last.paragraph and not u.continues)
+            if last.text.endswith(",") and new_sentence and not u.text[:1].islower():
+                last.text = last.text[:-1] + "."
             last.text = f"{last.text}{_joiner(last.text, u.text)}{u.text}"
             last.paragraph = u.end_paragraph
             last.speaker = last.speaker or u.speaker

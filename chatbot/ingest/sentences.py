@@ -256,18 +256,10 @@ def join_words(words: list[str]) -> str:
     return out
 
 
-def join_sentences(sentences: list[str]) -> str:
-    """Sentences of the running text as a passage: Chinese ones meet directly, Latin
-    ones (an English book's) with a space."""
-    out = ""
-    for s in sentences:
-        latin = out and s and _latin_edge(out[-1]) and _latin_edge(s[0])
-        out += (" " if latin else "") + s
-    return out
-
-
-def _latin_edge(ch: str) -> bool:
-    return ch.isascii() or ch in "‘’“”" or latin_alnum(ch)
+def join_sentences(sentences: list[str], latin: bool) -> str:
+    """Sentences of the running text as a passage: a Latin-script book's (``latin``,
+    decided for the whole book) with a space between them, a Chinese book's directly."""
+    return (" " if latin else "").join(sentences)
 
 
 def word_piece(before: str, word: str) -> str:

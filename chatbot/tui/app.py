@@ -143,7 +143,7 @@ class ChatApp(App):
         self.prepare_config = prepare_config or PrepareConfig()
         self.training: Progress | None = None  # the bot being (or last) trained
         self._reply: Reply | None = None  # the reply being written, if any
-        self._reopen: int | None = None  # the chat to open once the model it needs has loaded
+        self._reopen: tuple[int, Path] | None = None  # a chat to open once its bot has loaded
         self._live: Bubble | None = None  # its bubble
         self._reply_worker: Worker | None = None
 
@@ -175,6 +175,7 @@ class ChatApp(App):
                 model_dir = default_model()
             if model_dir is None:
                 raise ChatbotError("no trained model found under corpus/")
+            model_dir = Path(model_dir).resolve()  # chats store it: found from any folder
             bot = Chatbot.load(model_dir, warm=False)
         except ChatbotError as e:
             self.call_from_thread(self._model_failed, str(e))
@@ -184,6 +185,7 @@ class ChatApp(App):
         bot.warm()  # jieba and the word index, after "ready"; a message meanwhile just waits
 
     def _model_failed(self, message: str) -> None:
+        self._reopen = None
         if self.novel is not None or self.training is not None:
             self._status(f"no bot to chat with yet ({message}); making one from the novel")
             return
@@ -196,8 +198,8 @@ class ChatApp(App):
         words = f"{len(bot.table):,} words"
         self._status(f"ready: {short(model_dir)} ({words}, loaded in {seconds:.1f} s)")
         reopen, self._reopen = self._reopen, None
-        if reopen is not None:  # a chat of this bot picked in /chats
-            self.open_chat(reopen)
+        if reopen is not None and not fresh_chat and same_model(reopen[1], model_dir):
+            self.open_chat(reopen[0])  # a chat of this bot picked in /chats
         elif fresh_chat:
             self.open_chat(self.store.new_chat(str(model_dir), speaker=None, addressee=None))
         elif self.chat_id is None:  # the last chat with this bot, else a new one
@@ -583,12 +585,14 @@ class ChatApp(App):
                 not same_model(info.model, self.model_dir)
                 and ModelLayout(Path(info.model)).exists()
             ):
-                self._reopen = info.id
+                self._reopen = (info.id, Path(info.model))
                 self.switch_model(Path(info.model))
                 return
             self.open_chat(info.id)
             gone = (
-                "" if same_model(info.model, self.model_dir) else f" (its bot {info.model} is gone)"
+                ""
+                if same_model(info.model, self.model_dir)
+                else f" (its bot {info.model} cannot be loaded from here)"
             )
             self._status(f"chat {info.id}{gone}")
 

@@ -452,10 +452,14 @@ def test_a_tag_comma_ends_no_reply_and_joins_no_two_sentences():
     text = (
         '"A little, I confess," she returned.\n'
         '"If you go," said he, "I will follow."\n'
-        '"To the river," said Bob. "Come with me."'
+        '"To the river," said Bob. "Come with me."\n'
+        '"Very well," said Tom.\n'
+        '"Now," said Bob.\n"Then," said Bob, "we go."'
     )
     assert [t for _, t in spoken(text)] == [
         "A little, I confess.",
         "If you go, I will follow.",  # one sentence cut by its tag: the comma stays
         "To the river. Come with me.",
+        "Very well.",
+        "Now. Then, we go.",  # Bob again in the next paragraph: a new sentence
     ]

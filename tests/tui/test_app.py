@@ -302,7 +302,7 @@ def test_a_chat_reopens_with_the_bot_it_was_had_with(echo_model, writer_model, d
 
     async def first():
         async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
-            await ask(pilot, app, LINES[4])
+            await ask(pilot, app, LINES[4] + "[/]")  # a title with markup in it
             return app.chat_id
 
     echo_chat = run(first())
@@ -315,10 +315,15 @@ def test_a_chat_reopens_with_the_bot_it_was_had_with(echo_model, writer_model, d
             await wait_for(pilot, lambda: isinstance(app.screen, ChatPicker))
             labels = [str(o.prompt) for o in app.screen.query_one("#chats").options]
             assert any(LINES[4][:6] in label and " · " in label for label in labels)
+            assert any("[/]" in label for label in labels)  # shown as typed, no crash
             ids = [c.id for c in app.store.chats()]
             await pilot.press(*["down"] * ids.index(echo_chat), "enter")
             await wait_for(pilot, lambda: app.chat_id == echo_chat and app.bot is not None)
             assert app.model_dir.resolve() == echo_model.resolve()
-            assert bubbles(app, "user")[0].plain == LINES[4]
+            assert bubbles(app, "user")[0].plain == LINES[4] + "[/]"
+            app._reopen = (echo_chat, writer_model)  # left by a load that never came
+            app.switch_model(echo_model, fresh_chat=True)  # what a finished training does
+            await wait_for(pilot, lambda: app.bot is not None and app.chat_id != echo_chat)
+            assert not bubbles(app, "user")  # a fresh chat, not that one
 
     run(other_bot())

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 
@@ -26,7 +27,7 @@ class ModelPicker(ModalScreen[Path | None]):
             yield Label(
                 "Choose a bot" if self.models else "No bots yet: /newbot makes one", id="title"
             )
-            yield OptionList(*[label for _, label in self.models], id="models")
+            yield OptionList(*[Content(label) for _, label in self.models], id="models")
             yield Button("Cancel", id="cancel", compact=True)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -50,10 +51,12 @@ class ChatPicker(ModalScreen[int | None]):
         with Vertical(id="dialog"):
             yield Label("Open a chat" if self.chats else "No chats yet", id="title")
             yield OptionList(
-                *[
-                    f"{time.strftime('%m-%d %H:%M', time.localtime(c.updated))}  "
-                    + (f"{bot} · " if bot else "")
-                    + c.title
+                *[  # plain text: a title is what the user typed ("[/]" is no markup)
+                    Content(
+                        f"{time.strftime('%m-%d %H:%M', time.localtime(c.updated))}  "
+                        + (f"{bot} · " if bot else "")
+                        + c.title
+                    )
                     for c, bot in zip(self.chats, self.bots)
                 ],
                 id="chats",
@@ -81,7 +84,9 @@ class CharacterPicker(ModalScreen[str | None]):
             yield Label(self.title_text, id="title")
             yield OptionList(
                 *[
-                    f"{n}  ({c:,} lines in the book)" if k else f"{n} (nobody in particular)"
+                    Content(
+                        f"{n}  ({c:,} lines in the book)" if k else f"{n} (nobody in particular)"
+                    )
                     for k, (n, c) in enumerate(zip(self.names, self.lines))
                 ],
                 id="characters",
