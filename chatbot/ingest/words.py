@@ -11,11 +11,18 @@ from collections.abc import Container, Iterable, Sequence
 
 from chatbot.ingest.sentences import ABBREVIATIONS, HAN
 
+# A title's full stop belongs to it when a name follows (Mr. Crane): as a mark of its own
+# it reads as the end of a sentence, to the model and to whoever shows its words.
+TITLES = ("Mr", "Mrs", "Ms", "Dr", "St", "Prof", "Capt", "Col", "Gen", "Rev")
+_TITLE = "|".join(TITLES + tuple(t.upper() for t in TITLES))
+
 # One run of Han characters (and the CJK punctuation jieba handles well) or one Latin
-# token: a word with inner apostrophes/hyphens, a number, or a single symbol.
+# token: a title with its full stop, a word with inner apostrophes/hyphens, a number,
+# or a single symbol.
 RUN_RE = re.compile(
     rf"(?P<han>[{HAN}]+)"
-    r"|(?P<word>[A-Za-z\u00c0-\u024f]+(?:['’\-][A-Za-z\u00c0-\u024f]+)*)"
+    rf"|(?P<word>(?:{_TITLE})\.(?=\s*[A-Z])"
+    r"|[A-Za-z\u00c0-\u024f]+(?:['’\-][A-Za-z\u00c0-\u024f]+)*)"
     r"|(?P<num>\d+(?:[.,]\d+)*)"
     r"|(?P<space>\s+)"
     r"|(?P<other>.)",

@@ -7,8 +7,12 @@ def test_chinese_is_segmented_by_jieba():
 
 def test_english_words_stay_whole_and_lower_cased():
     assert tokenize("Hello, Mr. Darcy! It’s a well-known truth, isn't it? 3.14") == [
-        "hello", ",", "mr", ".", "darcy", "!", "it's", "a", "well-known", "truth", ",",
+        "hello", ",", "mr.", "darcy", "!", "it's", "a", "well-known", "truth", ",",
         "isn't", "it", "?", "3.14",
+    ]  # fmt: skip
+    # A title keeps its full stop before a name only: no sentence ends inside Mr. Darcy.
+    assert tokenize("Ask Dr. Watson. Or ask the mr. Ask Mr.") == [
+        "ask", "dr.", "watson", ".", "or", "ask", "the", "mr", ".", "ask", "mr", ".",
     ]  # fmt: skip
 
 
