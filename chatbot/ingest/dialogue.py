@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from chatbot.ingest.speakers import (
     TagContext,
     after_tag,
     before_tag,
+    english_aliases,
     english_speaker,
     goes_on,
 )
@@ -198,6 +200,9 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bo
             u.speaker = prev.speaker
         prev = u
     if latin:
+        aliases = english_aliases(Counter(u.speaker for u in utterances if u.speaker))
+        for u in utterances:
+            u.speaker = aliases.get(u.speaker, u.speaker) if u.speaker else None
         name_untagged(utterances, paragraphs)
 
 

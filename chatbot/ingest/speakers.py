@@ -324,5 +324,34 @@ def goes_on(narration: str) -> bool:
     )
 
 
+_TITLE_WORDS = frozenset(re.findall(r"[A-Z][a-z]+", _EN_TITLE))
+
+
+def english_aliases(counts: Counter[str]) -> dict[str, str]:
+    """Longer forms of an English speaker's name mapped to the shorter one the book's
+    tags use as often or more (Sherlock Holmes -> Holmes, Mr. Jabez Wilson -> Mr. Wilson): the same
+    title or none, the shorter form's words ending the longer one's. A short form two
+    longer ones share (Mycroft Holmes, Sherlock Holmes) stays ambiguous and merges
+    nothing; Mrs. Bennet and Jane Bennet are never one (their titles differ)."""
+
+    def parts(name: str) -> tuple[str, tuple[str, ...]]:
+        words = name.split()
+        if len(words) > 1 and words[0].rstrip(".") in _TITLE_WORDS:
+            return words[0].rstrip("."), tuple(words[1:])
+        return "", tuple(words)
+
+    claims: defaultdict[str, list[str]] = defaultdict(list)
+    for long in counts:
+        title, words = parts(long)
+        for short in counts:
+            t, w = parts(short)
+            suffix = t == title and len(w) < len(words) and words[-len(w) :] == w
+            # A bare surname must be the book's usual name for them (Holmes), not one
+            # used now and then for anyone of the family.
+            if suffix and counts[short] >= (1 if title else 2) * counts[long]:
+                claims[short].append(long)
+    return {longs[0]: short for short, longs in claims.items() if len(longs) == 1}
+
+
 def english_speaker(name: str) -> str | None:
     return None if name.lower() in NOT_SPEAKERS else name

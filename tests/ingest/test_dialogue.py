@@ -463,3 +463,23 @@ def test_a_tag_comma_ends_no_reply_and_joins_no_two_sentences():
         "Very well.",
         "Now. Then, we go.",  # Bob again in the next paragraph: a new sentence
     ]
+
+
+def test_an_english_speakers_longer_name_is_the_same_speaker():
+    from collections import Counter
+
+    from chatbot.ingest.speakers import english_aliases
+
+    counts = Counter({"Holmes": 9, "Sherlock Holmes": 2, "Mr. Wilson": 2, "Mr. Jabez Wilson": 2})
+    counts.update({"Mrs. Bennet": 5, "Jane Bennet": 1, "Bennet": 1})  # Bennet: anyone
+    assert english_aliases(counts) == {
+        "Sherlock Holmes": "Holmes",
+        "Mr. Jabez Wilson": "Mr. Wilson",
+    }
+    counts["Mycroft Holmes"] = 1  # two Holmeses: which one "Holmes" is, no one can say
+    assert "Sherlock Holmes" not in english_aliases(counts)
+    text = (
+        '"Come," said Sherlock Holmes.\n"Where?" asked Watson.\n"Here," said Holmes.\n'
+        '"Why?" asked Watson.\n"You will see," said Holmes.'
+    )
+    assert [s for s, _ in spoken(text)] == ["Holmes", "Watson"] * 2 + ["Holmes"]
