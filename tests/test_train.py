@@ -122,6 +122,9 @@ def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_p
     assert {"model", "train", "vectors_sha256", "package_version", "test"} <= config.keys()
     r = cli(str(corpus), "--out", str(tmp_path / "m"))
     assert r.returncode == 2 and "already holds a trained model; --force" in r.stderr
+    small = ["--hidden", "16", "--encoder-layers", "1", "--max-epochs", "1", "--batch-size", "16"]
+    r = cli(str(corpus), "--out", str(tmp_path / "m"), "--resume", *small, "--sample", "4")
+    assert r.returncode == 0 and "nothing left to train" in r.stdout, r.stderr
     r = cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "run `chatbot prepare` first" in r.stderr

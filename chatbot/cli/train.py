@@ -158,7 +158,10 @@ def report(
                 else "interrupted before the first epoch ended: no epoch was saved"
             )
             return 130
-    console.print(epochs)
+    if epochs.row_count:
+        console.print(epochs)
+    elif resumed:  # the checkpoint's run had already stopped (early stopping or its last epoch)
+        console.print("nothing left to train: the run had finished (a larger --max-epochs goes on)")
     test = Table(title=f"test split ({result.model_dir})", show_header=False)
     test.add_column("metric")
     test.add_column("value", justify="right")
