@@ -45,6 +45,7 @@ from chatbot.retrieve import Retriever
 
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
 _CHAPTER_END = ("下回分解",)  # the closing formula of Chinese vernacular fiction
+_MARK = re.compile(r"[^\w\s]+")  # a punctuation word: 。 ， ？ …… , ? !
 
 
 def chapter_ends(words: list[str]) -> bool:
@@ -128,6 +129,9 @@ class Chatbot:
         self.retriever = retriever
         self._reranker: Reranker | None = None
         self.latin = language(table.words[:2000]) == "en"  # an English novel's model
+        # Rows that are punctuation only: the guards never put two in a row.
+        outputs = table.words[: model.outputs]
+        self.marks = frozenset(i for i, w in enumerate(outputs) if _MARK.fullmatch(w))
 
     @classmethod
     def load(
@@ -319,7 +323,7 @@ class Chatbot:
         grounding = self.grounding(tokens)
         start_fn = self._start(tokens, grounding, conversation)
         if options.strategy == "beam":
-            candidates = beam_search(self.model, start_fn, options)
+            candidates = beam_search(self.model, start_fn, options, marks=self.marks)
             candidates = self._unsaid(candidates, text, conversation)
             d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         else:
@@ -328,7 +332,7 @@ class Chatbot:
             for k in range(options.rank if options.strategy == "sample" else 1):
                 seed = None if options.seed is None else options.seed + k
                 o = replace(options, seed=seed)
-                steps = run(self.model, memory, state, o.max_length, o)
+                steps = run(self.model, memory, state, o.max_length, o, marks=self.marks)
                 drawn.append(finish(self.model, list(steps)))
             drawn = self._unsaid(drawn, text, conversation)
             if options.mmi:
@@ -406,7 +410,7 @@ class Chatbot:
             yield from zip(r.words, r.scores)
             return
         memory, state = self._start(tokens, self.grounding(tokens), conversation)(1)
-        for step in run(self.model, memory, state, options.max_length, options):
+        for step in run(self.model, memory, state, options.max_length, options, marks=self.marks):
             word = step.words[0]
             if word == EOS:
                 return
@@ -437,13 +441,22 @@ class Chatbot:
             window = replace(options, min_length=n, max_length=n)  # no end inside a window
             recent = self.table.ids(written[-train.text_target :])
             if options.strategy == "beam":  # a window at once: beam search knows it at the end
-                d = beam_search(self.model, start, window, first=cont, said=recent)[0]
+                d = beam_search(
+                    self.model, start, window, first=cont, said=recent, marks=self.marks
+                )[0]
                 steps = zip(d.ids, d.scores)
             else:
                 steps = (
                     (s.words[0], s.scores[0])
                     for s in run(
-                        self.model, *start(1), n, window, generator, start=cont, said=recent
+                        self.model,
+                        *start(1),
+                        n,
+                        window,
+                        generator,
+                        start=cont,
+                        said=recent,
+                        marks=self.marks,
                     )
                 )
             for word_id, score in steps:

@@ -43,7 +43,9 @@ class Decodable(Protocol):
     def log_probs(self, out: torch.Tensor) -> torch.Tensor: ...
 
 
-def guard_bias(said: Sequence[int], o: DecodeOptions, t: int, size: int) -> np.ndarray:
+def guard_bias(
+    said: Sequence[int], o: DecodeOptions, t: int, size: int, marks: Sequence[int] = ()
+) -> np.ndarray:
     """What the guards add to step ``t``'s log-probabilities (size,), given the words
     ``said`` so far: minus the log of the repetition penalty for a word already said,
     -inf for a word that would repeat an n-gram, and for the end before the minimum
@@ -64,6 +66,8 @@ def guard_bias(said: Sequence[int], o: DecodeOptions, t: int, size: int) -> np.n
         bias[banned] = -np.inf
     if len(said) >= 2 and said[-1] == said[-2]:  # never a word three times in a row
         bias[said[-1]] = -np.inf
+    if said and marks and said[-1] in marks:  # never two marks in a row (orchard??, ,,)
+        bias[list(marks)] = -np.inf
     if t < min(o.min_length, o.max_length):  # a shorter limit wins: --max-length 3 alone
         bias[EOS] = -np.inf
     return bias
@@ -92,6 +96,7 @@ def run(
     stop_early: bool = True,
     start: int | torch.Tensor = BOS,
     said: Sequence[int] = (),
+    marks: frozenset[int] = frozenset(),
 ) -> Iterator[Step]:
     """The decoding loop, for every row of an encoded batch: the likeliest word each
     step (no ``options``, or strategy greedy), or a word sampled among the ``top_k``
@@ -120,7 +125,7 @@ def run(
         out, state = model.step(prev, state, memory)
         bias = None
         if options is not None:
-            bias = np.stack([guard_bias(h, options, t, model.outputs) for h in history])
+            bias = np.stack([guard_bias(h, options, t, model.outputs, marks) for h in history])
         top_scores, top_ids = model.top(
             out, k, None if bias is None else torch.from_numpy(bias).to(device)
         )
@@ -211,6 +216,7 @@ def beam_search(
     o: DecodeOptions,
     first: int = BOS,
     said: Sequence[int] = (),
+    marks: frozenset[int] = frozenset(),
 ) -> list[Decoded]:
     """Beam search ranked by the guarded log-probabilities; all beams are scored with
     one matrix product per step. ``start(n)`` encodes the query as n rows; decoding
@@ -232,7 +238,7 @@ def beam_search(
         logp = torch.log_softmax((scores * model.score_scale).float(), dim=-1)
         candidates = []
         for b, h in enumerate(beams):
-            bias = guard_bias(said + h.ids, o, t, model.outputs)
+            bias = guard_bias(said + h.ids, o, t, model.outputs, marks)
             guarded = logp[b] + torch.from_numpy(bias).to(logp.device)
             if torch.isinf(guarded).all():  # every word banned: end the reply
                 guarded[EOS] = 0.0
@@ -267,7 +273,10 @@ def beam_search(
     if not finished:  # nothing ended within max_length: the best cut-off hypothesis
         finished = [(h, "max_length") for h in beams]
     greedy = replace(o, strategy="greedy")
-    g = finish(model, list(run(model, *start(1), o.max_length, greedy, start=first, said=said)))
+    g = finish(
+        model,
+        list(run(model, *start(1), o.max_length, greedy, start=first, said=said, marks=marks)),
+    )
     finished.append((_Hyp(g.ids, g.scores, g.guarded, g.log_prob), g.stop))
     ranked, seen = [], set()
     for h, stop in sorted(finished, key=lambda f: -f[0].guarded):
