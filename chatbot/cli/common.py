@@ -133,11 +133,11 @@ def decode_input(data: bytes | str, name: str, encoding: str | None = None) -> s
 
 def stdin_lines(encoding: str | None) -> Iterator[bytes | str]:
     """Standard input a line at a time, as it comes: bytes, each line decoded on its own,
-    or with ``encoding`` text in it (UTF-16 cannot be cut into lines as bytes)."""
+    or with ``encoding`` (checked by the caller: ``check_encoding``) text in it (UTF-16
+    cannot be cut into lines as bytes)."""
     if encoding is None:
         yield from sys.stdin.buffer
         return
-    check_encoding(encoding)
     try:
         yield from io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
     except UnicodeDecodeError as e:

@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,13 +27,13 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from chatbot.cast import ANYONE, HISTORY, Conversation
-from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard, TrainConfig
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path
 from chatbot.ingest.prepare import PrepareConfig
 from chatbot.ingest.textio import ends_sentence, join_words
 from chatbot.layout import ModelLayout, default_model
-from chatbot.tui.catalog import all_models, describe, novel_name
+from chatbot.tui.catalog import all_models, bot_name, describe, novel_name, same_model
 from chatbot.tui.commands import CommandError, parse
 from chatbot.tui.export import export_path, to_markdown
 from chatbot.tui.screens import (
@@ -52,6 +52,9 @@ from chatbot.tui.screens import (
 from chatbot.tui.store import Message, Store, default_data_dir
 from chatbot.tui.training import APP_TRAIN, Job, Progress, resumed, run
 from chatbot.tui.widgets import Bubble, HistoryInput
+
+if TYPE_CHECKING:
+    from chatbot.bot import Chatbot  # torch: loaded by the worker, after the first paint
 
 
 def short(path: Path | None) -> str:
@@ -76,28 +79,15 @@ class TrainingChanged(TextualMessage):
 @dataclass
 class Reply:
     """One bot reply being written: the chat it belongs to, its bubble, and the words
-    the reply thread has said (``pending``: not on screen yet)."""
+    the reply thread has said that are not on screen yet (``pending``)."""
 
     chat_id: int | None
     bubble: Bubble
-    bot: Any  # the Chatbot that writes it: switching models mid-reply must not pull it away
+    bot: Chatbot  # the one that writes it: switching models mid-reply must not pull it away
     writing: bool  # a story written on, not a reply
-    words: list[tuple[str, float]] = field(default_factory=list)
     pending: deque[tuple[str, float]] = field(default_factory=deque)
     lines: list[str] = field(default_factory=list)  # the book's lines it leaned on
     settled: bool = False
-
-
-def same_model(a: str | Path | None, b: str | Path | None) -> bool:
-    return a is not None and b is not None and Path(a).resolve() == Path(b).resolve()
-
-
-def bot_name(model: str) -> str:
-    """The novel a chat's bot was made from, as /chats shows it."""
-    try:
-        return novel_name(ModelCard.read(model))
-    except ChatbotError:
-        return Path(model).name
 
 
 class ChatApp(App):
@@ -144,8 +134,12 @@ class ChatApp(App):
         self.training: Progress | None = None  # the bot being (or last) trained
         self._reply: Reply | None = None  # the reply being written, if any
         self._reopen: tuple[int, Path] | None = None  # a chat to open once its bot has loaded
-        self._live: Bubble | None = None  # its bubble
         self._reply_worker: Worker | None = None
+
+    @property
+    def _live(self) -> Bubble | None:
+        """The bubble of the reply being written, if any."""
+        return self._reply.bubble if self._reply is not None else None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -287,13 +281,13 @@ class ChatApp(App):
 
     def _reply_to(self, text: str, before: list[Message]) -> None:
         """Start the bot's reply to ``text``, said after ``before`` in this chat."""
-        self._live = Bubble("bot", speaker=None if self.writing else self.speaker)
-        self._live.show_scores = self.show_scores
-        self._live.show_lines = self.show_lines
-        self.query_one("#log", VerticalScroll).mount(self._live)
+        bubble = Bubble("bot", speaker=None if self.writing else self.speaker)
+        bubble.show_scores = self.show_scores
+        bubble.show_lines = self.show_lines
+        self.query_one("#log", VerticalScroll).mount(bubble)
         history = () if self.writing else tuple(m.text for m in before[-HISTORY:])
         self.conversation = Conversation(history, *self._cast())
-        self._reply = Reply(self.chat_id, self._live, self.bot, self.writing)
+        self._reply = Reply(self.chat_id, bubble, self.bot, self.writing)
         self._reply_worker = self.generate(text, self._reply, self.conversation)
 
     def _words(self, reply: Reply, text: str, conversation: Conversation):
@@ -308,7 +302,7 @@ class ChatApp(App):
     @work(thread=True, exclusive=True, group="reply")
     def generate(self, text: str, reply: Reply, conversation: Conversation) -> None:
         worker = get_current_worker()
-        bot = reply.bot
+        bot, first = reply.bot, True
         try:
             if not reply.writing:
                 grounding = bot.grounding(bot.tokenize(text))
@@ -317,9 +311,10 @@ class ChatApp(App):
                 if worker.is_cancelled or reply.settled:
                     break
                 # A reply starts a sentence; a story goes on from the passage's last one.
-                first = not reply.words and (not reply.writing or ends_sentence(text.rstrip()))
-                word = bot.shown(word, first)
-                reply.words.append((word, score))
+                word = bot.shown(
+                    word, first and (not reply.writing or ends_sentence(text.rstrip()))
+                )
+                first = False
                 reply.pending.append((word, score))
                 if self.pace_ms:
                     time.sleep(self.pace_ms / 1000)
@@ -351,7 +346,7 @@ class ChatApp(App):
             return
         reply.settled = True
         if reply is self._reply:
-            self._reply, self._live = None, None
+            self._reply = None
         self._flush_words(reply)
         words = reply.bubble.words
         reply.bubble.grounding = reply.lines

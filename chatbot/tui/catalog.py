@@ -180,6 +180,19 @@ def describe(model_dir: str | Path, judge_dirs: tuple[Path, ...] = JUDGE_DIRS) -
     )
 
 
+def same_model(a: str | Path | None, b: str | Path | None) -> bool:
+    """Whether two paths name one model directory."""
+    return a is not None and b is not None and Path(a).resolve() == Path(b).resolve()
+
+
+def bot_name(model: str) -> str:
+    """The novel a chat's bot was made from, as /chats shows it."""
+    try:
+        return novel_name(ModelCard.read(model))
+    except ChatbotError:
+        return Path(model).name
+
+
 def model_state(model_dir: str | Path) -> str:
     """ "none", "unfinished" (a checkpoint that ``train(resume=True)`` continues) or
     "finished"."""
