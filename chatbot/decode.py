@@ -66,8 +66,8 @@ def guard_bias(
         bias[banned] = -np.inf
     if len(said) >= 2 and said[-1] == said[-2]:  # never a word three times in a row
         bias[said[-1]] = -np.inf
-    if said and marks and said[-1] in marks:  # never two marks in a row (orchard??, ,,)
-        bias[list(marks)] = -np.inf
+    if said and said[-1] in marks:  # never one mark twice in a row (orchard??, least,,)
+        bias[said[-1]] = -np.inf
     if t < min(o.min_length, o.max_length):  # a shorter limit wins: --max-length 3 alone
         bias[EOS] = -np.inf
     return bias
