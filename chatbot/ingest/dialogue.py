@@ -224,7 +224,7 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
         bounds = [0, *(x for a, b in spans for x in (a, b + 1)), len(par)]
         narrations = [par[bounds[2 * i] : bounds[2 * i + 1]] for i in range(len(spans) + 1)]
         prev_tail_is_tag = False  # the narration before this quote is only the last one's tag
-        # An English speech over paragraphs opens each one again and closes only the last.
+        # A speech over paragraphs opens each one again and closes only the last.
         first = spans[0][0]
         carried_over = (
             left_open is not None
@@ -243,17 +243,17 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
             u.tag = tag_before or (tag_after if owns_after else None)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
-            if latin and u.tag is None and not u.continues:  # a tag of its own says who
+            if u.tag is None and not u.continues:  # a tag of its own says who
                 if i == 0:
                     u.continues = carried_over
-                else:
+                elif latin:
                     u.continues = _interrupted(out[-1].text, narrations[i], u.text)
             out.append(u)
             # "…," said Tom, and the old man answered, "…": the next speech is not Tom's.
             two_tags = latin and len(EN_VERB_RE.findall(narrations[i + 1])) > 1
             prev_tail_is_tag = owns_after and not rest.strip() and not two_tags
         a, b = spans[-1]
-        still_open = latin and b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
+        still_open = b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
         left_open = (p_index, par[a]) if still_open else None
     return out
 

@@ -240,12 +240,14 @@ def test_a_speech_over_paragraphs_is_one_turn():
         ),
         ("Holmes", "And then?"),
     ]
-    # Only in Latin script: a Chinese book's turns stay as they were.
-    assert [t for _, t in spoken("甲道：「第一段。\n「第二段。」\n乙道：「好。」")] == [
-        "第一段。",
-        "第二段。",
-        "好。",
-    ]
+    # Chinese books follow the same convention, with either kind of mark.
+    for o, c in ("「」", "“”"):
+        text = f"张三道：{o}第一段，\n{o}第二段。{c}\n{o}那又如何？{c}李四道。"
+        assert spoken(text) == [("张三", "第一段，第二段。"), ("李四", "那又如何？")]
+    # A quotation with its own tag is another speech, even after a missing closer.
+    two = [("张三", "你去吧。"), ("李四", "不去。")]
+    assert spoken("张三道：「你去吧。\n李四道：「不去。」") == two
+    assert spoken("张三道：「你去吧。\n「不去。」李四道。") == two
 
 
 def test_a_first_person_narrator_is_a_side_no_one_names():
