@@ -169,6 +169,9 @@ def test_join_words():
     assert join_words(["café", "au", "lait", ".", "über", "déjà", "vu"]) == (
         "café au lait. Über déjà vu"
     )
+    # Speech verbs after ? or ! are a tag whose quotation marks segmentation dropped.
+    words = ["where", "?", "said", "tom", ".", "said", "no", "!", "cried", "she", "!", "go"]
+    assert join_words(words) == "where? said tom. Said no! cried she! Go"
 
 
 def test_bleu_on_hand_made_examples():

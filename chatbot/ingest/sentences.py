@@ -232,6 +232,19 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the Han characters, as a rege
 # a closing mark that follows a Chinese character (‘来’, "来",).
 _HALF_WIDTH_RE = re.compile(f'(?:(?<=[{HAN}，。：；？！…])|(?<=[{HAN}]["’”」』》）)]))[,:;?!.]+')
 _MARKS_RE = re.compile(r"[,:;?!.]+")
+# English verbs that tag speech ("…," said Tom / Tom asked, "…").
+EN_VERB = (
+    r"(?:said|says|asked|asks|replied|replies|cried|cries|answered|answers|added|shouted|"
+    r"whispered|exclaimed|continued|returned|observed|remarked|called|muttered|repeated|"
+    r"began|inquired|enquired|rejoined|murmured|interrupted|responded|retorted|declared|"
+    r"demanded|insisted|protested|pleaded|urged|resumed|pursued|explained|admitted|"
+    r"suggested|sighed|stammered|sobbed|screamed|yelled|growled|roared|snapped|laughed|"
+    r"hissed|gasped|panted|faltered|chuckled|sneered|grumbled|groaned|drawled|bellowed|"
+    r"ejaculated|went on|broke in|cut in)"
+)
+# A speech verb after ? or ! is its tag, with the quotation marks gone (Where? said Tom).
+_TAG_VERB = re.compile(EN_VERB)
+_ASKS_RE = re.compile(r"[?!][\"'”’)]*\s*$")
 # A Latin word and the mark that ends its sentence, at the end of the text so far.
 _SENTENCE_END = re.compile(r"([A-Za-z0-9\u00c0-\u024f]+)([.?!])[\"'”’)]*\s*$")
 
@@ -270,7 +283,7 @@ def word_piece(before: str, word: str) -> str:
     (``full_width_punctuation``), else the word as it is. (Whether the first word of a
     reply starts a sentence is the model's to say: ``Chatbot.cased``.)"""
     last = before[-1:]
-    if ends_sentence(before):
+    if ends_sentence(before) and not (_TAG_VERB.fullmatch(word) and _ASKS_RE.search(before)):
         word = capitalised(word)
     after_mark = last in ",.;:?!)" and not (before[-2:-1] + word[:1]).isdigit()
     if _latin(word) and last and (latin_alnum(last) or after_mark):

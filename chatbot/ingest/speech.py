@@ -16,7 +16,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chatbot.ingest.sentences import QUOTE_OPENERS, is_heading, quote_spans, sentence_bounds
+from chatbot.ingest.sentences import (
+    EN_VERB,
+    QUOTE_OPENERS,
+    is_heading,
+    quote_spans,
+    sentence_bounds,
+)
 
 # Verbs that introduce speech, simplified and traditional; a tag is the verb, an
 # optional aspect suffix and a colon.
@@ -26,16 +32,6 @@ ZH_VERB = (
     r"(?:着|著|了|道)?"
 )
 TAG_COLON_RE = re.compile(ZH_VERB + r"\s*[：:]\s*")
-# English verbs that tag speech ("…," said Tom / Tom asked, "…").
-EN_VERB = (
-    r"(?:said|says|asked|asks|replied|replies|cried|cries|answered|answers|added|shouted|"
-    r"whispered|exclaimed|continued|returned|observed|remarked|called|muttered|repeated|"
-    r"began|inquired|enquired|rejoined|murmured|interrupted|responded|retorted|declared|"
-    r"demanded|insisted|protested|pleaded|urged|resumed|pursued|explained|admitted|"
-    r"suggested|sighed|stammered|sobbed|screamed|yelled|growled|roared|snapped|laughed|"
-    r"hissed|gasped|panted|faltered|chuckled|sneered|grumbled|groaned|drawled|bellowed|"
-    r"ejaculated|went on|broke in|cut in)"
-)
 EN_VERB_RE = re.compile(rf"\b{EN_VERB}\b")
 _FAMILY = {
     "“": "“…”",
