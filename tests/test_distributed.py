@@ -62,6 +62,11 @@ def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
     two = pretrain(library, tmp_path / "two", tmp_path / "cache", 2)
     assert "test split" in two.stdout  # rank 0 reports once
     assert two.stdout.count("test split") == 1
+    assert two.stdout.count("the library") == 1  # what each book gave, after training
+    (row,) = [x for x in two.stdout.splitlines() if "book1" in x]
+    book = ModelCard.read(tmp_path / "two").books[1]
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    assert book["pairs"] > 0 and cells == ["book1", f"{book['tokens']:,}", str(book["pairs"])]
     a = load_file(str(ModelLayout.at(base).checkpoint))
     b = load_file(str(ModelLayout.at(tmp_path / "two").checkpoint))
     assert a.keys() == b.keys()

@@ -58,8 +58,10 @@ def what_table(entry: Any, card: Any, rows: list[dict[str, Any]]) -> Table:
     t = Table(title=f"model {entry.path}", show_header=False)
     t.add_column("what", style="bold")
     t.add_column("value")
-    if card.books:  # a base model: the library it read
-        t.add_row("books", ", ".join(str(b.get("book", "?")) for b in card.books))
+    if card.books:  # a base model: the library it read (books_table has each one)
+        t.add_row(
+            "books", f"{len(card.books)}: " + ", ".join(str(b.get("book", "?")) for b in card.books)
+        )
     else:
         t.add_row("novel", entry.novel + (" (shipped with the package)" if entry.shipped else ""))
         t.add_row("corpus", card.corpus or "?")
@@ -92,6 +94,25 @@ def what_table(entry: Any, card: Any, rows: list[dict[str, Any]]) -> Table:
     if not card.test:
         t.add_row("state", "unfinished: `chatbot train --resume` continues it")
     return t
+
+
+def books_table(books: list[dict[str, Any]]) -> Table:
+    """What each book of a base model's library gave it: running-text tokens and
+    dialogue pairs (a book with few pairs taught the replies little)."""
+    t = Table(title="the library")
+    t.add_column("book")
+    t.add_column("running-text tokens", justify="right")
+    t.add_column("dialogue pairs", justify="right")
+    for b in books:
+        t.add_row(str(b.get("book", "?")), _count(b.get("tokens")), _count(b.get("pairs")))
+    if len(books) > 1:
+        total = [sum(b.get(k) or 0 for b in books) for k in ("tokens", "pairs")]
+        t.add_row("all", *map(_count, total), style="bold")
+    return t
+
+
+def _count(n: Any) -> str:
+    return f"{n:,}" if isinstance(n, int) else "-"
 
 
 def settings_table(card: Any) -> Table | None:
@@ -176,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
     rows = read_metrics(ModelLayout.at(model).metrics)
     console = Console()
     console.print(what_table(entry, card, rows))
+    if card.books:
+        console.print(books_table(card.books))
     settings = settings_table(card)
     if settings is not None:
         console.print(settings)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+
+from rich.console import Console
 
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
@@ -54,7 +57,9 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatbot.cli.info import books_table
     from chatbot.cli.train import report
+    from chatbot.config import ModelCard
     from chatbot.pretrain import pretrain
 
     config = from_args(TrainConfig, args)
@@ -74,4 +79,7 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    return report(start, config.text_epochs, resumed=args.resume)
+    status = report(start, config.text_epochs, resumed=args.resume)
+    if status == 0 and int(os.environ.get("RANK", "0")) == 0:
+        Console().print(books_table(ModelCard.read(args.out).books))
+    return status

@@ -51,3 +51,4 @@ def test_an_unfinished_model_and_a_base_model(capsys, echo_model, tmp_path):
     assert code == 0 and "layers" in out
     code, out, _ = info(capsys, str(SHIPPED_MODEL.parent / "base_model"))
     assert code == 0 and "books" in out and "novel" not in out.split("saved")[0]
+    assert "running-text tokens" in out and "all" in out  # what each book gave, and in all
