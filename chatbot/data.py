@@ -255,6 +255,10 @@ def earlier_turns(pairs: Sequence[Pair], i: int, turns: int) -> list[tuple[str, 
     return out
 
 
+# Shorter sentences (是。 宝玉道：) recur in any book; a repeat this long is a repeated passage.
+MIN_REPEATED = 8
+
+
 def split_by_position(items: Sequence, valid: float, test: float) -> tuple[list, list, list]:
     """Train / valid / test by position in the book: the end is held out (test last,
     valid just before it), so no test reply's neighbours leak into training."""
@@ -296,7 +300,9 @@ def text_split(
     """Train / valid / test running text, split where the pairs split: the sentence
     holding the first validation (test) query starts the validation (test) text, so no
     held-out pair's words are in the training text. (text.txt and segmented.txt have one
-    line per sentence.) A query not found falls back to the pairs' shares of sentences."""
+    line per sentence.) A query not found falls back to the pairs' shares of sentences.
+    Training leaves out the sentences of ``MIN_REPEATED`` tokens or more that the
+    held-out text repeats word for word (a passage a book prints twice)."""
     sentences = read_running_text(corpus)
     n = len(sentences)
     shares = (1 - config.valid_share - config.test_share, 1 - config.test_share)
@@ -311,8 +317,10 @@ def text_split(
         found = next((i for i in range(lo, n) if part and part[0].query in lines[i]), None)
         cuts.append(round(n * share) if found is None else found)
     a, b = min(cuts), max(cuts)
+    held = {tuple(s) for s in sentences[a:] if len(s) >= MIN_REPEATED}
+    train = [s for s in sentences[:a] if len(s) < MIN_REPEATED or tuple(s) not in held]
     flat = lambda part: [t for s in part for t in s]  # noqa: E731
-    return flat(sentences[:a]), flat(sentences[a:b]), flat(sentences[b:])
+    return flat(train), flat(sentences[a:b]), flat(sentences[b:])
 
 
 def with_grounding(
@@ -329,9 +337,18 @@ def with_grounding(
 def split_examples(
     pairs: Sequence[Pair], table: WordTable, config: TrainConfig
 ) -> tuple[list[Example], list[Example], list[Example]]:
-    """Train / valid / test examples of a corpus's pairs, as ``config`` splits them."""
+    """Train / valid / test examples of a corpus's pairs, as ``config`` splits them.
+    Training leaves out the pairs a held-out one repeats word for word: a book that
+    prints a passage twice (a chapter pasted in again, common in texts from the web)
+    would otherwise put its test pairs in training."""
     examples = make_examples(pairs, table, config.max_query, config.max_reply, config.context)
-    return split_by_position(examples, config.valid_share, config.test_share)
+    train, valid, test = split_by_position(examples, config.valid_share, config.test_share)
+    key = lambda e: (e.pair.query, e.pair.reply)  # type: ignore[union-attr]  # noqa: E731
+    held = {key(e) for e in valid + test}
+    unseen = [e for e in train if key(e) not in held]
+    if not unseen:
+        raise ChatbotError("every training pair is repeated in the held-out part of the book")
+    return unseen, valid, test
 
 
 @dataclass

@@ -100,22 +100,30 @@ def test_text_windows_predict_every_token_once_after_the_passage_before_it():
     assert b.tgt_in[0, 0] == t.marker(CONT)
 
 
-def test_running_text_is_split_where_the_pairs_split(tmp_path):
-    from chatbot.config import TrainConfig
-    from chatbot.data import read_running_text, text_split
-    from chatbot.ingest.dialogue import read_pairs
+def _corpus(tmp_path, lines):
     from chatbot.ingest.prepare import PrepareConfig, prepare
     from chatbot.ingest.vectors import Word2VecConfig
     from chatbot.layout import CorpusLayout
 
-    lines = []
-    for i in range(60):  # every line unique, so a held-out line cannot hide in training text
-        lines += [f"张三道：“这是第{i}个问题吗？”", f"李四道：“这是第{i}个回答。”", "天黑了。"]
     (tmp_path / "book.txt").write_text("\n".join(lines), encoding="utf-8")
     w2v = Word2VecConfig(vector_size=8, epochs=1, min_count=1, workers=1)
-    corpus = CorpusLayout.at(
-        prepare(tmp_path / "book.txt", tmp_path / "c", PrepareConfig(word2vec=w2v)).layout.root
-    )
+    config = PrepareConfig(word2vec=w2v)
+    return CorpusLayout.at(prepare(tmp_path / "book.txt", tmp_path / "c", config).layout.root)
+
+
+def _lines(n):
+    lines = []
+    for i in range(n):  # every line unique, so a held-out line cannot hide in training text
+        lines += [f"张三道：“这是第{i}个问题吗？”", f"李四道：“这是第{i}个回答。”", "天黑了。"]
+    return lines
+
+
+def test_running_text_is_split_where_the_pairs_split(tmp_path):
+    from chatbot.config import TrainConfig
+    from chatbot.data import read_running_text, text_split
+    from chatbot.ingest.dialogue import read_pairs
+
+    corpus = _corpus(tmp_path, _lines(60))
     pairs = read_pairs(corpus.pairs)
     config = TrainConfig(valid_share=0.1, test_share=0.1)
     train, valid, test = text_split(corpus, pairs, config)
@@ -125,6 +133,37 @@ def test_running_text_is_split_where_the_pairs_split(tmp_path):
     seen = " ".join(train)
     for p in held_valid + held_test:
         assert " ".join(p.reply_tokens) not in seen, p.reply
+
+
+def test_a_passage_the_book_prints_twice_is_held_out_only(tmp_path):
+    from chatbot.config import TrainConfig
+    from chatbot.data import read_running_text, split_examples, text_split
+    from chatbot.ingest.dialogue import read_pairs
+
+    lines = _lines(60)
+    repeated = [
+        "王五道：“明日一早我们都到城外的庙里去烧香还愿罢。”",
+        "赵六道：“好，我回去告诉家里的人，叫他们早些预备车马。”",
+    ]
+    lines[30:30] = ["众人散了。", *repeated, "众人散了。"]  # pasted in again from the end
+    lines[-3:-3] = ["天亮了。", *repeated, "天亮了。"]
+    corpus = _corpus(tmp_path, lines)
+    pairs = read_pairs(corpus.pairs)
+    config = TrainConfig(valid_share=0.1, test_share=0.1)
+    train, _, test = split_examples(pairs, small_table(), config)
+    said = lambda e: (e.pair.query, e.pair.reply)  # noqa: E731
+    assert said(test[-2]) == (repeated[0][5:-1], repeated[1][5:-1])  # the test pair...
+    assert said(test[-2]) not in map(said, train)  # ...is not trained on
+    assert len(train) == len(split_by_position(pairs, 0.1, 0.1)[0]) - 1
+    text, valid, held = text_split(corpus, pairs, config)
+    sentences = read_running_text(corpus)
+    joined = [" ".join(s) for s in sentences]
+    twice = {x for x in joined if joined.count(x) == 2 and len(x.split()) >= 8}
+    assert len(twice) == 2 and all(x in " ".join(held) and x not in " ".join(text) for x in twice)
+    # only their training copies are gone; 天黑了。 is in both parts and stays
+    everything = sum(map(len, sentences))
+    assert len(text + valid + held) == everything - sum(len(x.split()) for x in twice)
+    assert "天黑" in text and "天黑" in held
 
 
 def test_an_old_table_has_no_markers_and_says_so():
