@@ -73,11 +73,13 @@ class Cast:
 @dataclass(frozen=True)
 class Conversation:
     """What a reply answers besides the message: what was said before it (oldest first),
-    who the bot speaks as, and to whom (names of the cast)."""
+    who the bot speaks as, and to whom (names of the cast); and the replies to this
+    message the user asked to have again (``retried``), which the new one must not be."""
 
     history: tuple[str, ...] = ()
     speaker: str | None = None
     addressee: str | None = None
+    retried: tuple[str, ...] = ()
 
 
 HISTORY = 16  # earlier messages a chat hands the model; it reads its own ``context`` of them

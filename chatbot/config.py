@@ -98,6 +98,13 @@ class TrainConfig:
     test_share: float = setting(
         0.05, "share of pairs held out for testing (the book's end)", group="data"
     )
+    repeats: bool = setting(
+        False,
+        "train also on the pairs (and sentences of 8+ words) that the held-out end repeats "
+        "word for word; off, a passage the book prints twice stays unseen, so the test "
+        "scores measure lines the model never read",
+        group="data",
+    )
     freq_weight: float = setting(
         0.15,
         "weight target words by count**-x (Jiang et al. 2019), so frequent words stop "
@@ -295,8 +302,11 @@ class DecodeOptions:
         for name in ("temperature", "repetition_penalty", "mmi"):
             if not math.isfinite(getattr(self, name)):
                 raise ChatbotError(f"{name.replace('_', ' ')} must be a finite number")
-        if self.temperature <= 0 or self.top_k < 1 or self.beam < 1 or self.rank < 1:
-            raise ChatbotError("temperature must be > 0, top-k, beam and rank at least 1")
+        if self.temperature <= 0:
+            raise ChatbotError(f"temperature must be above 0, not {self.temperature}")
+        for name in ("top_k", "beam", "rank"):
+            if getattr(self, name) < 1:
+                raise ChatbotError(f"{name.replace('_', '-')} must be at least 1")
         if self.mmi < 0:
             raise ChatbotError("mmi cannot be negative")
         if self.repetition_penalty < 1:

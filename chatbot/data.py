@@ -302,7 +302,8 @@ def text_split(
     held-out pair's words are in the training text. (text.txt and segmented.txt have one
     line per sentence.) A query not found falls back to the pairs' shares of sentences.
     Training leaves out the sentences of ``MIN_REPEATED`` tokens or more that the
-    held-out text repeats word for word (a passage a book prints twice)."""
+    held-out text repeats word for word (a passage a book prints twice), unless
+    ``config.repeats``."""
     sentences = read_running_text(corpus)
     n = len(sentences)
     shares = (1 - config.valid_share - config.test_share, 1 - config.test_share)
@@ -317,7 +318,7 @@ def text_split(
         found = next((i for i in range(lo, n) if part and part[0].query in lines[i]), None)
         cuts.append(round(n * share) if found is None else found)
     a, b = min(cuts), max(cuts)
-    held = {tuple(s) for s in sentences[a:] if len(s) >= MIN_REPEATED}
+    held = set() if config.repeats else {tuple(s) for s in sentences[a:] if len(s) >= MIN_REPEATED}
     train = [s for s in sentences[:a] if len(s) < MIN_REPEATED or tuple(s) not in held]
     flat = lambda part: [t for s in part for t in s]  # noqa: E731
     return flat(train), flat(sentences[a:b]), flat(sentences[b:])
@@ -340,14 +341,19 @@ def split_examples(
     """Train / valid / test examples of a corpus's pairs, as ``config`` splits them.
     Training leaves out the pairs a held-out one repeats word for word: a book that
     prints a passage twice (a chapter pasted in again, common in texts from the web)
-    would otherwise put its test pairs in training."""
+    would otherwise put its test pairs in training (``config.repeats`` keeps them)."""
     examples = make_examples(pairs, table, config.max_query, config.max_reply, config.context)
     train, valid, test = split_by_position(examples, config.valid_share, config.test_share)
+    if config.repeats:
+        return train, valid, test
     key = lambda e: (e.pair.query, e.pair.reply)  # type: ignore[union-attr]  # noqa: E731
     held = {key(e) for e in valid + test}
     unseen = [e for e in train if key(e) not in held]
     if not unseen:
-        raise ChatbotError("every training pair is repeated in the held-out part of the book")
+        raise ChatbotError(
+            "every training pair is repeated word for word in the held-out end of the book; "
+            "--repeats trains on them"
+        )
     return unseen, valid, test
 
 

@@ -268,6 +268,17 @@ def test_a_chat_never_hears_the_same_line_twice_while_another_candidate_is_left(
     assert bot.reply(LINES[0]).text == first.text
 
 
+def test_each_retry_says_something_new_after_beam_search_has_said_all_it_had(bot):
+    from chatbot.cast import Conversation
+
+    said: list[str] = []
+    for _ in range(6):  # beam 4: four candidates, then sample-and-rank
+        r = bot.reply(LINES[0], seed=0, conversation=Conversation(retried=tuple(said)))
+        assert r.words and line_key(r.text) not in map(line_key, said)
+        said.append(r.text)
+    assert bot.reply(LINES[0], seed=0).text == said[0]  # a new message starts over
+
+
 def test_line_key_keeps_only_what_a_line_says():
     assert line_key("你说的很是。") == line_key("你说的很是！")
     assert line_key("i don't know.") == line_key("“I DON’T know!”")

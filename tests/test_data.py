@@ -155,6 +155,8 @@ def test_a_passage_the_book_prints_twice_is_held_out_only(tmp_path):
     assert said(test[-2]) == (repeated[0][5:-1], repeated[1][5:-1])  # the test pair...
     assert said(test[-2]) not in map(said, train)  # ...is not trained on
     assert len(train) == len(split_by_position(pairs, 0.1, 0.1)[0]) - 1
+    kept = split_examples(pairs, small_table(), TrainConfig(**{**vars(config), "repeats": True}))
+    assert said(test[-2]) in map(said, kept[0])  # --repeats trains on them
     text, valid, held = text_split(corpus, pairs, config)
     sentences = read_running_text(corpus)
     joined = [" ".join(s) for s in sentences]

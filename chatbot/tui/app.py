@@ -128,6 +128,7 @@ class ChatApp(App):
         self.addressee: str | None = None  # who the user is to it
         self.chat_id: int | None = None
         self.conversation = Conversation()  # what the last reply answered besides its message
+        self._retry_of: tuple[int | None, int] | None = None  # (chat, message) it retried
         self.novel = Path(novel) if novel else None  # --novel: make a bot from it first
         self.train_config = train_config
         self.prepare_config = prepare_config or PrepareConfig()
@@ -279,14 +280,16 @@ class ChatApp(App):
         log.scroll_end(animate=False)
         self._reply_to(text, before)
 
-    def _reply_to(self, text: str, before: list[Message]) -> None:
-        """Start the bot's reply to ``text``, said after ``before`` in this chat."""
+    def _reply_to(self, text: str, before: list[Message], retried: tuple[str, ...] = ()) -> None:
+        """Start the bot's reply to ``text``, said after ``before`` in this chat (and
+        not one of the ``retried`` replies to it)."""
+        self._retry_of = None
         bubble = Bubble("bot", speaker=None if self.writing else self.speaker)
         bubble.show_scores = self.show_scores
         bubble.show_lines = self.show_lines
         self.query_one("#log", VerticalScroll).mount(bubble)
         history = () if self.writing else tuple(m.text for m in before[-HISTORY:])
-        self.conversation = Conversation(history, *self._cast())
+        self.conversation = Conversation(history, *self._cast(), retried=retried)
         self._reply = Reply(self.chat_id, bubble, self.bot, self.writing)
         self._reply_worker = self.generate(text, self._reply, self.conversation)
 
@@ -377,13 +380,21 @@ class ChatApp(App):
         last_user = max((k for k, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
             return
+        # Each retry of one message must say something new (beam search alone would
+        # give the same line again), so the replies it replaced go with it.
+        again = self.conversation.retried if self._retry_of == (self.chat_id, last_user) else ()
+        shown = self._reply.bubble.words if self._reply is not None else []
         self._stop_reply(keep=False)
         if messages[-1].role == "bot":
+            again += (messages[-1].text,)
             self.store.delete_last_bot_message(self.chat_id)
+        elif shown:
+            again += (join_words(shown),)
         bubbles = list(self.query(Bubble))
         if bubbles and bubbles[-1].role == "bot":
             bubbles[-1].remove()
-        self._reply_to(messages[last_user].text, messages[:last_user])
+        self._reply_to(messages[last_user].text, messages[:last_user], again)
+        self._retry_of = (self.chat_id, last_user)
 
     # -------------------------------------------------------------- commands
     def run_command(self, line: str) -> None:
