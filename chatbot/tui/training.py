@@ -21,7 +21,7 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import read_json, sha256_file
 from chatbot.ingest.prepare import speakers_row
 from chatbot.layout import CorpusLayout, ModelLayout, shipped_base
-from chatbot.tui.catalog import bots_dir
+from chatbot.tui.catalog import bots_dir, model_state
 from chatbot.tui.curves import read_metrics
 
 # Two fixed questions answered after each epoch, so the user sees the bot learn.
@@ -57,16 +57,30 @@ def corpus_dir(novel: str | Path, data_dir: str | Path) -> Path:
     raise ChatbotError(f"too many novels called {Path(novel).name}")
 
 
+def _model_dirs(corpus: Path) -> list[Path]:
+    return [corpus / "model"] + [corpus / f"model-{k}" for k in range(2, 1000)]
+
+
 def new_model_dir(corpus: str | Path) -> Path:
     """A model directory in ``corpus`` that holds nothing yet: ``model``, else
     ``model-2``, ``model-3``... (an earlier bot is never overwritten)."""
-    corpus = Path(corpus)
-    candidates = [corpus / "model"] + [corpus / f"model-{k}" for k in range(2, 1000)]
-    for c in candidates:
+    for c in _model_dirs(Path(corpus)):
         lay = ModelLayout(c)
         if not lay.exists() and not lay.checkpoint_state.is_file():
             return c
     raise ChatbotError(f"too many models in {corpus}")
+
+
+def latest_bot(corpus: str | Path) -> tuple[str, Path]:
+    """The bot of ``corpus`` a user picking its novel again means: the newest unfinished
+    one (to resume), else the newest finished one, as (state, directory); ("none",
+    ``corpus/model``) when there is neither."""
+    bots = [(model_state(c), c) for c in _model_dirs(Path(corpus)) if c.is_dir()]
+    for state in ("unfinished", "finished"):
+        last = [c for s, c in bots if s == state]
+        if last:
+            return state, last[-1]
+    return "none", Path(corpus) / "model"
 
 
 def found_rows(manifest: dict[str, Any], corpus: str | Path) -> list[tuple[str, str]]:

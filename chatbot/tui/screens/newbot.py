@@ -31,7 +31,6 @@ from textual.widgets import (
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.prepare import PrepareConfig
-from chatbot.tui.catalog import model_state
 from chatbot.tui.training import (
     Job,
     base_for,
@@ -39,6 +38,7 @@ from chatbot.tui.training import (
     corpus_dir,
     few_pairs_note,
     found_rows,
+    latest_bot,
     new_job,
     new_model_dir,
     resumed,
@@ -293,8 +293,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
     def _existing(self) -> tuple[str, Path]:
         """The state of the bot already made from this novel, and its directory."""
         assert self.corpus is not None
-        model = self.corpus / "model"
-        return model_state(model), model
+        return latest_bot(self.corpus)
 
     def _show_existing(self) -> None:
         state, model = self._existing()
