@@ -200,9 +200,20 @@ class ChatApp(App):
         elif self.chat_id is None:  # the last chat with this bot, else a new one
             ours = [c for c in self.store.chats() if same_model(c.model, model_dir)]
             self.open_chat(ours[0].id if ours else self.store.new_chat(str(model_dir)))
+        elif not same_model(self._chat_model(), model_dir):
+            # a chat is one bot's: another bot takes an empty one, else starts its own
+            if self.store.messages(self.chat_id):
+                self.open_chat(self.store.new_chat(str(model_dir)))
+            else:
+                self.store.set_model(self.chat_id, str(model_dir))
+                self._check_cast()
         else:
             self._check_cast()
         self._update_title()
+
+    def _chat_model(self) -> str:
+        info = self.store.chat(self.chat_id) if self.chat_id is not None else None
+        return info.model if info is not None else ""
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

@@ -126,6 +126,11 @@ class Store:
                 (speaker, addressee, chat),
             )
 
+    def set_model(self, chat: int, model: str) -> None:
+        """Give an empty ``chat`` to another bot."""
+        with self.db:
+            self.db.execute("UPDATE chats SET model = ? WHERE id = ?", (model, chat))
+
     def add(self, chat: int, message: Message) -> None:
         now = time.time()
         dump = lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None  # noqa: E731

@@ -4,6 +4,7 @@ an isolated data directory."""
 import asyncio
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from textual.css.query import NoMatches
@@ -327,3 +328,22 @@ def test_a_chat_reopens_with_the_bot_it_was_had_with(echo_model, writer_model, d
             assert not bubbles(app, "user")  # a fresh chat, not that one
 
     run(other_bot())
+
+
+def test_another_bot_picked_in_model_gets_a_chat_of_its_own(echo_model, writer_model, data_dir):
+    async def main():
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            await wait_for(pilot, lambda: app.chat_id is not None)
+            empty = app.chat_id
+            app.switch_model(writer_model)  # nothing said yet: the chat goes with the bot
+            await wait_for(pilot, lambda: app.bot is not None)
+            assert app.chat_id == empty
+            assert Path(app.store.chat(empty).model).resolve() == writer_model.resolve()
+            await ask(pilot, app, LINES[0])
+            app.switch_model(echo_model)  # the writer's chat stays the writer's
+            await wait_for(pilot, lambda: app.bot is not None and app.chat_id != empty)
+            assert Path(app.store.chat(empty).model).resolve() == writer_model.resolve()
+            assert Path(app.store.chat(app.chat_id).model).resolve() == echo_model.resolve()
+            assert not bubbles(app, "user") and len(app.store.messages(empty)) == 2
+
+    run(main())
