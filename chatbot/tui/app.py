@@ -102,6 +102,8 @@ class ChatApp(App):
         Binding("ctrl+g", "lines", "book lines", show=False),
         Binding("f1", "help", "help"),
         Binding("ctrl+q", "quit", "quit", show=False),  # 80 columns fit the rest
+        # A terminal user's first key to stop something; copying a selection still wins.
+        Binding("ctrl+c", "interrupt", show=False, priority=True),
     ]
 
     def __init__(
@@ -129,6 +131,7 @@ class ChatApp(App):
         self.chat_id: int | None = None
         self.conversation = Conversation()  # what the last reply answered besides its message
         self._retry_of: tuple[int | None, int] | None = None  # (chat, message) it retried
+        self._waiting: str | None = None  # a message sent before the model was ready
         self.novel = Path(novel) if novel else None  # --novel: make a bot from it first
         self.train_config = train_config
         self.prepare_config = prepare_config or PrepareConfig()
@@ -181,6 +184,9 @@ class ChatApp(App):
 
     def _model_failed(self, message: str) -> None:
         self._reopen = None
+        if self._waiting is not None:  # give the message back to its writer
+            self.query_one("#prompt", HistoryInput).value = self._waiting
+            self._waiting = None
         if self.novel is not None or self.training is not None:
             self._status(f"no bot to chat with yet ({message}); making one from the novel")
             return
@@ -210,6 +216,9 @@ class ChatApp(App):
         else:
             self._check_cast()
         self._update_title()
+        if self._waiting is not None:
+            text, self._waiting = self._waiting, None
+            self.send(text)
 
     def _chat_model(self) -> str:
         info = self.store.chat(self.chat_id) if self.chat_id is not None else None
@@ -279,7 +288,8 @@ class ChatApp(App):
 
     def send(self, text: str) -> None:
         if self.bot is None:
-            self._status("the model is still loading…")
+            self._waiting = text
+            self._status("the model is still loading: your message goes as soon as it is ready")
             return
         if self.chat_id is None:
             self.chat_id = self.store.new_chat(str(self.model_dir), "new chat", *self._cast())
@@ -383,6 +393,19 @@ class ChatApp(App):
 
     def action_cancel(self) -> None:
         self._stop_reply()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "interrupt":  # step aside for the input's copy of a selection
+            focused = self.focused
+            return not (isinstance(focused, Input) and not focused.selection.is_empty)
+        return True
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: stop the reply being written; with none, say how to quit."""
+        if self._reply is not None:
+            self._stop_reply()
+        else:
+            self.notify("Ctrl+Q quits; Esc or Ctrl+C stops a reply", timeout=3)
 
     def action_regenerate(self) -> None:
         if self.chat_id is None or self.bot is None:

@@ -152,15 +152,20 @@ def test_commands_export_clear_new_and_history_survives_restart(
     run(second())
 
 
-def test_escape_cancels_a_reply(echo_model, data_dir):
+@pytest.mark.parametrize("key", ["escape", "ctrl+c"])
+def test_escape_or_ctrl_c_stops_a_reply(echo_model, data_dir, key):
     async def main():
         async with chat(echo_model, data_dir, pace_ms=300) as (app, pilot):
             await say(pilot, app, LINES[2])
             await wait_for(pilot, lambda: bubbles(app, "bot") and bubbles(app, "bot")[0].words)
-            await pilot.press("escape")
+            await pilot.press(key)
             await wait_for(pilot, lambda: app._live is None)
             assert "stopped" in str(app.query_one("#status").render())
             assert len(bubbles(app, "bot")[0].words) < 5
+            if key == "ctrl+c":  # with no reply, it says how to quit (and does not)
+                await pilot.press("ctrl+c")
+                await pilot.pause(0.1)
+                assert app.is_running and "Ctrl+Q quits" in str(list(app._notifications))
 
     run(main())
 
@@ -345,5 +350,17 @@ def test_another_bot_picked_in_model_gets_a_chat_of_its_own(echo_model, writer_m
             assert Path(app.store.chat(empty).model).resolve() == writer_model.resolve()
             assert Path(app.store.chat(app.chat_id).model).resolve() == echo_model.resolve()
             assert not bubbles(app, "user") and len(app.store.messages(empty)) == 2
+
+    run(main())
+
+
+def test_a_message_sent_while_the_model_loads_is_answered_once_it_is_ready(echo_model, data_dir):
+    async def main():
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            app.switch_model(echo_model)  # loading again: no bot until it is ready
+            app.send(LINES[0])
+            assert app.bot is None and "goes as soon" in str(app.query_one("#status").render())
+            await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
+            assert [b.plain for b in bubbles(app, "user")] == [LINES[0]]
 
     run(main())

@@ -13,9 +13,9 @@ from chatbot.tui.commands import COMMANDS
 KEYS = [
     ("Enter", "send"),
     ("↑ / ↓", "earlier messages"),
-    ("Esc", "stop the reply being written"),
+    ("Esc / Ctrl+C", "stop the reply being written (Ctrl+C copies a selection)"),
     ("Ctrl+N", "new chat"),
-    ("Ctrl+R", "regenerate the last reply"),
+    ("Ctrl+R", "another reply to the last message (each retry says something new)"),
     ("Ctrl+S", "settings"),
     ("Ctrl+O", "export the chat to Markdown"),
     ("Ctrl+G", "show the book's lines each reply leaned on (also on hover)"),
