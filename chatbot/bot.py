@@ -219,11 +219,11 @@ class Chatbot:
         from chatbot.ingest.textio import normalise
 
         if not isinstance(text, str) or not text.strip():
-            raise ChatbotError("say something: the message is empty")
+            raise ChatbotError("say something: the text is empty")
         paragraphs = normalise(text[-MAX_INPUT_CHARS:])
         tokens = [t for p in paragraphs for t in tokenize(p, self.userdict)]
         if not tokens:
-            raise ChatbotError("say something: the message has no words")
+            raise ChatbotError("say something: the text has no words")
         unknown = self._unknown(tokens)
         if unknown and (simplified := to_simplified(paragraphs)) != paragraphs:
             converted = [t for p in simplified for t in tokenize(p, self.userdict)]
@@ -282,7 +282,12 @@ class Chatbot:
             if any(names):
                 raise ChatbotError("this model has no characters; train it with --characters N")
             return 0, 0
-        return tuple(self.character(n) if n else 0 for n in names)  # type: ignore[return-value]
+        speaker, addressee = (self.character(n) if n else 0 for n in names)
+        if speaker and speaker == addressee:
+            raise ChatbotError(
+                f"{self.names[speaker]} cannot answer themselves: choose two different characters"
+            )
+        return speaker, addressee
 
     def _example(
         self,

@@ -86,6 +86,28 @@ def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path):
     assert [x["as"] for x in rows] == [names[2], None]
     r = chatbot(LINES[0], "--as", "不存在的人")
     assert r.returncode == 2 and "does not know" in r.stderr and "Traceback" not in r.stderr
+    r = chatbot(LINES[0], "--as", names[1], "--to", names[1])
+    assert r.returncode == 2 and "cannot answer themselves" in r.stderr
+    assert "without --context" not in chatbot("--history", str(history), LINES[0]).stderr
+    bad = ['{"message": 5}', '{"message": "好", "history": "abc"}', '{"message": "好", "as": 1}']
+    r = chatbot(stdin="\n".join(bad) + "\n")
+    errors = [x for x in r.stderr.splitlines() if "error" in x]
+    assert r.returncode == 2 and len(r.stdout.splitlines()) == 3
+    assert [e[e.index('"') : e.index("must be") + 7] for e in errors] == [
+        '"message" must be',
+        '"history" must be',
+        '"as" must be',
+    ]
+
+
+def test_history_for_a_model_that_reads_none_says_so(echo_model, tmp_path):
+    history = tmp_path / "history.txt"
+    history.write_text(LINES[1] + "\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "chatbot", "reply", "--model", str(echo_model)]
+    r = subprocess.run(
+        [*cmd, "--history", str(history), LINES[0]], capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0 and r.stderr.count("trained without --context") == 1
 
 
 def test_a_character_is_found_by_a_name_in_either_script(bot):

@@ -102,11 +102,11 @@ def resolve_model(name: str | Path | None) -> Path:
 DETECT_MIN_BYTES = 256  # below this, guessing an encoding picks mojibake too often
 
 
-def add_encoding_option(p: argparse.ArgumentParser) -> None:
+def add_encoding_option(p: argparse.ArgumentParser, read: str = "standard input") -> None:
     p.add_argument(
         "--encoding",
         metavar="CODEC",
-        help="encoding of standard input and --history when not UTF-8, e.g. gbk or big5 "
+        help=f"encoding of {read} when not UTF-8, e.g. gbk or big5 "
         f"(default: UTF-8; other encodings are detected from {DETECT_MIN_BYTES} bytes up)",
     )
 

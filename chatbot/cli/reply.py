@@ -46,9 +46,10 @@ def add(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="what was said before the message, one turn per line, oldest first (plain "
         'text, or JSON lines with "text"); on standard input, a JSON line may carry its '
-        'own: {"message": ..., "history": [...], "as": ..., "to": ...}',
+        'own: {"message": ..., "history": [...], "as": ..., "to": ...}. A model trained '
+        "with --context reads its last turns; any model avoids repeating them",
     )
-    add_encoding_option(p)
+    add_encoding_option(p, "standard input and --history")
     add_options(p, DecodeOptions, title="decoding")
     p.set_defaults(func=run)
 
@@ -93,14 +94,20 @@ def _request(line: str, base: Conversation) -> tuple[str, Conversation]:
     try:
         d = json.loads(line)
         message = d["message"]
-        if not isinstance(message, str):
-            raise TypeError
-        history = tuple(str(t) for t in d.get("history", base.history))
     except (ValueError, KeyError, TypeError):
         raise ChatbotError(
             'a JSON line needs "message" (and may have "history", "as", "to")'
         ) from None
-    return message, Conversation(history, d.get("as", base.speaker), d.get("to", base.addressee))
+    history = d.get("history", list(base.history))
+    if not isinstance(message, str):
+        raise ChatbotError('a JSON line\'s "message" must be a string')
+    if not isinstance(history, list) or not all(isinstance(t, str) for t in history):
+        raise ChatbotError('a JSON line\'s "history" must be a list of strings, oldest first')
+    for key in ("as", "to"):
+        if not isinstance(d.get(key, ""), (str, type(None))):
+            raise ChatbotError(f'a JSON line\'s "{key}" must be a name')
+    speaker, addressee = d.get("as", base.speaker), d.get("to", base.addressee)
+    return message, Conversation(tuple(history), speaker, addressee)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         lines: Iterable[bytes | str] = [decode_input(text, "the message")]
     else:  # one output line per input line, so a script can pair them up
         lines = stdin_lines(args.encoding)
-    status = 0
+    status, noted = 0, False
     for raw in lines:
         try:
             line = raw if isinstance(raw, str) else decode_input(raw, "the message")
@@ -132,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             message, conversation = _request(line, base) if text is None else (line, base)
+            if conversation.history and not bot.card.train.context and not noted:
+                noted = True
+                err_console.print(
+                    "note: this model was trained without --context, so it reads no earlier "
+                    "turns; the history only keeps it from repeating them",
+                    highlight=False,
+                )
             r = bot.reply(message, options, conversation)
         except ChatbotError as e:
             if text is not None:
