@@ -582,10 +582,12 @@ class ChatApp(App):
         if target.exists():
             self._status(f"not exported: {target} exists (/export another name)")
             return
-        title = f"Chat {self.chat_id} with {self.model_dir}"
+        name = novel_name(self.bot.card) if self.bot is not None else "?"
+        title = f"Chat {self.chat_id} with {name} ({short(self.model_dir)})"
+        messages = self.store.messages(self.chat_id)
         try:
             with atomic_path(target) as tmp:
-                tmp.write_text(to_markdown(title, self.store.messages(self.chat_id)), "utf-8")
+                tmp.write_text(to_markdown(title, messages, self.addressee), "utf-8")
         except (OSError, ChatbotError) as e:
             self._status(f"export failed: {getattr(e, 'strerror', None) or e}")
             return

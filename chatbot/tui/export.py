@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from chatbot.tui.store import Message
 
+# Marks Markdown would read as formatting (a novel's ` or * is text).
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~])")
 
-def to_markdown(title: str, messages: Iterable[Message]) -> str:
-    lines = [f"# {title}\n"]
+
+def to_markdown(title: str, messages: Iterable[Message], you: str | None = None) -> str:
+    """The chat under ``title``; the user's turns are ``you`` (the character they
+    play), else "you"."""
+    lines = [f"# {_escape(title)}\n"]
     for m in messages:
-        who = "**you**" if m.role == "user" else f"**{m.speaker or 'bot'}**"
-        lines.append(f"{who}: {m.text}\n")
+        who = (you or "you") if m.role == "user" else (m.speaker or "bot")
+        lines.append(f"**{_escape(who)}**: {_escape(m.text)}\n")
     return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def export_path(chat_id: int, path: str | None, folder: Path) -> Path:
     """Where ``/export [FILE]`` writes: FILE (``~`` expanded), else the first of
-    ``chat-ID.md``, ``chat-ID-2.md``... in ``folder`` that does not exist yet, so an
-    earlier export is never overwritten."""
-    if path:
+    ``chat-ID.md``, ``chat-ID-2.md``... in ``folder`` (or in FILE, a folder) that does
+    not exist yet, so an earlier export is never overwritten."""
+    if path and not Path(path).expanduser().is_dir():
         return Path(path).expanduser()
+    folder = Path(path).expanduser() if path else folder
     for k in range(1, 1000):
         name = f"chat-{chat_id}.md" if k == 1 else f"chat-{chat_id}-{k}.md"
         if not (folder / name).exists():

@@ -24,3 +24,16 @@ def test_export_never_overwrites_an_earlier_export(tmp_path, monkeypatch):
     assert export_path(1, None, tmp_path) == tmp_path / "chat-1-3.md"
     monkeypatch.setenv("HOME", str(tmp_path))
     assert export_path(1, "~/x.md", tmp_path) == tmp_path / "x.md"
+
+
+def test_the_user_is_their_character_and_markdown_marks_are_text():
+    md = to_markdown(
+        "t", [Message("user", "*来*"), Message("bot", "`金刚丸-", None, "宝玉")], "贾母"
+    )
+    assert md == "# t\n\n**贾母**: \\*来\\*\n\n**宝玉**: \\`金刚丸-\n"
+
+
+def test_export_into_a_folder_names_the_file_there(tmp_path):
+    from chatbot.tui.export import export_path
+
+    assert export_path(2, str(tmp_path), tmp_path / "elsewhere") == tmp_path / "chat-2.md"
