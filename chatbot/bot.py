@@ -273,7 +273,7 @@ class Chatbot:
         for names in (self.names, self.cast.names):
             if name in names:
                 return names.index(name)
-        return self.cast.find(to_simplified([name])[0])
+        return self.cast.find(to_simplified([name])[0], self.in_script)
 
     def _rows(self, conversation: Conversation) -> tuple[int, int]:
         """The persona rows of the conversation's speaker and addressee."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chatbot.errors import ChatbotError
@@ -44,9 +44,9 @@ class Cast:
         except ValueError:
             return 0
 
-    def find(self, name: str) -> int:
+    def find(self, name: str, shown: Callable[[str], str] = str) -> int:
         """The row of a name a user typed; an unknown one is a one-line error naming the
-        closest names the model knows."""
+        closest names the model knows (as ``shown`` writes them: in the novel's script)."""
         if name in self.names:
             return self.names.index(name)
         # A fuller name than the book's tags use (林黛玉 for 黛玉): the one known name in it.
@@ -55,9 +55,9 @@ class Cast:
             return self.names.index(inside[0])
         close = difflib.get_close_matches(name, self.names[1:], n=3, cutoff=0.3)
         close += [n for n in self.names[1:] if (name in n or n in name) and n not in close]
-        hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+        hint = f"; did you mean {', '.join(map(shown, close[:3]))}?" if close else ""
         more = ", ..." if len(self.names) > 6 else ""
-        known = "" if close else f" (it knows {', '.join(self.names[1:6])}{more})"
+        known = "" if close else f" (it knows {', '.join(map(shown, self.names[1:6]))}{more})"
         raise ChatbotError(f"the model does not know {name!r}{hint}{known}")
 
     def to_dict(self) -> dict:

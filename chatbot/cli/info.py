@@ -79,7 +79,11 @@ def what_table(entry: Any, card: Any, rows: list[dict[str, Any]]) -> Table:
     t.add_row("words", f"{m.vocab_size:,} in the table, {m.dim} dimensions")
     cast = Cast.from_dict(card.cast)
     if len(cast) > 1:
-        t.add_row("characters", f"{len(cast) - 1}: " + ", ".join(cast.names[1:7]))
+        from chatbot.ingest.textio import in_novel_script
+
+        names = [in_novel_script(n, card.script) for n in cast.names[1:7]]
+        more = ", …" if len(cast) > 7 else ""
+        t.add_row("characters", f"{len(cast) - 1}: " + ", ".join(names) + more)
     train = card.train
     if train.context or train.ground:
         t.add_row("reads", f"{train.context} earlier turns, {train.ground} lines of the book")

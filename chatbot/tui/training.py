@@ -299,7 +299,8 @@ def run(progress: Progress, cancelled: Any = lambda: False, on_change: Any = Non
         r = progress.result
         progress.state = "done"
         progress.message = (
-            f"{job.novel} is ready: {r.epochs} epochs (best {r.best_epoch}), "
+            f"{job.novel} is ready: {r.epochs} epoch{'' if r.epochs == 1 else 's'} "
+            f"(best {r.best_epoch}), "
             f"test top-5 {r.test.get('top5', float('nan')):.1%}, {r.seconds:.0f} s"
         )
     notify()

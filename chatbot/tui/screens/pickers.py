@@ -84,9 +84,7 @@ class CharacterPicker(ModalScreen[str | None]):
             yield Label(self.title_text, id="title")
             yield OptionList(
                 *[
-                    Content(
-                        f"{n}  ({c:,} lines in the book)" if k else f"{n} (nobody in particular)"
-                    )
+                    Content(f"{n}  ({c:,} replies learned)" if k else f"{n} (nobody in particular)")
                     for k, (n, c) in enumerate(zip(self.names, self.lines))
                 ],
                 id="characters",
