@@ -82,9 +82,19 @@ class Bubble(Static):
         self.tooltip = "\n\n".join(tips) or None
 
 
+def join_lines(text: str) -> str:
+    """Pasted lines as one line: Latin lines with a space between them, Chinese ones
+    (a hard-wrapped passage) directly, as the book would run them on."""
+    out = ""
+    for line in (x.strip() for x in text.splitlines()):
+        if line:
+            out += (" " if out[-1:].isascii() and line[0].isascii() and out else "") + line
+    return out
+
+
 class HistoryInput(Input):
     """The message box: ↑/↓ walk through earlier messages; a multi-line paste becomes
-    one message (lines joined by spaces)."""
+    one message (``join_lines``)."""
 
     BINDINGS = [Binding("up", "history(-1)", show=False), Binding("down", "history(1)", show=False)]
 
@@ -110,7 +120,6 @@ class HistoryInput(Input):
         self.cursor_position = len(self.value)
 
     def _on_paste(self, event) -> None:
-        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
-        self.insert_text_at_cursor(text)
+        self.insert_text_at_cursor(join_lines(event.text))
         event.stop()
         event.prevent_default()

@@ -250,9 +250,9 @@ def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, da
             await pilot.pause(0.1)
             assert not list(app.query(Bubble)) and app.chat_id != first
             prompt = app.query_one("#prompt")
-            prompt.post_message(events.Paste("第一行\n第二行\n"))
+            prompt.post_message(events.Paste("第一行，\n第二行\nHello,\nworld\n"))
             await pilot.pause(0.1)
-            assert prompt.value == "第一行 第二行"
+            assert prompt.value == "第一行，第二行Hello, world"  # run on as the book would
             prompt.value = "/chats"
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ChatPicker))
