@@ -26,6 +26,8 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     straight ' is an apostrophe here; books that quote speech with it have their marks
     curled on reading: ``chatbot.ingest.single_quotes``.)"""
     ch = text[i]
+    if ch == '"' and stack and stack[-1] == "corner" and not _corner_closes(text, i):
+        return "corner", False  # 「…" : e-texts close a corner quote with a straight one
     if ch == '"':
         return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
     if ch in _OPENERS:
@@ -38,6 +40,15 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
             return None  # an apostrophe (it’s)
         return _CLOSERS[ch], False
     return None
+
+
+def _corner_closes(text: str, i: int) -> bool:
+    """Whether a 」 closes the open corner quotation after ``text[i]`` (within
+    ``MAX_QUOTE`` characters, before another 「 opens): then a straight quote at ``i``
+    is nested in it (「他说"来"。」), else it closes it."""
+    end = text.find("」", i + 1, i + MAX_QUOTE)
+    opens = text.find("「", i + 1, i + MAX_QUOTE)
+    return end >= 0 and (opens < 0 or end < opens)
 
 
 def _after_colon(text: str, i: int) -> bool:
