@@ -34,7 +34,7 @@ from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
 PIPELINE_VERSION = 7  # every step's
-PAIRS_VERSION = 7  # only pairs.tsv (who is found speaking, how turns pair up)
+PAIRS_VERSION = 8  # only pairs.tsv (who is found speaking, how turns pair up)
 
 
 @dataclass(frozen=True)

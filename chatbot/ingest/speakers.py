@@ -56,6 +56,12 @@ NOT_SPEAKERS = frozenset(
     "正说 一语 听了 听说 听见 后来 然后 he she i they we you it who someone everyone "
     "everybody somebody anybody anyone nobody all both".split()
 )
+# Where someone went before speaking (原要前来看看，只得说道, 上前拱手道): no name starts
+# or ends with one.
+_MOVES = tuple(
+    "前来 前來 前去 过来 過來 过去 過去 出来 出來 出去 进来 進來 进去 進去 上来 上來 上去 "
+    "下来 下來 下去 回来 回來 回去 起来 起來 走来 走來 赶来 趕來 上前 向前 近前".split()
+)
 # Characters no Chinese name contains: pronouns, negations, particles.
 _NOT_IN_NAMES = frozenset("我你您他她它咱们了着著不没是在听聽")
 # Adverbs and the first halves of compound speech verbs between a subject and its 道 or
@@ -299,6 +305,8 @@ def _name_like(w: str, alone: float, text: str) -> bool:
     words open clauses too but are followed by a comma (次日，半晌，) far more often
     than any name (measured: names under 15%, 次日 52%, 半晌 50%)."""
     if w in NOT_SPEAKERS or w[0] in _NOT_FIRST or any(ch in _NOT_IN_NAMES for ch in w):
+        return False
+    if w.startswith(_MOVES) or w.endswith(_MOVES):
         return False
     if _DESCRIPTION.search(w):
         return False

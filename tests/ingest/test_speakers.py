@@ -50,6 +50,18 @@ def test_narrative_and_time_words_in_front_of_a_tag_are_not_speakers():
     assert len(got) == 300  # the poems quoted in the narration are not speech
 
 
+def test_where_someone_went_before_speaking_is_not_a_name():
+    rows = [
+        "{name}道：",
+        "{name}笑道：",
+        "上前拱手道：",
+        "原要前来看看的，只得说道：",
+        "走上前来道：",
+    ]
+    got = speakers(book(rows))
+    assert set(got) - {None} == set(NAMES)
+
+
 def test_manner_words_between_name_and_verb_are_learned_and_stripped():
     rows = ["{name}回头道：", "{name}拍手笑道：", "{name}道：", "{name}回头看了看，拍手道："]
     assert set(speakers(book(rows))) == set(NAMES)
