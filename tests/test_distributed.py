@@ -14,11 +14,12 @@ from chatbot.layout import ModelLayout
 from tests.conftest import LINES, NAMES
 
 # Exactness needs what is drawn per process switched off: dropout, sampled rows, and the
-# unlikelihood terms (means over each process's own rows).
+# unlikelihood terms (means over each process's own rows). The generated books repeat
+# their lines, so they keep the held-out end's repeats (--repeats), as tiny() does.
 SAME_STEPS = [
     *("--hidden 16 --encoder-layers 1 --dropout 0 --batch-size 8 --sample 4").split(),
     *("--text-epochs 1 --text-mix 0 --negatives 0 --max-epochs 1").split(),
-    *("--unlikelihood 0 --rollout 0 --max-vocab 400 --workers 1").split(),
+    *("--unlikelihood 0 --rollout 0 --max-vocab 400 --workers 1 --repeats").split(),
 ]
 
 
