@@ -457,6 +457,14 @@ class ChatApp(App):
                 self.set_scores(command.arg != "off")
             elif command.name == "newbot":
                 self.action_new_bot(command.arg)
+            elif command.name == "model" and command.arg:  # any model, wherever trained
+                model = ModelLayout.at(Path(command.arg).expanduser()).existing()
+                if not model.config.is_file():
+                    raise ChatbotError(f"no model in {model.root} (its config.json is missing)")
+                self.switch_model(model.root)
+            elif command.name == "words":
+                self.story_words = int(command.arg or 0)
+                self._status(f"writing mode writes {self.story_words} words on")
             elif command.name in ("as", "to"):
                 self.cast_command(command.name, command.arg)
             else:

@@ -13,7 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "regen": ("/regen", "answer the last message again"),
     "chats": ("/chats", "reopen an earlier chat"),
     "export": ("/export [FILE]", "write the chat as Markdown"),
-    "model": ("/model", "switch to another bot (novel, date, size, scores)"),
+    "model": ("/model [DIR]", "switch to another bot (a list: novel, date, size, scores)"),
     "newbot": ("/newbot [NOVEL.txt or FOLDER]", "make a bot from your own novel"),
     "train": ("/train", "watch the training in progress (or the last one)"),
     "as": ("/as NAME", "talk to this character (/as alone: a list; /as anyone: nobody)"),
@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "settings": ("/settings", "the settings dialog"),
     "continue": ("/continue", "writing mode: type a passage, the model writes the story on"),
     "chat": ("/chat", "back to chatting"),
+    "words": ("/words 60", "how many words writing mode writes on"),
     "temp": ("/temp 0.7", "sampling temperature"),
     "topk": ("/topk 8", "sample among this many nearest words"),
     "beam": ("/beam 4", "beam width"),
@@ -41,6 +42,9 @@ _SETTINGS: dict[str, tuple[str, type]] = {
     "max": ("max_length", int),
     "penalty": ("repetition_penalty", float),
 }
+
+
+MAX_STORY_WORDS = 1000
 
 
 class CommandError(ValueError):
@@ -77,6 +81,10 @@ def parse(line: str) -> Command:
             return Command("set", {"seed": int(arg)})
         except ValueError:
             raise CommandError("/seed needs a whole number, or off") from None
+    if name == "words":
+        if not arg.isdigit() or not 1 <= int(arg) <= MAX_STORY_WORDS:
+            raise CommandError(f"/words needs a whole number from 1 to {MAX_STORY_WORDS}")
+        return Command("words", arg=arg)
     if name == "strategy":
         return Command("set", {"strategy": arg})
     if name == "scores":

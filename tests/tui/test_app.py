@@ -269,9 +269,9 @@ def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(writer_mod
         async with chat(writer_model, data_dir, pace_ms=0) as (app, pilot):
             await say(pilot, app, "/continue")
             assert app.writing and "writes the story on" in app.query_one("#prompt").placeholder
-            app.story_words = app.options.max_length + 10
+            await say(pilot, app, f"/words {app.options.max_length + 10}")
             await ask(pilot, app, LINES[3])
-            assert len(bubbles(app, "bot")[-1].words) == app.story_words
+            assert len(bubbles(app, "bot")[-1].words) == app.options.max_length + 10
             await say(pilot, app, "/chat")
             assert not app.writing
             await ask(pilot, app, LINES[0])  # a reply again: never longer than max length
@@ -340,7 +340,10 @@ def test_another_bot_picked_in_model_gets_a_chat_of_its_own(echo_model, writer_m
         async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
             await wait_for(pilot, lambda: app.chat_id is not None)
             empty = app.chat_id
-            app.switch_model(writer_model)  # nothing said yet: the chat goes with the bot
+            await say(pilot, app, "/model /no/such/bot")
+            assert "no model directory at /no/such/bot" in str(app.query_one("#status").render())
+            await say(pilot, app, f"/model {writer_model}")  # nothing said yet: the chat
+            # goes with the bot (any model directory, not only those /model lists)
             await wait_for(pilot, lambda: app.bot is not None)
             assert app.chat_id == empty
             assert Path(app.store.chat(empty).model).resolve() == writer_model.resolve()

@@ -26,6 +26,9 @@ from chatbot.tui.commands import COMMANDS, Command, CommandError, parse
         ("/continue", Command("continue")),
         ("/chat", Command("chat")),
         ("/export out/chat.md", Command("export", arg="out/chat.md")),
+        ("/words 80", Command("words", arg="80")),
+        ("/model", Command("model")),
+        ("/model ~/bots/m", Command("model", arg="~/bots/m")),
     ],
 )
 def test_commands_parse(line, want):
@@ -40,6 +43,8 @@ def test_commands_parse(line, want):
         ("/topk 2.5", "/topk needs a whole number"),
         ("/seed x", "/seed needs a whole number"),
         ("/scores maybe", "/scores takes on or off"),
+        ("/words 0", "/words needs a whole number from 1 to 1000"),
+        ("/words many", "/words needs a whole number"),
     ],
 )
 def test_bad_commands_say_what_is_wrong(line, message):
