@@ -214,7 +214,8 @@ def test_reply_cli_answers_each_line_of_standard_input_with_one_line(echo_model)
     out, err = r.stdout.decode().splitlines(), r.stderr.decode()
     assert r.returncode == 2 and "Traceback" not in err
     assert len(out) == 5 and out[1] == out[3] == out[4] == "" and out[0] and out[2]
-    assert '"message" must be a string' in err and "not UTF-8; say its encoding with --encoding" in err
+    assert '"message" must be a string' in err
+    assert "not UTF-8; say its encoding with --encoding" in err
     r = reply(gbk, "--strategy", "greedy", "--encoding", "gbk", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["query"] == LINES[1]
     assert json.loads(r.stdout)["reply"] == out[2]
