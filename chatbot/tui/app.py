@@ -229,13 +229,13 @@ class ChatApp(App):
 
     def _update_title(self) -> None:
         name = novel_name(self.bot.card) if self.bot is not None else "?"
-        parts = [f"{name} ({short(self.model_dir)})"]
+        parts = [name]  # who and what first: a narrow header cuts the model's path
         if self.speaker or self.addressee:
             you = f" (you: {self.addressee})" if self.addressee else ""
             parts.append(f"talking to {self.speaker or ANYONE}{you}")
         if self.writing:
             parts.append("writing")
-        self.sub_title = " · ".join(parts)
+        self.sub_title = " · ".join(parts) + f" ({short(self.model_dir)})"
 
     # ------------------------------------------------------------------ chats
     def open_chat(self, chat_id: int) -> None:
@@ -558,7 +558,8 @@ class ChatApp(App):
             self.store.set_cast(self.chat_id, self.speaker, self.addressee)
         self._update_title()
         you = f", you are {self.addressee}" if self.addressee else ""
-        self._status(f"talking to {self.speaker or ANYONE}{you}")
+        later = " in chat mode (/chat); writing mode tells the story" if self.writing else ""
+        self._status(f"talking to {self.speaker or ANYONE}{you}{later}")
 
     def action_pick_character(self, which: str = "as") -> None:
         try:
