@@ -159,10 +159,12 @@ def pretrain(
     only with ``force``."""
     from chatbot.dataset import load_data
     from chatbot.distributed import barrier, setup
-    from chatbot.train import check_fresh, fit, library_script, novel_cased
+    from chatbot.train import check_fresh, fit, library_script, novel_cased, resumed_config
 
     out = ModelLayout.at(out_dir)
     check_fresh(out, resume, force)
+    if resume:
+        config = resumed_config(out, config)
     books = find_books(paths)
     ranks, device = setup(config.device)
     if ranks.main:

@@ -20,7 +20,7 @@ import math
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from chatbot.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
-from chatbot.config import ModelCard, TrainConfig
+from chatbot.config import ModelCard, ModelConfig, TrainConfig
 from chatbot.data import Batch, Example, batches
 from chatbot.dataset import VALID_WINDOWS, TrainData, check_corpus, epoch_examples, load_data
 from chatbot.distributed import ONE_PROCESS, Ranks, barrier, pick_device, setup, shard, total
@@ -211,6 +211,8 @@ def train(
     check_corpus(corpus)
     out = ModelLayout.at(model_dir or corpus.model_dir)
     check_fresh(out, resume, force)
+    if resume:
+        config = resumed_config(out, config)
     ranks, device = setup(config.device)
     start = None
     if base is not None:
@@ -471,6 +473,36 @@ def _resume(
         raise ChatbotError("--resume needs the same model and data settings as the first run")
     keys = ("epoch", "best_score", "best_epoch", "bad_epochs", "elapsed", "lr")
     return {"text_epoch": state.get("text_epoch", 0), **{k: state[k] for k in keys}}
+
+
+def resumed_config(out: ModelLayout, asked: TrainConfig) -> TrainConfig:
+    """The settings ``--resume`` continues with: the first run's, except the ones a
+    resumed run may change where ``asked`` sets them (not left at the default: a bare
+    ``--resume`` goes on as the run was). A fixed setting asked otherwise than the first
+    run is a one-line error naming it, so a resume never builds a model its checkpoint
+    cannot fill."""
+    state = read_json(out.checkpoint_state, "checkpoint")
+    saved = TrainConfig.from_dict(state.get("train", {}))
+    first, wanted, default = _fixed(saved), _fixed(asked), _fixed(TrainConfig())
+    clash = sorted(k for k, v in wanted.items() if v not in (first.get(k), default.get(k)))
+    if clash:
+        was = ", ".join(f"--{k.replace('_', '-')} {first.get(k)}" for k in clash)
+        raise ChatbotError(
+            f"--resume continues the first run's settings ({was}); leave those out, or "
+            "start over with --force"
+        )
+    base, model = TrainConfig(), {f.name for f in fields(ModelConfig)}
+    changed = {  # what the resume asks for; a setting left at its default stays the run's
+        k: v
+        for k, v in asdict(asked).items()
+        if k in _MAY_CHANGE_ON_RESUME and v != getattr(base, k)
+    }
+    in_model = {
+        k: getattr(asked.model, k)
+        for k in _MAY_CHANGE_ON_RESUME & model
+        if getattr(asked.model, k) != getattr(base.model, k)
+    }
+    return replace(saved, **changed, model=replace(saved.model, **in_model))
 
 
 def _fixed(c: TrainConfig) -> dict[str, Any]:

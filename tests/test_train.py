@@ -52,6 +52,19 @@ def test_resume_reaches_the_same_weights(story_corpus, tmp_path):
         assert torch.equal(a[k], b[k]), k
 
 
+def test_a_bare_resume_goes_on_with_the_first_runs_settings(story_corpus, tmp_path):
+    from chatbot.config import ModelCard, TrainConfig
+
+    out = tmp_path / "m"
+    train(story_corpus, tiny(max_epochs=1, patience=100, lr=3e-3), model_dir=out)
+    result = train(story_corpus, TrainConfig(max_epochs=2), model_dir=out, resume=True)
+    card = ModelCard.read(out)
+    assert result.epochs == 2 and card.model.hidden == 32 and card.train.lr == 3e-3
+    assert card.train.text_epochs == 0  # not the default's 3
+    with pytest.raises(ChatbotError, match="first run's settings \\(--hidden 32\\)"):
+        train(story_corpus, tiny(hidden=48, max_epochs=3), model_dir=out, resume=True)
+
+
 def test_resume_refuses_other_vectors_and_missing_checkpoint(story_corpus, tmp_path):
     corpus = story_corpus
     with pytest.raises(ChatbotError, match="nothing to resume"):
