@@ -74,7 +74,7 @@ class Novel:
     detected_encoding: str | None = None  # the detector's guess, when it was not used
     wrap_width: int | None = None  # columns, for hard-wrapped text
     script: str = ""  # converted: the OpenCC config that writes it as it was (s2tw ...)
-    replaced: int = 0  # bad byte sequences read as U+FFFD (nearly valid UTF-8), then dropped
+    replaced: int = 0  # bad byte sequences read as U+FFFD (a few in a file of its codec), dropped
     frame: str = ""  # whose header and licence were cut away ("Project Gutenberg")
 
     @property
@@ -138,9 +138,7 @@ def read_novel(
         wrap_width=layout.wrap_width,
         script=script,
         frame=FRAME if span else "",
-        replaced=text.count("\ufffd")
-        if used == "utf-8" and encoding is None and not detected
-        else 0,
+        replaced=text.count("\ufffd"),
     )
 
 
@@ -156,11 +154,15 @@ def decode(
     data: bytes, *, encoding: str | None = None, name: str = "input"
 ) -> tuple[str, str, str | None]:
     """(text, encoding used, encoding detected). A detected codec that fails on some
-    bytes is followed by its well-known supersets; a given one is used strictly."""
+    bytes is followed by its well-known relatives, and so is a given one; when every
+    one fails, the first that leaves only a few bad bytes (as U+FFFD, counted by
+    ``read_novel``) is used."""
     if not data.strip():
         raise ChatbotError(f"{name} is empty")
     detected = None
-    candidates: tuple[str, ...] = (encoding,) if encoding else ()
+    candidates: tuple[str, ...] = ()
+    if encoding:  # and its relatives: a Big5 file may need cp950 for €, a GBK one GB18030
+        candidates = (encoding, *_FALLBACKS.get(encoding.lower().replace("-", "_"), ()))
     if encoding is None:
         nearly = _nearly_utf8(data)
         if nearly is not None:
@@ -180,6 +182,10 @@ def decode(
             raise ChatbotError(f"{name} looks like a binary file, not a text novel")
         return text, codec, detected
     assert first_error is not None
+    for codec in candidates:  # a few bad bytes (a file cut or joined carelessly) are lost
+        text = data.decode(codec, errors="replace")
+        if _few_bad(text) and not _looks_binary(text):
+            return text, codec, detected
     tried = "/".join(candidates)
     hint = "check --encoding" if encoding else "pass --encoding if the detector guessed wrong"
     raise ChatbotError(f"{name}: bytes at offset {first_error.start} are not valid {tried}; {hint}")
@@ -198,7 +204,13 @@ def _nearly_utf8(data: bytes) -> str | None:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     multibyte = len(text) - len(text.encode("ascii", errors="ignore")) - bad
-    return text if bad <= max(8, len(text) // 200) and multibyte >= bad else None
+    return text if _few_bad(text) and multibyte >= bad else None
+
+
+def _few_bad(text: str) -> bool:
+    """At most 8 characters, or one in 200, decoded as U+FFFD: damage, not the wrong
+    codec."""
+    return text.count("\ufffd") <= max(8, len(text) // 200)
 
 
 def _detect_encoding(data: bytes, name: str) -> str:

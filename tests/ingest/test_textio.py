@@ -78,6 +78,17 @@ def test_utf8_with_a_few_bad_bytes_is_still_utf8(tmp_path):
     assert novel.replaced >= 1 and "\ufffd" not in novel.text
 
 
+def test_a_few_bad_bytes_in_a_given_or_detected_codec_are_dropped_and_counted(tmp_path):
+    for codec, text in (("gbk", SIMPLIFIED), ("big5", TRADITIONAL)):
+        data = text.encode(codec)
+        cut = data[:200] + b"\xff\xff" + data[200:400] + b"\x80" + data[400:]
+        f = tmp_path / f"{codec}.txt"
+        f.write_bytes(cut * 3)
+        novel = read_novel(f, encoding=codec, t2s=False)
+        assert novel.encoding == codec and 3 <= novel.replaced <= 9, codec
+        assert "\ufffd" not in novel.text
+
+
 def test_decodes_big5():
     text, used = decode_bytes(TRADITIONAL.encode("big5"))
     assert text == TRADITIONAL
@@ -329,10 +340,11 @@ def test_big5_with_kana_that_only_big5_and_cp950_decode():
     assert decoded == text and used in ("cp950", "big5")
 
 
-def test_a_given_encoding_is_used_strictly():
+def test_a_given_encoding_is_tried_with_its_relatives_then_fails_cleanly():
     data = (TRADITIONAL + "€").encode("cp950")
-    with pytest.raises(ChatbotError, match="not valid big5hkscs; check --encoding"):
-        decode_bytes(data, encoding="big5hkscs")
+    assert decode_bytes(data, encoding="big5hkscs") == (TRADITIONAL + "€", "cp950")
+    with pytest.raises(ChatbotError, match="not valid utf-16; check --encoding"):
+        decode_bytes(SIMPLIFIED.encode("gbk")[:-1], encoding="utf-16")
 
 
 def test_a_quote_of_the_family_already_open_ends_the_open_one():
