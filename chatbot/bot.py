@@ -332,33 +332,40 @@ class Chatbot:
         tokens = self.tokenize(text)
         grounding = self.grounding(tokens)
         start_fn = self._start(tokens, grounding, conversation)
-        if options.strategy == "beam":
-            candidates = beam_search(self.model, start_fn, options, marks=self.marks)
-            candidates = self._unsaid(candidates, text, conversation)
-            d = self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
-            if conversation.retried and self._said_key(self._text(d)) in self._retried(
-                conversation
-            ):
-                # every candidate was retried already: a draw says something else
-                seed = None if options.seed is None else options.seed + len(conversation.retried)
-                return self.reply(text, replace(options, **RETRY, seed=seed), conversation)
-        else:
-            drawn = []
-            memory, state = start_fn(1)  # encoded once; every draw starts from it
-            for k in range(options.rank if options.strategy == "sample" else 1):
-                seed = None if options.seed is None else options.seed + k
-                o = replace(options, seed=seed)
-                steps = run(self.model, memory, state, o.max_length, o, marks=self.marks)
-                drawn.append(finish(self.model, list(steps)))
-            drawn = self._unsaid(drawn, text, conversation)
-            if options.mmi:
-                d = self._mmi(drawn, options.mmi)
-            else:
-                d = max(drawn, key=lambda c: c.log_prob / (len(c.ids) + 1))
+        d = self._decode(start_fn, options, text, conversation)
+        if conversation.retried and self._stale(d, text, conversation):
+            # a retry with nothing new to say: draws with other seeds say something else
+            seed = None if options.seed is None else options.seed + len(conversation.retried)
+            retry = replace(options, **RETRY, seed=seed)
+            d = self._decode(start_fn, retry, text, conversation)
         r = Reply(self._words_of(d), d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
         r.grounding = grounding
         r.seconds = time.perf_counter() - start
         return r
+
+    def _decode(
+        self,
+        start_fn: Callable[[int], tuple[Any, Any]],
+        options: DecodeOptions,
+        text: str,
+        conversation: Conversation,
+    ) -> Decoded:
+        """The reply ``options`` choose, avoiding what the chat said (``_unsaid``)."""
+        if options.strategy == "beam":
+            candidates = beam_search(self.model, start_fn, options, marks=self.marks)
+            candidates = self._unsaid(candidates, text, conversation)
+            return self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
+        drawn = []
+        memory, state = start_fn(1)  # encoded once; every draw starts from it
+        for k in range(options.rank if options.strategy == "sample" else 1):
+            seed = None if options.seed is None else options.seed + k
+            o = replace(options, seed=seed)
+            steps = run(self.model, memory, state, o.max_length, o, marks=self.marks)
+            drawn.append(finish(self.model, list(steps)))
+        drawn = self._unsaid(drawn, text, conversation)
+        if options.mmi:
+            return self._mmi(drawn, options.mmi)
+        return max(drawn, key=lambda c: c.log_prob / (len(c.ids) + 1))
 
     def _words_of(self, d: Decoded) -> list[str]:
         return [self.table.words[i] for i in d.ids]
@@ -373,16 +380,20 @@ class Chatbot:
     def _unsaid(
         self, candidates: list[Decoded], text: str, conversation: Conversation
     ) -> list[Decoded]:
-        """The candidates that do not repeat the message ``text`` or a turn of the
-        conversation (all of them, if every one does). The model gives the same few
-        lines to many messages, and in a chat a line said twice reads as a broken bot."""
-        said = {self._said_key(t) for t in (text, *conversation.history)} - {""}
-        said |= self._retried(conversation)
-        fresh = [d for d in candidates if self._said_key(self._text(d)) not in said]
+        """The candidates that do not repeat the message ``text``, a turn of the
+        conversation or a reply the user retried (all of them, if every one does). The
+        model gives the same few lines to many messages, and in a chat a line said twice
+        reads as a broken bot."""
+        fresh = [d for d in candidates if not self._stale(d, text, conversation)]
         return fresh or candidates
 
-    def _retried(self, conversation: Conversation) -> set[str]:
-        return {self._said_key(t) for t in conversation.retried}
+    def _stale(self, d: Decoded, text: str, conversation: Conversation) -> bool:
+        """Whether ``d`` says the message or a turn again, or begins as a retried reply
+        did (a retry may come while the reply it rejects is still being shown)."""
+        key = self._said_key(self._text(d))
+        said = {self._said_key(t) for t in (text, *conversation.history)} - {""}
+        retried = {self._said_key(t) for t in conversation.retried} - {""}
+        return key in said or any(key.startswith(r) for r in retried)
 
     def _text(self, d: Decoded) -> str:
         return join_words(self._words_of(d))
@@ -428,7 +439,8 @@ class Chatbot:
         only know its words at the end, so it yields them then."""
         options = replace(options or DecodeOptions(), **kw)
         tokens = self.tokenize(text)
-        if options.strategy == "beam" or options.rank > 1:  # known only at the end
+        if options.strategy == "beam" or options.rank > 1 or conversation.retried:
+            # known only at the end (a retry's draws too: one may be redrawn)
             r = self.reply(text, options, conversation)
             yield from zip(r.words, r.scores)
             return

@@ -272,12 +272,26 @@ def test_a_chat_never_hears_the_same_line_twice_while_another_candidate_is_left(
 def test_each_retry_says_something_new_after_beam_search_has_said_all_it_had(bot):
     from chatbot.cast import Conversation
 
-    said: list[str] = []
-    for _ in range(6):  # beam 4: four candidates, then sample-and-rank
-        r = bot.reply(LINES[0], seed=0, conversation=Conversation(retried=tuple(said)))
-        assert r.words and line_key(r.text) not in map(line_key, said)
-        said.append(r.text)
-    assert bot.reply(LINES[0], seed=0).text == said[0]  # a new message starts over
+    for strategy in ("beam", "greedy", "sample"):  # beam 4: four candidates, then draws
+        said: list[str] = []
+        for _ in range(6):
+            chat = Conversation(retried=tuple(said))
+            r = bot.reply(LINES[0], seed=0, strategy=strategy, conversation=chat)
+            assert r.words and line_key(r.text) not in map(line_key, said), strategy
+            said.append(r.text)
+        assert bot.reply(LINES[0], seed=0, strategy=strategy).text == said[0]  # starts over
+        streamed = [
+            w for w, _ in bot.stream(LINES[0], seed=0, strategy=strategy, conversation=chat)
+        ]
+        assert line_key(join_words(streamed)) not in map(line_key, said[:-1]), strategy
+    # a reply cut short by the retry: what it showed is enough to tell it apart
+    from chatbot.decode import Decoded
+
+    first = bot.reply(LINES[0]).words
+    d = Decoded(bot.table.ids(first), [0.0] * len(first), 0.0, 0.0, "end")
+    assert bot._stale(d, LINES[1], Conversation(retried=(join_words(first[:3]),)))
+    assert not bot._stale(d, LINES[1], Conversation(retried=("别的话。",)))
+    assert bot._stale(d, LINES[1], Conversation(history=(join_words(first),)))
 
 
 def test_line_key_keeps_only_what_a_line_says():

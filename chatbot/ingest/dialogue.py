@@ -124,7 +124,7 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
 
 _CLOSE = '”」』’"'
 # What closes the quotation each opener opens (a nested ’ does not close a “).
-_CLOSES = {"“": '”"', '"': '”"', "「": '」"', "『": "』", "‘": "’"}
+_CLOSES = {"“": '”"', '"': '”"', "「": '」"', "『": '』"', "‘": "’"}
 
 
 def _quote_text(par: str, a: int, b: int, latin: bool = False) -> str:

@@ -26,8 +26,8 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     straight ' is an apostrophe here; books that quote speech with it have their marks
     curled on reading: ``chatbot.ingest.single_quotes``.)"""
     ch = text[i]
-    if ch == '"' and stack and stack[-1] == "corner" and not _corner_closes(text, i):
-        return "corner", False  # 「…" : e-texts close a corner quote with a straight one
+    if ch == '"' and stack and stack[-1] in _CORNERS and _closes_corner(text, i, stack[-1]):
+        return stack[-1], False  # 「…。" : e-texts close a corner quote with a straight one
     if ch == '"':
         return "double", _after_colon(text, i) or not (stack and stack[-1] == "double")
     if ch in _OPENERS:
@@ -42,13 +42,21 @@ def _quote_event(text: str, i: int, stack: list[str]) -> tuple[str, bool] | None
     return None
 
 
-def _corner_closes(text: str, i: int) -> bool:
-    """Whether a 」 closes the open corner quotation after ``text[i]`` (within
-    ``MAX_QUOTE`` characters, before another 「 opens): then a straight quote at ``i``
-    is nested in it (「他说"来"。」), else it closes it."""
-    end = text.find("」", i + 1, i + MAX_QUOTE)
-    opens = text.find("「", i + 1, i + MAX_QUOTE)
-    return end >= 0 and (opens < 0 or end < opens)
+_CORNERS = {"corner": "「」", "white": "『』"}
+
+
+def _closes_corner(text: str, i: int, family: str) -> bool:
+    """Whether the straight quote at ``text[i]`` closes the open corner quotation (「 or
+    『, ``family``): it ends a sentence (。" ！" ？"), and no 」 closes the corner later
+    (within ``MAX_QUOTE`` characters, before another 「 opens). Else it opens a
+    quotation nested in it (「他说"来"。」, or 「他说"明天来"，… in a speech that runs on
+    to the next paragraph)."""
+    if i == 0 or text[i - 1] not in TERMINATORS:
+        return False
+    opener, closer = _CORNERS[family]
+    end = text.find(closer, i + 1, i + MAX_QUOTE)
+    opens = text.find(opener, i + 1, i + MAX_QUOTE)
+    return end < 0 or 0 <= opens < end
 
 
 def _after_colon(text: str, i: int) -> bool:

@@ -185,7 +185,7 @@ class ChatApp(App):
     def _model_failed(self, message: str) -> None:
         self._reopen = None
         if self._waiting is not None:  # give the message back to its writer
-            self.query_one("#prompt", HistoryInput).value = self._waiting
+            self._give_back(self._waiting)
             self._waiting = None
         if self.novel is not None or self.training is not None:
             self._status(f"no bot to chat with yet ({message}); making one from the novel")
@@ -286,10 +286,24 @@ class ChatApp(App):
             return
         self.send(text)
 
+    def _give_back(self, text: str) -> None:
+        """Put a message that could not go back in the input, unless the user has
+        typed something else since."""
+        prompt = self.query_one("#prompt", HistoryInput)
+        if not prompt.value:
+            prompt.value = text
+
     def send(self, text: str) -> None:
         if self.bot is None:
-            self._waiting = text
-            self._status("the model is still loading: your message goes as soon as it is ready")
+            loading = any(w.group == "load" and w.is_running for w in self.workers)
+            if loading and self._waiting is None:
+                self._waiting = text
+                self._status("the model is still loading: your message goes once it is ready")
+                return
+            self._give_back(text)
+            self._status(
+                "one message already waits for the model" if loading else "no bot to chat with"
+            )
             return
         if self.chat_id is None:
             self.chat_id = self.store.new_chat(str(self.model_dir), "new chat", *self._cast())
@@ -395,9 +409,11 @@ class ChatApp(App):
         self._stop_reply()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "interrupt":  # step aside for the input's copy of a selection
+        if action == "interrupt":  # step aside for the copy of a selection
             focused = self.focused
-            return not (isinstance(focused, Input) and not focused.selection.is_empty)
+            if isinstance(focused, Input) and not focused.selection.is_empty:
+                return False
+            return not self.screen.get_selected_text()
         return True
 
     def action_interrupt(self) -> None:

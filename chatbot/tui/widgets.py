@@ -4,10 +4,13 @@ lines its reply leaned on (on hover always, under the reply with Ctrl+G)."""
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
+from chatbot.ingest.sentences import HAN
 from chatbot.ingest.textio import join_words, word_piece
 
 
@@ -83,13 +86,18 @@ class Bubble(Static):
 
 
 def join_lines(text: str) -> str:
-    """Pasted lines as one line: Latin lines with a space between them, Chinese ones
-    (a hard-wrapped passage) directly, as the book would run them on."""
+    """Pasted lines as one line: Chinese ones (a hard-wrapped passage) run on directly,
+    as the book would; a space between others (English, quotes and accents included)."""
     out = ""
     for line in (x.strip() for x in text.splitlines()):
         if line:
-            out += (" " if out[-1:].isascii() and line[0].isascii() and out else "") + line
+            cjk = _CJK.match(out[-1:]) or _CJK.match(line[0])
+            out += ("" if not out or cjk else " ") + line
     return out
+
+
+# Han characters and the full-width marks of Chinese text (，。「」：…).
+_CJK = re.compile(f"[{HAN}\u3000-\u303f\uff00-\uffef]")
 
 
 class HistoryInput(Input):

@@ -180,10 +180,12 @@ def test_quote_spans_handles_mixed_and_nested_quotes():
     # “…" closes a curly quote with a straight one; a stray closer is ignored.
     par2 = '”前言。他道：“走罢。"她笑了。'
     assert quoted(par2) == ['“走罢。"']
-    # 「…" too, unless a 」 closes the corner quote later (then the straight one is nested).
+    # 「…。" too, unless a 」 closes the corner quote later (then the straight one is nested)
     par4 = '宝玉道：「你来了。"黛玉笑道：「我来了。"众人都笑了。'
     assert quoted(par4) == ['「你来了。"', '「我来了。"']
     assert quoted('他说：「他说"来"。」好') == ['「他说"来"。」']
+    # ... or one that does not end a sentence: a quotation inside a speech that runs on
+    assert quoted('张三道：「他说"明天来"，我不信。') == ['「他说"明天来"，我不信。']
     # Apostrophes are not closing quotes.
     par3 = "‘It’s late,’ she said."
     assert quoted(par3) == ["‘It’s late,’"]

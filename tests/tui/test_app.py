@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from textual.css.query import NoMatches
+from textual.selection import Selection
+from textual.widgets.input import Selection as InputSelection
 
 from chatbot.tui.app import ChatApp
 from chatbot.tui.screens import ErrorScreen, HelpScreen, SettingsScreen
@@ -166,6 +168,18 @@ def test_escape_or_ctrl_c_stops_a_reply(echo_model, data_dir, key):
                 await pilot.press("ctrl+c")
                 await pilot.pause(0.1)
                 assert app.is_running and "Ctrl+Q quits" in str(list(app._notifications))
+                bubble = bubbles(app, "bot")[0]  # with a selection, it copies
+                app.screen.selections = {bubble: Selection(None, None)}
+                await pilot.press("ctrl+c")
+                await pilot.pause(0.1)
+                assert app.clipboard == app.screen.get_selected_text() != ""
+                app.screen.selections = {}
+                prompt = app.query_one("#prompt")
+                prompt.value = "抄这句"
+                prompt.selection = InputSelection(0, 2)
+                await pilot.press("ctrl+c")
+                await pilot.pause(0.1)
+                assert app.clipboard == "抄这"
 
     run(main())
 
@@ -253,6 +267,10 @@ def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, da
             prompt.post_message(events.Paste("第一行，\n第二行\nHello,\nworld\n"))
             await pilot.pause(0.1)
             assert prompt.value == "第一行，第二行Hello, world"  # run on as the book would
+            prompt.value = ""
+            prompt.post_message(events.Paste("“Come here,”\nsaid Tom. A café\nin Paris."))
+            await pilot.pause(0.1)
+            assert prompt.value == "“Come here,” said Tom. A café in Paris."
             prompt.value = "/chats"
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ChatPicker))
@@ -362,7 +380,10 @@ def test_a_message_sent_while_the_model_loads_is_answered_once_it_is_ready(echo_
         async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
             app.switch_model(echo_model)  # loading again: no bot until it is ready
             app.send(LINES[0])
-            assert app.bot is None and "goes as soon" in str(app.query_one("#status").render())
+            assert app.bot is None and "goes once" in str(app.query_one("#status").render())
+            app.send(LINES[1])  # one waits; a second goes back to the input
+            assert "already waits" in str(app.query_one("#status").render())
+            assert app.query_one("#prompt").value == LINES[1]
             await wait_for(pilot, lambda: bubbles(app, "bot") and app._live is None)
             assert [b.plain for b in bubbles(app, "user")] == [LINES[0]]
 
