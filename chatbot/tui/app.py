@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -132,6 +132,7 @@ class ChatApp(App):
         self.conversation = Conversation()  # what the last reply answered besides its message
         self._retry_of: tuple[int | None, int] | None = None  # (chat, message) it retried
         self._waiting: str | None = None  # a message sent before the model was ready
+        self._previous: tuple[Any, Path | None] | None = None  # the bot a switch replaces
         self.novel = Path(novel) if novel else None  # --novel: make a bot from it first
         self.train_config = train_config
         self.prepare_config = prepare_config or PrepareConfig()
@@ -187,13 +188,17 @@ class ChatApp(App):
         if self._waiting is not None:  # give the message back to its writer
             self._give_back(self._waiting)
             self._waiting = None
+        if self._previous is not None:  # a switch that failed: the last bot stays
+            (self.bot, self.model_dir), self._previous = self._previous, None
+            self._status(f"cannot switch: {message}")
+            return
         if self.novel is not None or self.training is not None:
             self._status(f"no bot to chat with yet ({message}); making one from the novel")
             return
         self.push_screen(ErrorScreen(message))
 
     def _model_ready(self, bot, model_dir: Path, seconds: float, fresh_chat: bool) -> None:
-        self.bot, self.model_dir = bot, model_dir
+        self.bot, self.model_dir, self._previous = bot, model_dir, None
         if isinstance(self.screen, ErrorScreen):
             self.pop_screen()
         words = f"{len(bot.table):,} words"
@@ -309,7 +314,7 @@ class ChatApp(App):
             self.chat_id = self.store.new_chat(str(self.model_dir), "new chat", *self._cast())
         self.action_cancel()
         before = self.store.messages(self.chat_id)
-        self.store.add(self.chat_id, Message("user", text))
+        self.store.add(self.chat_id, Message("user", text, speaker=self.addressee))
         log = self.query_one("#log", VerticalScroll)
         log.mount(Bubble("user", text))
         log.scroll_end(animate=False)
@@ -607,12 +612,12 @@ class ChatApp(App):
         if target.exists():
             self._status(f"not exported: {target} exists (/export another name)")
             return
-        name = novel_name(self.bot.card) if self.bot is not None else "?"
-        title = f"Chat {self.chat_id} with {name} ({short(self.model_dir)})"
+        model = self._chat_model()  # the chat's own bot, whichever is loaded
+        title = f"Chat {self.chat_id} with {bot_name(model)} ({short(Path(model))})"
         messages = self.store.messages(self.chat_id)
         try:
             with atomic_path(target) as tmp:
-                tmp.write_text(to_markdown(title, messages, self.addressee), "utf-8")
+                tmp.write_text(to_markdown(title, messages), "utf-8")
         except (OSError, ChatbotError) as e:
             self._status(f"export failed: {getattr(e, 'strerror', None) or e}")
             return
@@ -680,6 +685,8 @@ class ChatApp(App):
     def switch_model(self, path: Path | None, fresh_chat: bool = False) -> None:
         if path is not None:
             self._stop_reply()
+            if self.bot is not None:  # back to it if the other one cannot load
+                self._previous = (self.bot, self.model_dir)
             self.bot = None
             self._status(f"loading {path}…")
             self.load_model(path, fresh_chat)

@@ -82,9 +82,13 @@ def parse(line: str) -> Command:
         except ValueError:
             raise CommandError("/seed needs a whole number, or off") from None
     if name == "words":
-        if not arg.isdigit() or not 1 <= int(arg) <= MAX_STORY_WORDS:
+        try:
+            n = int(arg)
+        except ValueError:
+            n = 0
+        if not 1 <= n <= MAX_STORY_WORDS:
             raise CommandError(f"/words needs a whole number from 1 to {MAX_STORY_WORDS}")
-        return Command("words", arg=arg)
+        return Command("words", arg=str(n))
     if name == "strategy":
         return Command("set", {"strategy": arg})
     if name == "scores":

@@ -12,12 +12,12 @@ from chatbot.tui.store import Message
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
-def to_markdown(title: str, messages: Iterable[Message], you: str | None = None) -> str:
-    """The chat under ``title``; the user's turns are ``you`` (the character they
-    play), else "you"."""
+def to_markdown(title: str, messages: Iterable[Message]) -> str:
+    """The chat under ``title``, each turn named by who said it: the character the user
+    played then (/to), else "you"; the bot's character, else "bot"."""
     lines = [f"# {_escape(title)}\n"]
     for m in messages:
-        who = (you or "you") if m.role == "user" else (m.speaker or "bot")
+        who = m.speaker or ("you" if m.role == "user" else "bot")
         lines.append(f"**{_escape(who)}**: {_escape(m.text)}\n")
     return "\n".join(lines)
 

@@ -36,7 +36,7 @@ class Message:
     role: str  # "user" or "bot"
     text: str
     scores: list[float] | None = None
-    speaker: str | None = None  # the character a bot message was written as
+    speaker: str | None = None  # who said it: the bot's character, or the one the user played
     grounding: list[str] | None = None  # the book's lines the reply leaned on
 
 

@@ -360,6 +360,13 @@ def test_another_bot_picked_in_model_gets_a_chat_of_its_own(echo_model, writer_m
             empty = app.chat_id
             await say(pilot, app, "/model /no/such/bot")
             assert "no model directory at /no/such/bot" in str(app.query_one("#status").render())
+            bad = data_dir / "not-a-bot"
+            bad.mkdir()
+            (bad / "config.json").write_text("{}", encoding="utf-8")
+            await say(pilot, app, f"/model {bad}")  # it cannot load: the bot stays
+            await wait_for(pilot, lambda: app.bot is not None)
+            assert "cannot switch" in str(app.query_one("#status").render())
+            assert app.model_dir == echo_model and not isinstance(app.screen, ErrorScreen)
             await say(pilot, app, f"/model {writer_model}")  # nothing said yet: the chat
             # goes with the bot (any model directory, not only those /model lists)
             await wait_for(pilot, lambda: app.bot is not None)

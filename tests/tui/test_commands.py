@@ -45,6 +45,7 @@ def test_commands_parse(line, want):
         ("/scores maybe", "/scores takes on or off"),
         ("/words 0", "/words needs a whole number from 1 to 1000"),
         ("/words many", "/words needs a whole number"),
+        ("/words ²", "/words needs a whole number"),
     ],
 )
 def test_bad_commands_say_what_is_wrong(line, message):

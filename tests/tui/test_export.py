@@ -27,10 +27,10 @@ def test_export_never_overwrites_an_earlier_export(tmp_path, monkeypatch):
 
 
 def test_the_user_is_their_character_and_markdown_marks_are_text():
-    md = to_markdown(
-        "t", [Message("user", "*来*"), Message("bot", "`金刚丸-", None, "宝玉")], "贾母"
-    )
-    assert md == "# t\n\n**贾母**: \\*来\\*\n\n**宝玉**: \\`金刚丸-\n"
+    chat = [Message("user", "*来*", None, "贾母"), Message("bot", "`金刚丸-", None, "宝玉")]
+    chat.append(Message("user", "好"))  # after /to anyone
+    md = to_markdown("t", chat)
+    assert md == "# t\n\n**贾母**: \\*来\\*\n\n**宝玉**: \\`金刚丸-\n\n**you**: 好\n"
 
 
 def test_export_into_a_folder_names_the_file_there(tmp_path):
