@@ -101,8 +101,8 @@ class TrainConfig:
     repeats: bool = setting(
         False,
         "train also on the pairs (and sentences of 8+ words) that the held-out end repeats "
-        "word for word; off, a passage the book prints twice stays unseen, so the test "
-        "scores measure lines the model never read",
+        "word for word, once each, as a passage printed twice does; off, such a copy stays "
+        "unseen, so the test scores measure lines the model never read",
         group="data",
     )
     freq_weight: float = setting(

@@ -15,7 +15,8 @@ by the continuation marker and never ended): next-word prediction on the whole b
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -259,6 +260,16 @@ def earlier_turns(pairs: Sequence[Pair], i: int, turns: int) -> list[tuple[str, 
 MIN_REPEATED = 8
 
 
+def _copies(items: Iterable[Hashable], cut: int) -> set[Hashable]:
+    """What the held-out part (from position ``cut``) repeats of the training part as a
+    copied passage does: items the whole book has exactly twice, once on each side. A
+    line the book says again and again (且听下回分解) is its habit, not a copy."""
+    items = list(items)
+    count = Counter(items)
+    before = set(items[:cut])
+    return {x for x in items[cut:] if count[x] == 2 and x in before}
+
+
 def split_by_position(items: Sequence, valid: float, test: float) -> tuple[list, list, list]:
     """Train / valid / test by position in the book: the end is held out (test last,
     valid just before it), so no test reply's neighbours leak into training."""
@@ -302,7 +313,7 @@ def text_split(
     held-out pair's words are in the training text. (text.txt and segmented.txt have one
     line per sentence.) A query not found falls back to the pairs' shares of sentences.
     Training leaves out the sentences of ``MIN_REPEATED`` tokens or more that the
-    held-out text repeats word for word (a passage a book prints twice), unless
+    held-out text copies (``_copies``: a passage a book prints twice), unless
     ``config.repeats``."""
     sentences = read_running_text(corpus)
     n = len(sentences)
@@ -318,8 +329,8 @@ def text_split(
         found = next((i for i in range(lo, n) if part and part[0].query in lines[i]), None)
         cuts.append(round(n * share) if found is None else found)
     a, b = min(cuts), max(cuts)
-    held = set() if config.repeats else {tuple(s) for s in sentences[a:] if len(s) >= MIN_REPEATED}
-    train = [s for s in sentences[:a] if len(s) < MIN_REPEATED or tuple(s) not in held]
+    copied = set() if config.repeats else _copies(map(tuple, sentences), a)
+    train = [s for s in sentences[:a] if len(s) < MIN_REPEATED or tuple(s) not in copied]
     flat = lambda part: [t for s in part for t in s]  # noqa: E731
     return flat(train), flat(sentences[a:b]), flat(sentences[b:])
 
@@ -339,7 +350,7 @@ def split_examples(
     pairs: Sequence[Pair], table: WordTable, config: TrainConfig
 ) -> tuple[list[Example], list[Example], list[Example]]:
     """Train / valid / test examples of a corpus's pairs, as ``config`` splits them.
-    Training leaves out the pairs a held-out one repeats word for word: a book that
+    Training leaves out the pairs a held-out one copies (``_copies``): a book that
     prints a passage twice (a chapter pasted in again, common in texts from the web)
     would otherwise put its test pairs in training (``config.repeats`` keeps them)."""
     examples = make_examples(pairs, table, config.max_query, config.max_reply, config.context)
@@ -347,8 +358,8 @@ def split_examples(
     if config.repeats:
         return train, valid, test
     key = lambda e: (e.pair.query, e.pair.reply)  # type: ignore[union-attr]  # noqa: E731
-    held = {key(e) for e in valid + test}
-    unseen = [e for e in train if key(e) not in held]
+    copied = _copies(map(key, examples), len(train))
+    unseen = [e for e in train if key(e) not in copied]
     if not unseen:
         raise ChatbotError(
             "every training pair is repeated word for word in the held-out end of the book; "

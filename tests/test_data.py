@@ -147,6 +147,10 @@ def test_a_passage_the_book_prints_twice_is_held_out_only(tmp_path):
     ]
     lines[30:30] = ["众人散了。", *repeated, "众人散了。"]  # pasted in again from the end
     lines[-3:-3] = ["天亮了。", *repeated, "天亮了。"]
+    formula = "毕竟不知那人是谁，且听下回分解。"  # the book's habit, not a copy
+    lines = [
+        x for k, line in enumerate(lines) for x in ([line, formula] if k % 20 == 19 else [line])
+    ]
     corpus = _corpus(tmp_path, lines)
     pairs = read_pairs(corpus.pairs)
     config = TrainConfig(valid_share=0.1, test_share=0.1)
@@ -166,6 +170,7 @@ def test_a_passage_the_book_prints_twice_is_held_out_only(tmp_path):
     everything = sum(map(len, sentences))
     assert len(text + valid + held) == everything - sum(len(x.split()) for x in twice)
     assert "天黑" in text and "天黑" in held
+    assert "分解" in "".join(text) and "分解" in "".join(held)
 
 
 def test_an_old_table_has_no_markers_and_says_so():
