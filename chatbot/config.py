@@ -247,6 +247,14 @@ class TrainConfig:
         return d
 
     @classmethod
+    def saved(cls, d: dict[str, Any], model: dict[str, Any] | None = None) -> TrainConfig:
+        """The settings a checkpoint recorded: one saved before ``repeats`` existed
+        trained on the held-out end's copies, and its resume goes on doing so. (A model
+        card is read as it is, so an old model is evaluated against the training part
+        without the copies, as a new one is.)"""
+        return cls.from_dict({"repeats": True, **d}, model)
+
+    @classmethod
     def from_dict(
         cls, d: dict[str, Any], model: dict[str, Any] | None = None, strict: bool = False
     ) -> TrainConfig:

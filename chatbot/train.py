@@ -468,7 +468,7 @@ def _resume(
         raise ChatbotError(
             f"{out.root} was trained on other vectors; start over with --force, not --resume"
         )
-    saved = TrainConfig.from_dict(state.get("train", {}))
+    saved = TrainConfig.saved(state.get("train", {}))
     if _fixed(saved) != _fixed(config):
         raise ChatbotError("--resume needs the same model and data settings as the first run")
     keys = ("epoch", "best_score", "best_epoch", "bad_epochs", "elapsed", "lr")
@@ -482,7 +482,7 @@ def resumed_config(out: ModelLayout, asked: TrainConfig) -> TrainConfig:
     run is a one-line error naming it, so a resume never builds a model its checkpoint
     cannot fill."""
     state = read_json(out.checkpoint_state, "checkpoint")
-    saved = TrainConfig.from_dict(state.get("train", {}))
+    saved = TrainConfig.saved(state.get("train", {}))
     first, wanted, default = _fixed(saved), _fixed(asked), _fixed(TrainConfig())
     clash = sorted(k for k, v in wanted.items() if v not in (first.get(k), default.get(k)))
     if clash:

@@ -109,8 +109,11 @@ def books_table(books: list[dict[str, Any]]) -> Table:
     t.add_column("dialogue pairs", justify="right")
     for b in books:
         t.add_row(str(b.get("book", "?")), _count(b.get("tokens")), _count(b.get("pairs")))
-    if len(books) > 1:
-        total = [sum(b.get(k) or 0 for b in books) for k in ("tokens", "pairs")]
+    if len(books) > 1:  # a total only where every book has its count
+        total = [
+            sum(b[k] for b in books) if all(isinstance(b.get(k), int) for b in books) else None
+            for k in ("tokens", "pairs")
+        ]
         t.add_row("all", *map(_count, total), style="bold")
     return t
 

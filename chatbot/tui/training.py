@@ -71,16 +71,17 @@ def new_model_dir(corpus: str | Path) -> Path:
     raise ChatbotError(f"too many models in {corpus}")
 
 
-def latest_bot(corpus: str | Path) -> tuple[str, Path]:
-    """The bot of ``corpus`` a user picking its novel again means: the newest unfinished
-    one (to resume), else the newest finished one, as (state, directory); ("none",
-    ``corpus/model``) when there is neither."""
-    bots = [(model_state(c), c) for c in _model_dirs(Path(corpus)) if c.is_dir()]
-    for state in ("unfinished", "finished"):
-        last = [c for s, c in bots if s == state]
-        if last:
-            return state, last[-1]
-    return "none", Path(corpus) / "model"
+def latest_bots(corpus: str | Path) -> dict[str, Path]:
+    """The bots of ``corpus`` a user picking its novel again may mean: the newest
+    unfinished one (to resume) and the newest finished one (to open), by state."""
+    found: dict[str, Path] = {}
+    for c in _model_dirs(Path(corpus)):
+        if not c.is_dir():
+            continue
+        state = model_state(c)
+        if state != "none":
+            found[state] = c  # later directories are newer
+    return found
 
 
 def found_rows(manifest: dict[str, Any], corpus: str | Path) -> list[tuple[str, str]]:
@@ -179,7 +180,7 @@ def resumed(job: Job, wanted: TrainConfig | None = None) -> Job:
 
     lay = ModelLayout(job.model)
     state = read_json(lay.checkpoint_state, "training checkpoint")
-    saved = TrainConfig.from_dict(state.get("train", {}))
+    saved = TrainConfig.saved(state.get("train", {}))
     wanted = wanted or job.config
     config = replace(saved, max_epochs=wanted.max_epochs, max_minutes=wanted.max_minutes)
     base = ModelCard.read(lay.root).base if lay.exists() else ""

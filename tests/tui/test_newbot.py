@@ -188,19 +188,21 @@ def test_the_training_form_checks_its_numbers():
         train_config_from({"max_epochs": "2.5"}, tiny())
 
 
-def test_picking_a_novel_again_offers_its_newest_unfinished_bot(echo_model, tmp_path):
+def test_picking_a_novel_again_offers_its_newest_unfinished_and_finished_bots(echo_model, tmp_path):
     import shutil
 
-    from chatbot.tui.training import latest_bot, new_model_dir
+    from chatbot.tui.training import latest_bots, new_model_dir
 
     corpus = tmp_path / "corpus"
-    assert latest_bot(corpus) == ("none", corpus / "model")
+    assert latest_bots(corpus) == {}
     shutil.copytree(echo_model, corpus / "model")
-    assert latest_bot(corpus) == ("finished", corpus / "model")
+    assert latest_bots(corpus) == {"finished": corpus / "model"}
     second = new_model_dir(corpus)
     assert second == corpus / "model-2"
     shutil.copytree(echo_model, second)
     ModelLayout(second).checkpoint_state.write_text("{}", encoding="utf-8")
     ModelLayout(second).config.unlink()  # a second bot stopped before its end
-    assert latest_bot(corpus) == ("unfinished", second)  # not the first, finished one
+    assert latest_bots(corpus) == {"finished": corpus / "model", "unfinished": second}
     assert new_model_dir(corpus) == corpus / "model-3"
+    shutil.copytree(echo_model, corpus / "model-3")  # a third, finished: both offered
+    assert latest_bots(corpus) == {"finished": corpus / "model-3", "unfinished": second}

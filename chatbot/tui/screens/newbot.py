@@ -38,7 +38,7 @@ from chatbot.tui.training import (
     corpus_dir,
     few_pairs_note,
     found_rows,
-    latest_bot,
+    latest_bots,
     new_job,
     new_model_dir,
     resumed,
@@ -290,23 +290,26 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         self._step("found")
         self.query_one("#train", Button).focus()
 
-    def _existing(self) -> tuple[str, Path]:
-        """The state of the bot already made from this novel, and its directory."""
+    def _existing(self) -> dict[str, Path]:
+        """The newest unfinished and finished bots of this novel (``latest_bots``)."""
         assert self.corpus is not None
-        return latest_bot(self.corpus)
+        return latest_bots(self.corpus)
 
     def _show_existing(self) -> None:
-        state, model = self._existing()
-        text = {
-            "none": "",
-            "finished": f"A bot from this novel is already here ({model}): open it, or train "
-            "a new one beside it.",
-            "unfinished": f"An unfinished bot from this novel is here ({model}): Resume "
-            "continues from its last finished epoch.",
-        }[state]
-        self.query_one("#existing", Static).update(text)
-        self.query_one("#resume", Button).display = state == "unfinished"
-        self.query_one("#open", Button).display = state == "finished"
+        bots = self._existing()
+        text = []
+        if "finished" in bots:
+            text.append(f"A bot from this novel is already here ({bots['finished']}): open it.")
+        if "unfinished" in bots:
+            text.append(
+                f"An unfinished one is here ({bots['unfinished']}): Resume continues from "
+                "its last finished epoch."
+            )
+        if bots:
+            text.append("Train makes a new one beside them.")
+        self.query_one("#existing", Static).update(" ".join(text))
+        self.query_one("#resume", Button).display = "unfinished" in bots
+        self.query_one("#open", Button).display = "finished" in bots
 
     def _form(self) -> TrainConfig:
         values = {name: self.query_one(f"#{name}", Input).value for name in TRAIN_FIELDS}
@@ -328,13 +331,13 @@ class NewBotScreen(ModalScreen[NewBot | None]):
             self.start(self.novel, replace(self.prepare_config, **chosen))
             return
         assert self.corpus is not None and self.novel is not None
-        model = self._existing()[1]
+        bots = self._existing()
         try:
             config = self._form()
             if button == "open":
-                self.dismiss(NewBot(open=model))
+                self.dismiss(NewBot(open=bots["finished"]))
             elif button == "resume":
-                job = Job(self.novel.stem, self.corpus, model, config)
+                job = Job(self.novel.stem, self.corpus, bots["unfinished"], config)
                 self.dismiss(NewBot(job=resumed(job, config)))
             elif button == "train":
                 target = new_model_dir(self.corpus)
