@@ -11,6 +11,7 @@ Everything here works on raw text, with no knowledge of any particular book.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -102,6 +103,8 @@ class DialogueResult:
     utterances: list[Utterance]
     fallback: bool  # True when the text had too little speech and sentences were paired
     style: SpeechStyle
+    dialogue_pairs: int = 0  # pairs of speech found, used or not
+    needed: int = 0  # dialogue pairs below which sentences were paired instead
 
     @property
     def with_speaker(self) -> int:
@@ -363,10 +366,12 @@ def extract_dialogue(
     utterances = extract_utterances(paragraphs, mode=style.mode, soft_breaks=unbroken)
     gap = conversation_gap(paragraph_mode)
     pairs = pair_turns(make_turns(utterances, gap), gap)
-    fallback = len(pairs) < max(min_pairs, min_share * n_sentences)
+    needed = math.ceil(max(min_pairs, min_share * n_sentences))
+    found = len(pairs)
+    fallback = found < needed
     if fallback:
         pairs = sentence_pairs(paragraphs)
-    return DialogueResult(pairs, utterances, fallback, style)
+    return DialogueResult(pairs, utterances, fallback, style, found, needed)
 
 
 def _clean_field(s: str | None) -> str:

@@ -231,6 +231,8 @@ def prepare(
                     utterances_with_speaker=result.with_speaker,
                     pairs=len(result.pairs),
                     pairs_from_sentences=result.fallback,
+                    dialogue_pairs=result.dialogue_pairs,
+                    dialogue_pairs_needed=result.needed,
                 )
                 style = result.style
                 manifest["dialogue"] = {
@@ -402,7 +404,16 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
     if isinstance(pairs, int):
         if counts.get("pairs_from_sentences"):
             rows.append(("pairs", f"{pairs:,} from consecutive sentences (too little dialogue)"))
-            notes.append(_few_pairs_note(layout, speech, utterances, bool(dia.get("latin"))))
+            notes.append(
+                _few_pairs_note(
+                    layout,
+                    speech,
+                    utterances,
+                    bool(dia.get("latin")),
+                    counts,
+                    int(manifest.get("config", {}).get("min_pairs", 50)),
+                )
+            )
         else:
             rows.append(("pairs", f"{pairs:,} from dialogue"))
     return rows, notes
@@ -422,9 +433,25 @@ def speakers_row(corpus: str | Path, n: int = 6) -> tuple[str, str] | None:
 
 
 def _few_pairs_note(
-    layout: str | None, speech: str | None, utterances: Any, latin: bool = False
+    layout: str | None,
+    speech: str | None,
+    utterances: Any,
+    latin: bool = False,
+    counts: dict[str, Any] | None = None,
+    min_pairs: int = 50,
 ) -> str:
+    """What to try when a book gave too few dialogue pairs: where speech was found but
+    the book is short, a lower --min-pairs; else another way to read speech or lines."""
+    counts = counts or {}
     found = f"found {utterances:,} utterances" if isinstance(utterances, int) else "found"
+    have, needed = counts.get("dialogue_pairs"), counts.get("dialogue_pairs_needed")
+    keep = ""
+    if isinstance(have, int) and isinstance(needed, int):
+        found += f" and {have:,} dialogue pairs, fewer than {needed:,}"
+        if have and needed <= min_pairs:  # the floor, not the share of a long book's text
+            keep = f"--min-pairs {have} keeps the dialogue pairs found"
+            if 2 * have >= needed:  # speech was read: the text is short
+                return f"too few dialogue pairs for a book ({found}): {keep}"
     if speech == "quotes" and latin:
         hint = "speech is read between quotation marks (\"…\" or '…')"
     elif speech == "quotes":
@@ -433,4 +460,4 @@ def _few_pairs_note(
         hint = "if speech is in quotation marks, try --speech quotes"
     if layout == "lines":
         hint += "; if one paragraph spans several lines, try --paragraphs wrapped"
-    return f"too few dialogue pairs ({found}): {hint}"
+    return f"too few dialogue pairs ({found}): {hint}" + (f"; {keep}" if keep else "")

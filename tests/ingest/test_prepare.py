@@ -328,6 +328,11 @@ def test_summary_says_why_a_book_gave_few_pairs():
     assert any("--speech tags" in n for n in notes)
     assert any("--paragraphs wrapped" in n for n in notes)
     assert summary({}) == ([("encoding", "?"), ("traditional -> simplified", "no")], [])
+    # speech was read, the text is just short: the note says how to keep its dialogue
+    manifest["counts"] |= {"dialogue_pairs": 41, "dialogue_pairs_needed": 50}
+    note = next(n for n in summary(manifest)[1] if "too few" in n)
+    assert "41 dialogue pairs, fewer than 50" in note and "--min-pairs 41" in note
+    assert "--speech" not in note
 
 
 def test_big5_file_with_a_cp950_only_character_prepares_without_encoding(tmp_path):
