@@ -155,6 +155,7 @@ def prepare(
                 paragraphs=n.paragraph_mode,
                 wrap_width=n.wrap_width,
                 frame=n.frame,
+                markup=n.markup,
             )
             return n, sentences
 
@@ -271,6 +272,7 @@ _READ_CHOICES = (
     "paragraphs",
     "wrap_width",
     "frame",
+    "markup",
 )
 
 
@@ -360,6 +362,8 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
     rows.append(("encoding", encoding))
     back = f" (replies shown in Traditional, {src['script']})" if src.get("script") else ""
     rows.append(("traditional -> simplified", ("yes" + back) if src.get("converted_t2s") else "no"))
+    if src.get("markup") == "html":
+        rows.append(("markup", "HTML (a web page): tags removed"))
     if src.get("frame"):
         rows.append(("cut away", f"the {src['frame']} header and licence"))
 

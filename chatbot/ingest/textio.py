@@ -19,6 +19,7 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import path_kind
 from chatbot.ingest import single_quotes
 from chatbot.ingest.gutenberg import FRAME, book_span
+from chatbot.ingest.markup import html_text, looks_like_html
 from chatbot.ingest.paragraphs import split_paragraphs
 
 # Re-exported: the chatbot and the TUI import these from here.
@@ -76,6 +77,7 @@ class Novel:
     script: str = ""  # converted: the OpenCC config that writes it as it was (s2tw ...)
     replaced: int = 0  # bad byte sequences read as U+FFFD (a few in a file of its codec), dropped
     frame: str = ""  # whose header and licence were cut away ("Project Gutenberg")
+    markup: str = ""  # "html": a web page, read as the text it shows (offsets in that text)
 
     @property
     def text(self) -> str:
@@ -115,6 +117,9 @@ def read_novel(
     except OSError as e:
         raise ChatbotError(f"cannot read {path}: {e.strerror}") from None
     text, used, detected = decode(data, encoding=encoding, name=str(path))
+    markup = ""
+    if looks_like_html(text):
+        text, markup = html_text(text), "html"
     span = book_span(text)
     first, last = span or (0, len(text))
     book = text[first:last]
@@ -138,6 +143,7 @@ def read_novel(
         wrap_width=layout.wrap_width,
         script=script,
         frame=FRAME if span else "",
+        markup=markup,
         replaced=text.count("\ufffd"),
     )
 

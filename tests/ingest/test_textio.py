@@ -367,3 +367,22 @@ def test_a_stray_opener_does_not_swallow_the_rest_of_a_long_text():
     long = "前言“孤零零的开引号。" + "他道：「你好。」天黑了。" * 400
     assert len(quote_spans(long)) == 400  # past the bound, the opener is a stray
     assert len(split_sentences(long)) == 401
+
+
+def test_a_web_page_is_read_as_the_text_it_shows(tmp_path):
+    body = "".join(
+        f"<p>{name}道：&ldquo;{line}&rdquo;</p>\n"
+        for name, line in zip("甲乙丙丁", SIMPLIFIED.split("。"))
+    )
+    page = (
+        "<!DOCTYPE html><html><head><title>第一回</title><style>p {margin: 0}</style>"
+        f"<script>var x = '<p>';</script></head><body>{body}<br>完</body></html>"
+    )
+    f = tmp_path / "chapter.txt"  # saved as .txt, still HTML
+    f.write_text(page, encoding="utf-8")
+    novel = read_novel(f)
+    assert novel.markup == "html" and "<" not in novel.text and "margin" not in novel.text
+    assert "甲道：“" in novel.text and novel.paragraphs[-1] == "完"
+    plain = tmp_path / "plain.txt"
+    plain.write_text("他说 a<b 和 <p> 不是网页。\n" * 20, encoding="utf-8")
+    assert read_novel(plain).markup == ""
