@@ -102,9 +102,26 @@ def prepare(
     force: bool = False,
     progress: ProgressFactory | None = None,
 ) -> PrepareResult:
-    """Run the corpus pipeline on one novel; see the module docstring."""
+    """Run the corpus pipeline on one novel; see the module docstring. An output
+    directory this call made is removed again when it fails with nothing written."""
     novel_path = novel_file(novel_path)
-    layout = CorpusLayout.at(ensure_dir(out_dir or default_out_dir(novel_path)))
+    root = Path(out_dir or default_out_dir(novel_path))
+    made = not root.exists()
+    try:
+        return _prepare(novel_path, CorpusLayout.at(ensure_dir(root)), config, force, progress)
+    except BaseException:
+        if made and root.is_dir() and not any(root.iterdir()):
+            root.rmdir()
+        raise
+
+
+def _prepare(
+    novel_path: Path,
+    layout: CorpusLayout,
+    config: PrepareConfig,
+    force: bool,
+    progress: ProgressFactory | None,
+) -> PrepareResult:
     userdict = _userdict(config, layout)
     progress = progress or (lambda _name, _total: lambda _n: None)
 

@@ -456,3 +456,15 @@ def test_unknown_layout_or_speech_mode_is_a_one_line_error():
         PrepareConfig(paragraphs="columns")
     with pytest.raises(ChatbotError, match="--speech must be one of quotes, tags"):
         PrepareConfig(speech="mime")
+
+
+def test_a_failed_prepare_leaves_no_empty_folder_behind(tmp_path):
+    f = tmp_path / "tiny.txt"
+    f.write_text("  \n", encoding="utf-8")  # empty: it fails once the folder is made
+    with pytest.raises(ChatbotError):
+        prepare(f, tmp_path / "new" / "corpus", SMALL)
+    assert not (tmp_path / "new" / "corpus").exists()
+    (tmp_path / "kept").mkdir()  # a folder that was there stays
+    with pytest.raises(ChatbotError):
+        prepare(f, tmp_path / "kept", SMALL)
+    assert (tmp_path / "kept").is_dir()
