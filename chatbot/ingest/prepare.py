@@ -208,6 +208,7 @@ def _prepare(
                     characters=sum(map(len, n.paragraphs)),
                     paragraphs=len(n.paragraphs),
                     sentences=len(sentences),
+                    repeated_sentences=_repeated(sentences),
                 )
         text_fp = manifest["steps"]["text"]["fingerprint"]
         dict_sha = sha256_file(userdict) if userdict else None
@@ -421,6 +422,13 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
                 f"only {share:.0%} of utterances name a speaker: speakers are read from "
                 f"speech tags {tags}, which this book rarely has"
             )
+    repeated, sentences = counts.get("repeated_sentences"), counts.get("sentences")
+    if isinstance(repeated, int) and isinstance(sentences, int) and repeated > 0.02 * sentences:
+        notes.append(
+            f"{repeated:,} long sentences repeat earlier ones word for word: is a passage "
+            "printed twice? (training keeps copies of the held-out end out; the pairs "
+            "and speaker counts hold both)"
+        )
     pairs = counts.get("pairs")
     if isinstance(pairs, int):
         if counts.get("pairs_from_sentences"):
@@ -440,6 +448,21 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
     return rows, notes
 
 
+# A sentence this long said twice word for word is a copy, not a habit of speech.
+_LONG_SENTENCE = 16
+
+
+def _repeated(sentences: list[str]) -> int:
+    """Long sentences that repeat an earlier one word for word (a passage printed twice)."""
+    seen: set[str] = set()
+    repeats = 0
+    for s in sentences:
+        if len(s) >= _LONG_SENTENCE:
+            repeats += s in seen
+            seen.add(s)
+    return repeats
+
+
 def speakers_row(corpus: str | Path, n: int = 6) -> tuple[str, str] | None:
     """("who speaks most", the speakers of the most replies in the corpus's pairs), or
     None when no reply has a speaker."""
@@ -450,7 +473,8 @@ def speakers_row(corpus: str | Path, n: int = 6) -> tuple[str, str] | None:
         return None
     counts = Counter(p.reply_speaker for p in read_pairs(pairs_file) if p.reply_speaker)
     top = counts.most_common(n)
-    return ("who speaks most", ", ".join(f"{name} ({c:,})" for name, c in top)) if top else None
+    row = ", ".join(f"{name} ({c:,})" for name, c in top)
+    return ("who speaks most (replies)", row) if top else None
 
 
 def _few_pairs_note(

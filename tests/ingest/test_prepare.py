@@ -331,6 +331,9 @@ def test_summary_says_why_a_book_gave_few_pairs():
     # speech was read, the text is just short: the note says how to keep its dialogue
     manifest["counts"] |= {"dialogue_pairs": 41, "dialogue_pairs_needed": 50}
     note = next(n for n in summary(manifest)[1] if "too few" in n)
+    assert not any("printed twice" in n for n in summary(manifest)[1])
+    manifest["counts"] |= {"sentences": 1000, "repeated_sentences": 400}
+    assert any("400 long sentences repeat" in n for n in summary(manifest)[1])
     assert "41 dialogue pairs, fewer than 50" in note and "--min-pairs 41" in note
     assert "--speech" not in note
 

@@ -80,7 +80,7 @@ def test_pick_a_novel_prepare_train_and_chat_with_the_new_bot(echo_model, data_d
             await pilot.press("down", "enter")  # the file, picked
             await prepared(pilot, app)
             found = dict(app.screen.found)
-            assert found["pairs"] == "64 from dialogue" and "who speaks most" in found
+            assert found["pairs"] == "64 from dialogue" and "who speaks most (replies)" in found
             assert [kind for kind, _ in app.screen.notes] == ["few pairs"]
             await click(pilot, "#train")  # one epoch: the training screen may come and go
             model = bots_dir(data_dir) / "小镇" / "model"
