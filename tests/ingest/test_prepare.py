@@ -331,11 +331,21 @@ def test_summary_says_why_a_book_gave_few_pairs():
     # speech was read, the text is just short: the note says how to keep its dialogue
     manifest["counts"] |= {"dialogue_pairs": 41, "dialogue_pairs_needed": 50}
     note = next(n for n in summary(manifest)[1] if "too few" in n)
-    assert not any("printed twice" in n for n in summary(manifest)[1])
-    manifest["counts"] |= {"sentences": 1000, "repeated_sentences": 400}
-    assert any("400 long sentences repeat" in n for n in summary(manifest)[1])
     assert "41 dialogue pairs, fewer than 50" in note and "--min-pairs 41" in note
     assert "--speech" not in note
+    assert not any("printed twice" in n for n in summary(manifest)[1])
+    manifest["counts"] |= {"copied_sentences": 40, "copied_passages": 2}
+    assert any("2 passages (40 long sentences)" in n for n in summary(manifest)[1])
+
+
+def test_a_passage_printed_twice_is_found_and_a_repeated_line_is_not():
+    from chatbot.ingest.prepare import _copied_passages
+
+    passage = [f"第{k}句话说得很长很长，长到足以算作一句完整的话。" for k in range(8)]
+    habit = "欲知后事如何，且看下回分解，这是每回都有的。"
+    book = ["开头。", *passage, habit, "中间的一句很长很长很长很长的话啊。", habit]
+    assert _copied_passages(book) == (0, 0)
+    assert _copied_passages([*book, "又一回。", *passage[:3], "短。", *passage[3:]]) == (8, 1)
 
 
 def test_big5_file_with_a_cp950_only_character_prepares_without_encoding(tmp_path):
