@@ -364,6 +364,7 @@ class ModelCard:
     # Latin words as the novel writes them inside a sentence, where not lower case (the
     # model reads and writes lower case): {"tom": "Tom", "i": "I"}
     cased: dict[str, str] = field(default_factory=dict)
+    title: str = ""  # the novel's title as its file gave it (《红楼梦》, Gutenberg's Title:)
 
     @classmethod
     def read(cls, root: str | Path) -> ModelCard:

@@ -233,6 +233,7 @@ def train(
         vectors_sha256=sha256_file(corpus.vectors),
         script=novel_script(corpus),
         cased=novel_cased([corpus], data.table.words),
+        title=novel_title(corpus),
         **provenance,
     )
     if ranks.main and corpus.userdict.is_file():
@@ -266,6 +267,12 @@ def novel_script(corpus: CorpusLayout) -> str:
     manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
     source = manifest.get("source", {})
     return (source.get("script") or "s2t") if source.get("converted_t2s") else ""
+
+
+def novel_title(corpus: CorpusLayout) -> str:
+    """The novel's title as ``prepare`` found it in the file, or ""."""
+    manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
+    return str(manifest.get("source", {}).get("title", ""))
 
 
 def library_script(corpora: Sequence[CorpusLayout]) -> str:

@@ -46,3 +46,12 @@ def book_span(text: str) -> tuple[int, int] | None:
         old = [m.start() for m in _END_OLD.finditer(text, first)]
         last = old[-1] if old else len(text)
     return first, last
+
+
+_TITLE = re.compile(r"^[ \t]*Title:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+def gutenberg_title(header: str) -> str:
+    """The book's title as a Project Gutenberg header gives it ("Title: ..."), or ""."""
+    m = _TITLE.search(header)
+    return m.group(1).strip() if m else ""

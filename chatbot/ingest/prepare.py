@@ -173,6 +173,7 @@ def _prepare(
                 wrap_width=n.wrap_width,
                 frame=n.frame,
                 markup=n.markup,
+                title=n.title,
             )
             return n, sentences
 
@@ -293,6 +294,7 @@ _READ_CHOICES = (
     "wrap_width",
     "frame",
     "markup",
+    "title",
 )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import path_kind
 from chatbot.ingest import single_quotes
-from chatbot.ingest.gutenberg import FRAME, book_span
+from chatbot.ingest.gutenberg import FRAME, book_span, gutenberg_title
 from chatbot.ingest.markup import html_text, looks_like_html
 from chatbot.ingest.paragraphs import split_paragraphs
 
@@ -78,6 +78,7 @@ class Novel:
     replaced: int = 0  # bad byte sequences read as U+FFFD (a few in a file of its codec), dropped
     frame: str = ""  # whose header and licence were cut away ("Project Gutenberg")
     markup: str = ""  # "html": a web page, read as the text it shows (offsets in that text)
+    title: str = ""  # as the file names the book (Gutenberg's Title:, a first line 《…》)
 
     @property
     def text(self) -> str:
@@ -123,6 +124,7 @@ def read_novel(
     span = book_span(text)
     first, last = span or (0, len(text))
     book = text[first:last]
+    title = gutenberg_title(text[:first]) if span else _first_line_title(book)
     curl = single_quotes.curl if single_quotes.quotes_speech([book]) else None
     layout = split_paragraphs(book, clean_line, paragraphs, curl)
     texts = layout.texts
@@ -144,8 +146,19 @@ def read_novel(
         script=script,
         frame=FRAME if span else "",
         markup=markup,
+        title=title,
         replaced=text.count("\ufffd"),
     )
+
+
+_BOOK_TITLE = re.compile(r"《([^《》\n]{1,20})》")
+
+
+def _first_line_title(book: str) -> str:
+    """The title a Chinese e-text opens with (《红楼梦》曹雪芹 on its first line), or ""."""
+    first = next((line.strip() for line in book.splitlines() if line.strip()), "")
+    m = _BOOK_TITLE.search(first) if len(first) <= 40 else None
+    return m.group(1) if m else ""
 
 
 def decode_bytes(

@@ -57,16 +57,20 @@ def all_models(data_dir: str | Path | None = None, search: str | Path = "corpus"
 
 
 def novel_name(card: ModelCard) -> str:
-    """The novel a model was trained on: its source file's name when the corpus is
-    here, else the corpus directory's name."""
+    """The novel a model was trained on: its title (as the file gave it), else its
+    source file's name when the corpus is here, else the corpus directory's name."""
+    if card.title:
+        return card.title
     if not card.corpus:
         return "?"
     corpus = CorpusLayout.at(card.corpus)
     try:
-        source = read_json(corpus.manifest, "manifest").get("source", {}).get("path")
+        source = read_json(corpus.manifest, "manifest").get("source", {})
     except ChatbotError:
-        source = None
-    return Path(source).stem if source else corpus.root.name
+        source = {}
+    if source.get("title"):
+        return str(source["title"])
+    return Path(source["path"]).stem if source.get("path") else corpus.root.name
 
 
 def _judged_model(key_or_scores: dict[str, Any]) -> str | None:

@@ -18,7 +18,7 @@ def test_the_shipped_model_its_novel_and_evaluation_table(capsys):
     code, out, _ = info(capsys)  # no model named: the shipped one
     report = json.loads(ModelLayout(SHIPPED_MODEL).eval_report.read_text(encoding="utf-8"))
     assert code == 0
-    assert "hongloumeng (shipped with the package)" in out
+    assert "红楼梦 (shipped with the package)" in out
     assert f"{report['model']['top5']:.1%}" in out and "retrieval" in out
     assert f"test split: {report['test_pairs']} pairs" in out
 

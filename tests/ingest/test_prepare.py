@@ -419,6 +419,7 @@ def test_a_project_gutenberg_file_is_read_without_its_header_and_licence(tmp_pat
     f.write_bytes((GUTENBERG_HEAD + book + GUTENBERG_TAIL).replace("\n", "\r\n").encode())
     novel = read_novel(f)
     assert novel.frame == "Project Gutenberg" and len(novel.paragraphs) == 60
+    assert novel.title == "The Mill on the River"  # what /model and the header call it
     text = f.read_bytes().decode()
     assert all(text.startswith(p[:12], o) for o, p in zip(novel.offsets, novel.paragraphs))
     m = prepare(f, tmp_path / "pg", SMALL).manifest
@@ -429,6 +430,9 @@ def test_a_project_gutenberg_file_is_read_without_its_header_and_licence(tmp_pat
     plain = tmp_path / "plain.txt"
     plain.write_text(book, encoding="utf-8")
     assert read_novel(plain).frame == "" and len(read_novel(plain).paragraphs) == 60
+    assert read_novel(plain).title == ""
+    plain.write_text("《小城故事》 无名氏 著\n\n" + book, encoding="utf-8")
+    assert read_novel(plain).title == "小城故事"  # a Chinese e-text's first line
 
 
 def test_the_gutenberg_frame_of_older_files_and_compilations():

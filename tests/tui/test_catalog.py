@@ -21,10 +21,10 @@ def judged_set(root, model, fluency, name="s1", criteria=("fluency", "relevance"
 
 def test_the_shipped_model_is_listed_by_novel_size_and_scores(tmp_path):
     entry = describe(SHIPPED_MODEL, judge_dirs=())
-    assert entry.shipped and entry.finished and entry.novel == "hongloumeng"
+    assert entry.shipped and entry.finished and entry.novel == "红楼梦"
     assert 5e6 < entry.size < 50e6
     label = entry.label()
-    assert label.startswith("hongloumeng (shipped)") and " MB" in label
+    assert label.startswith("红楼梦 (shipped)") and " MB" in label
     assert "judged (n=60)" in label or "test top-5" in label
     assert all_models(tmp_path / "data", search=tmp_path)[0] == SHIPPED_MODEL
 
