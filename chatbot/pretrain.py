@@ -12,7 +12,7 @@ prepares and the others wait.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -150,6 +150,7 @@ def pretrain(
     workers: int = 0,
     resume: bool = False,
     force: bool = False,
+    given: Collection[str] | None = None,
     progress: ProgressFactory | None = None,
     on_batch: Callable[[int, int, float], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
@@ -163,8 +164,8 @@ def pretrain(
 
     out = ModelLayout.at(out_dir)
     check_fresh(out, resume, force)
-    if resume:
-        config = resumed_config(out, config)
+    if resume:  # the first run's settings, but those the user typed (``resumed_config``)
+        config = resumed_config(out, config, given)
     books = find_books(paths)
     ranks, device = setup(config.device)
     if ranks.main:

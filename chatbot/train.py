@@ -19,7 +19,7 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -200,19 +200,22 @@ def train(
     resume: bool = False,
     base: str | Path | None = None,
     force: bool = False,
+    given: Collection[str] | None = None,
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train on a prepared corpus (from scratch, or fine-tuning the ``base`` model made
     by ``chatbot pretrain``); see the module docstring. A model already in the output
-    directory is replaced only with ``force``."""
+    directory is replaced only with ``force``. A resume keeps the first run's settings
+    but the ``given`` ones (``resumed_config``), and its base."""
     config = config or TrainConfig()
     corpus = CorpusLayout.at(corpus_dir)
     check_corpus(corpus)
     out = ModelLayout.at(model_dir or corpus.model_dir)
     check_fresh(out, resume, force)
     if resume:
-        config = resumed_config(out, config)
+        config = resumed_config(out, config, given)
+        base = base or read_json(out.checkpoint_state, "checkpoint").get("base") or None
     ranks, device = setup(config.device)
     start = None
     if base is not None:
@@ -344,6 +347,7 @@ def fit(
         state["elapsed"] += seconds
         if ranks.main:
             checkpoint = {**state, "train": asdict(config), "vectors_sha256": card.vectors_sha256}
+            checkpoint["base"] = card.base  # a resume fine-tunes from the same base
             save_checkpoint(out.root, model, optimizer, checkpoint)
             if metrics_mode[0] == "w":
                 out.eval_report.unlink(missing_ok=True)
@@ -482,37 +486,47 @@ def _resume(
     return {"text_epoch": state.get("text_epoch", 0), **{k: state[k] for k in keys}}
 
 
-def resumed_config(out: ModelLayout, asked: TrainConfig) -> TrainConfig:
-    """The settings ``--resume`` continues with: the first run's, except the ones a
-    resumed run may change where ``asked`` sets them (not left at the default: a bare
-    ``--resume`` goes on as the run was). A fixed setting asked otherwise than the first
-    run is a one-line error naming it, so a resume never builds a model its checkpoint
-    cannot fill."""
+def resumed_config(
+    out: ModelLayout, asked: TrainConfig, given: Collection[str] | None = None
+) -> TrainConfig:
+    """The settings ``--resume`` continues with: the first run's, except those ``given``
+    (the options the user typed; None: every setting of ``asked``). A given setting a
+    resume may change is ``asked``'s; any other given one must match the first run, or
+    it is a one-line error naming the run's value, so a resume never builds a model its
+    checkpoint cannot fill, nor silently drops what the user asked for."""
     state = read_json(out.checkpoint_state, "checkpoint")
     saved = TrainConfig.saved(state.get("train", {}))
-    first, wanted, default = _fixed(saved), _fixed(asked), _fixed(TrainConfig())
-    clash = sorted(k for k, v in wanted.items() if v not in (first.get(k), default.get(k)))
+    own = {f.name for f in fields(TrainConfig)} - {"model"}
+    arch = {f.name for f in fields(ModelConfig)} - own  # characters: the training setting
+    names = own | arch if given is None else set(given) & (own | arch)
+    changes: dict[str, Any] = {}
+    in_model: dict[str, Any] = {}
+    clash = []
+    for name in sorted(names):
+        holder_saved, holder_asked = (saved, asked) if name in own else (saved.model, asked.model)
+        was, want = getattr(holder_saved, name), getattr(holder_asked, name)
+        if name in _MAY_CHANGE_ON_RESUME:
+            (changes if name in own else in_model)[name] = want
+        elif want != was:
+            clash.append(_flag(name, was))
     if clash:
-        was = ", ".join(f"--{k.replace('_', '-')} {first.get(k)}" for k in clash)
         raise ChatbotError(
-            f"--resume continues the first run's settings ({was}); leave those out, or "
-            "start over with --force"
+            f"--resume continues the first run's settings ({', '.join(clash)}); leave those "
+            "options out, or start over with --force"
         )
-    base, model = TrainConfig(), {f.name for f in fields(ModelConfig)}
-    changed = {  # what the resume asks for; a setting left at its default stays the run's
-        k: v
-        for k, v in asdict(asked).items()
-        if k in _MAY_CHANGE_ON_RESUME and v != getattr(base, k)
-    }
-    in_model = {
-        k: getattr(asked.model, k)
-        for k in _MAY_CHANGE_ON_RESUME & model
-        if getattr(asked.model, k) != getattr(base.model, k)
-    }
-    return replace(saved, **changed, model=replace(saved.model, **in_model))
+    return replace(saved, **changes, model=replace(saved.model, **in_model))
+
+
+def _flag(name: str, value: Any) -> str:
+    """A setting as the option that asks for it: --hidden 256, --no-copy."""
+    option = name.replace("_", "-")
+    if isinstance(value, bool):
+        return f"--{option}" if value else f"--no-{option}"
+    return f"--{option} {value}"
 
 
 def _fixed(c: TrainConfig) -> dict[str, Any]:
-    """The settings a resumed run must share with the first."""
-    flat = {**c.to_dict(), **c.model.to_dict()}
-    return {k: v for k, v in flat.items() if k not in _MAY_CHANGE_ON_RESUME}
+    """The settings a resumed run must share with the first (the architecture's under
+    its own names: ModelConfig.characters is not the training setting)."""
+    flat = {**c.to_dict(), **{f"model.{k}": v for k, v in c.model.to_dict().items()}}
+    return {k: v for k, v in flat.items() if k.removeprefix("model.") not in _MAY_CHANGE_ON_RESUME}

@@ -155,6 +155,10 @@ def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
         MARKERS
     )
     assert Chatbot.load(tmp_path / "m").reply(LINES[0], seed=1).words
+    # a bare resume (no --from) goes on fine-tuning from the same base
+    more = tiny(max_epochs=2, patience=100)
+    train(novel, more, model_dir=tmp_path / "m", resume=True, given={"max_epochs"})
+    assert ModelCard.read(tmp_path / "m").base == str(base)
 
 
 def test_a_base_without_characters_gains_them_saying_what_it_said(base, story_file, tmp_path):

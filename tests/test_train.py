@@ -52,17 +52,24 @@ def test_resume_reaches_the_same_weights(story_corpus, tmp_path):
         assert torch.equal(a[k], b[k]), k
 
 
-def test_a_bare_resume_goes_on_with_the_first_runs_settings(story_corpus, tmp_path):
+def test_a_resume_keeps_the_first_runs_settings_but_those_given(story_corpus, tmp_path):
+    from chatbot.cli import build_parser
+    from chatbot.cli.options import typed_options
     from chatbot.config import ModelCard, TrainConfig
 
     out = tmp_path / "m"
     train(story_corpus, tiny(max_epochs=1, patience=100, lr=3e-3), model_dir=out)
-    result = train(story_corpus, TrainConfig(max_epochs=2), model_dir=out, resume=True)
+    asked = TrainConfig(max_epochs=2, lr=1e-3)  # what a bare `train --max-epochs 2` parses
+    result = train(story_corpus, asked, model_dir=out, resume=True, given={"max_epochs"})
     card = ModelCard.read(out)
     assert result.epochs == 2 and card.model.hidden == 32 and card.train.lr == 3e-3
-    assert card.train.text_epochs == 0  # not the default's 3
-    with pytest.raises(ChatbotError, match="first run's settings \\(--hidden 32\\)"):
-        train(story_corpus, tiny(hidden=48, max_epochs=3), model_dir=out, resume=True)
+    assert card.train.text_epochs == 0 and card.train.repeats  # not the defaults
+    with pytest.raises(ChatbotError, match="first run's settings \\(--hidden 32, --repeats\\)"):
+        bad = tiny(hidden=48, repeats=False, max_epochs=3)
+        train(story_corpus, bad, model_dir=out, resume=True, given={"hidden", "repeats"})
+    argv = ["train", "c", "--resume", "--max-ep", "3", "--no-copy", "--hidden=64", "--lr", "1"]
+    sub = build_parser()._actions[-1].choices["train"]
+    assert typed_options(sub, argv) == {"resume", "max_epochs", "copy", "hidden", "lr"}
 
 
 def test_resume_refuses_other_vectors_and_missing_checkpoint(story_corpus, tmp_path):

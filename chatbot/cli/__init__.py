@@ -26,6 +26,7 @@ from chatbot.cli import (
     write_on,
 )
 from chatbot.cli.common import err_console
+from chatbot.cli.options import typed_options
 from chatbot.errors import ChatbotError
 
 SUBCOMMANDS = (
@@ -66,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.text += extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    args.typed = typed_options(commands.choices[args.command], list(argv or sys.argv[1:]))
     try:
         return args.func(args)
     except ChatbotError as e:

@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 import types
 import typing
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -94,3 +95,23 @@ def from_args(cls: type, args: argparse.Namespace, **given: Any) -> Any:
         elif hasattr(args, f.name):
             values[f.name] = getattr(args, f.name)
     return cls(**values)
+
+
+def typed_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> frozenset[str]:
+    """The destinations of the options ``argv`` names (--hidden 64, --max-epochs=3,
+    --no-copy, or an abbreviation argparse accepts): what the user asked for, as opposed
+    to what the defaults filled in (``--resume`` keeps the run's own settings)."""
+    strings = {o: a.dest for a in parser._actions for o in a.option_strings if o.startswith("--")}
+    typed = set()
+    for token in argv:
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if not name.startswith("--"):
+            continue
+        if name in strings:
+            typed.add(strings[name])
+        else:
+            matches = {d for o, d in strings.items() if o.startswith(name)}
+            typed |= matches if len(matches) == 1 else set()
+    return frozenset(typed)

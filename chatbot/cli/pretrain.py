@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             resume=args.resume,
             force=args.force,
+            given=args.typed,
             progress=steps,
             on_batch=on_batch,
             on_epoch=on_epoch,

@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             model_dir=args.out,
             resume=args.resume,
             force=args.force,
+            given=args.typed,
             base=base,
             on_batch=on_batch,
             on_epoch=on_epoch,
