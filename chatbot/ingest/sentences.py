@@ -47,16 +47,16 @@ _CORNERS = {"corner": "「」", "white": "『』"}
 
 def _closes_corner(text: str, i: int, family: str) -> bool:
     """Whether the straight quote at ``text[i]`` closes the open corner quotation (「 or
-    『, ``family``): it ends a sentence (。" ！" ？"), and no 」 closes the corner later
-    (within ``MAX_QUOTE`` characters, before another 「 opens). Else it opens a
-    quotation nested in it (「他说"来"。」, or 「他说"明天来"，… in a speech that runs on
-    to the next paragraph)."""
-    if i == 0 or text[i - 1] not in TERMINATORS:
-        return False
+    『, ``family``) rather than opening one nested in it: no 」 closes the corner later
+    (within ``MAX_QUOTE`` characters, before another 「 opens), and either it ends a
+    sentence (。" ！") or no other straight quote comes before that 「 to close a nested
+    one (「你来了，"他笑道 closes; 「他说"明天来"，… opens)."""
     opener, closer = _CORNERS[family]
-    end = text.find(closer, i + 1, i + MAX_QUOTE)
-    opens = text.find(opener, i + 1, i + MAX_QUOTE)
-    return end < 0 or 0 <= opens < end
+    stop = text.find(opener, i + 1, i + MAX_QUOTE)
+    stop = min(len(text), i + MAX_QUOTE) if stop < 0 else stop
+    if text.find(closer, i + 1, stop) >= 0:
+        return False
+    return (i > 0 and text[i - 1] in TERMINATORS) or text.find('"', i + 1, stop) < 0
 
 
 def _after_colon(text: str, i: int) -> bool:

@@ -186,6 +186,8 @@ def test_quote_spans_handles_mixed_and_nested_quotes():
     assert quoted('他说：「他说"来"。」好') == ['「他说"来"。」']
     # ... or one that does not end a sentence: a quotation inside a speech that runs on
     assert quoted('张三道：「他说"明天来"，我不信。') == ['「他说"明天来"，我不信。']
+    # ... but one after a comma that nothing closes ends the speech
+    assert quoted('「你来了，"他笑道，「坐吧。"') == ['「你来了，"', '「坐吧。"']
     # Apostrophes are not closing quotes.
     par3 = "‘It’s late,’ she said."
     assert quoted(par3) == ["‘It’s late,’"]
