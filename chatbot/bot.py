@@ -51,6 +51,9 @@ _MARK = re.compile(r"[^\w\s]+")  # a punctuation word: 。 ， ？ …… , ? !
 # at T 0.7 among the 10 nearest words, the likeliest per word kept (set s5: as fluent as
 # beam search, 4.02 vs 4.08 of 5, though less often relevant).
 RETRY = {"strategy": "sample", "temperature": 0.7, "top_k": 10, "rank": 8}
+# A retried reply cut this short (characters, marks aside) is told by its start; a
+# shorter one (我) would rule out every reply that starts the same way.
+MIN_RETRIED_PREFIX = 4
 
 
 def chapter_ends(words: list[str]) -> bool:
@@ -393,7 +396,9 @@ class Chatbot:
         key = self._said_key(self._text(d))
         said = {self._said_key(t) for t in (text, *conversation.history)} - {""}
         retried = {self._said_key(t) for t in conversation.retried} - {""}
-        return key in said or any(key.startswith(r) for r in retried)
+        return key in said | retried or any(
+            len(r) >= MIN_RETRIED_PREFIX and key.startswith(r) for r in retried
+        )
 
     def _text(self, d: Decoded) -> str:
         return join_words(self._words_of(d))

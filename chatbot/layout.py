@@ -15,6 +15,9 @@ from chatbot.fsutil import path_kind
 
 L = TypeVar("L", bound="_Layout")
 
+# Files a folder of novels is read for: text, and web pages saved from a browser.
+NOVEL_SUFFIXES = frozenset({".txt", ".html", ".htm"})
+
 
 @dataclass(frozen=True)
 class _Layout:

@@ -20,20 +20,21 @@ from typing import Any
 from chatbot.config import ModelCard, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path, ensure_dir, read_json, sha256_file, write_json
-from chatbot.layout import CorpusLayout, ModelLayout
+from chatbot.layout import NOVEL_SUFFIXES, CorpusLayout, ModelLayout
 
 ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
 
 
 def find_books(paths: Sequence[str | Path]) -> list[Path]:
-    """The books among ``paths``: .txt files, and prepared corpus folders (any other
-    folder stands for the .txt files and prepared corpora in it)."""
+    """The books among ``paths``: novel files, and prepared corpus folders (any other
+    folder stands for the novel files (.txt, .html) and prepared corpora in it)."""
     books: list[Path] = []
     for p in map(Path, paths):
         if is_prepared(p):
             books.append(p)
         elif p.is_dir():
-            inside = [q for q in p.iterdir() if q.suffix == ".txt" or is_prepared(q)]
+            novels = (q for q in p.iterdir() if q.suffix.lower() in NOVEL_SUFFIXES)
+            inside = [*novels, *(q for q in p.iterdir() if is_prepared(q))]
             books += sorted(inside, key=lambda q: q.name)
         elif p.is_file():
             books.append(p)

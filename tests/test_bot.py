@@ -289,7 +289,8 @@ def test_each_retry_says_something_new_after_beam_search_has_said_all_it_had(bot
 
     first = bot.reply(LINES[0]).words
     d = Decoded(bot.table.ids(first), [0.0] * len(first), 0.0, 0.0, "end")
-    assert bot._stale(d, LINES[1], Conversation(retried=(join_words(first[:3]),)))
+    assert bot._stale(d, LINES[1], Conversation(retried=(join_words(first[:5]),)))
+    assert not bot._stale(d, LINES[1], Conversation(retried=(first[0],)))  # 我: too short
     assert not bot._stale(d, LINES[1], Conversation(retried=("别的话。",)))
     assert bot._stale(d, LINES[1], Conversation(history=(join_words(first),)))
 

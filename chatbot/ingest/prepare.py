@@ -13,6 +13,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -111,7 +112,8 @@ def prepare(
         return _prepare(novel_path, CorpusLayout.at(ensure_dir(root)), config, force, progress)
     except BaseException:
         if made and root.is_dir() and not any(root.iterdir()):
-            root.rmdir()
+            with contextlib.suppress(OSError):
+                root.rmdir()
         raise
 
 
@@ -514,7 +516,8 @@ def _few_pairs_note(
     keep = ""
     if isinstance(have, int) and isinstance(needed, int):
         found += f" and {have:,} dialogue pairs, fewer than {needed:,}"
-        if have and needed <= min_pairs:  # the floor, not the share of a long book's text
+        share = math.ceil(0.02 * int(counts.get("sentences") or 0))  # extract_dialogue's
+        if have and needed <= min_pairs and have >= share:  # the floor, not the share
             keep = f"--min-pairs {have} keeps the dialogue pairs found"
             if 2 * have >= needed:  # speech was read: the text is short
                 return f"too few dialogue pairs for a book ({found}): {keep}"

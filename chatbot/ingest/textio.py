@@ -201,10 +201,11 @@ def decode(
             raise ChatbotError(f"{name} looks like a binary file, not a text novel")
         return text, codec, detected
     assert first_error is not None
-    for codec in candidates:  # a few bad bytes (a file cut or joined carelessly) are lost
-        text = data.decode(codec, errors="replace")
-        if _few_bad(text) and not _looks_binary(text):
-            return text, codec, detected
+    # A few bad bytes (a file cut or joined carelessly) are lost: the codec losing fewest.
+    lenient = [(data.decode(codec, errors="replace"), codec) for codec in candidates]
+    text, codec = min(lenient, key=lambda tc: tc[0].count("\ufffd"))
+    if _few_bad(text) and not _looks_binary(text):
+        return text, codec, detected
     tried = "/".join(candidates)
     hint = "check --encoding" if encoding else "pass --encoding if the detector guessed wrong"
     raise ChatbotError(f"{name}: bytes at offset {first_error.start} are not valid {tried}; {hint}")

@@ -293,10 +293,12 @@ class ChatApp(App):
 
     def _give_back(self, text: str) -> None:
         """Put a message that could not go back in the input, unless the user has
-        typed something else since."""
+        typed something else since (then ↑ finds it, as every message sent)."""
         prompt = self.query_one("#prompt", HistoryInput)
         if not prompt.value:
             prompt.value = text
+        else:
+            self.notify("your message was not sent: ↑ brings it back", timeout=4)
 
     def send(self, text: str) -> None:
         if self.bot is None:

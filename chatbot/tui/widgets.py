@@ -5,6 +5,7 @@ lines its reply leaned on (on hover always, under the reply with Ctrl+G)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual.binding import Binding
@@ -87,17 +88,22 @@ class Bubble(Static):
 
 def join_lines(text: str) -> str:
     """Pasted lines as one line: Chinese ones (a hard-wrapped passage) run on directly,
-    as the book would; a space between others (English, quotes and accents included)."""
+    as the book would, decided by the nearest letters across the break (“你好。”|“我”
+    too); a space between others (English, quotes and accents included)."""
     out = ""
     for line in (x.strip() for x in text.splitlines()):
         if line:
-            cjk = _CJK.match(out[-1:]) or _CJK.match(line[0])
+            cjk = _HAN_RE.match(_nearest(reversed(out))) or _HAN_RE.match(_nearest(line))
             out += ("" if not out or cjk else " ") + line
     return out
 
 
-# Han characters and the full-width marks of Chinese text (，。「」：…).
-_CJK = re.compile(f"[{HAN}\u3000-\u303f\uff00-\uffef]")
+def _nearest(chars: Iterable[str]) -> str:
+    """The first letter or digit among ``chars`` ("" when there is none)."""
+    return next((c for c in chars if c.isalnum()), "")
+
+
+_HAN_RE = re.compile(f"[{HAN}]")
 
 
 class HistoryInput(Input):

@@ -271,6 +271,10 @@ def test_earlier_chats_can_be_reopened_and_pastes_become_one_line(echo_model, da
             prompt.post_message(events.Paste("“Come here,”\nsaid Tom. A café\nin Paris."))
             await pilot.pause(0.1)
             assert prompt.value == "“Come here,” said Tom. A café in Paris."
+            prompt.value = ""
+            prompt.post_message(events.Paste("“你好。”\n“我很好。”他说——\n“不。”"))
+            await pilot.pause(0.1)
+            assert prompt.value == "“你好。”“我很好。”他说——“不。”"
             prompt.value = "/chats"
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ChatPicker))

@@ -31,6 +31,7 @@ from textual.widgets import (
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.ingest.prepare import PrepareConfig
+from chatbot.layout import NOVEL_SUFFIXES
 from chatbot.tui.training import (
     Job,
     base_for,
@@ -55,13 +56,13 @@ _DETECT = "detect"
 
 
 class NovelTree(DirectoryTree):
-    """Folders and .txt files only."""
+    """Folders and novel files (.txt, and web pages saved as .html) only."""
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
             p
             for p in paths
-            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() == ".txt")
+            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in NOVEL_SUFFIXES)
         ]
 
 
@@ -116,7 +117,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
             with ContentSwitcher(initial="pick", id="steps"):
                 with Vertical(id="pick"):
                     yield Static(
-                        "Pick a novel (.txt, any encoding: UTF-8, GBK, Big5…); Enter on a "
+                        "Pick a novel (.txt or .html, any encoding: UTF-8, GBK, Big5…); Enter on a "
                         "file picks it.",
                         classes="hint",
                     )
