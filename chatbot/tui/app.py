@@ -416,16 +416,19 @@ class ChatApp(App):
         self._stop_reply()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "interrupt":  # step aside for the copy of a selection
+        if action == "interrupt":  # step aside for the input's copy of its selection
             focused = self.focused
-            if isinstance(focused, Input) and not focused.selection.is_empty:
-                return False
-            return not self.screen.get_selected_text()
+            return not (isinstance(focused, Input) and not focused.selection.is_empty)
         return True
 
     def action_interrupt(self) -> None:
-        """Ctrl+C: stop the reply being written; with none, say how to quit."""
-        if self._reply is not None:
+        """Ctrl+C: copy the text selected in the chat (once: the selection goes), else
+        stop the reply being written, else say how to quit."""
+        selected = self.screen.get_selected_text()
+        if selected:
+            self.copy_to_clipboard(selected)
+            self.screen.clear_selection()
+        elif self._reply is not None:
             self._stop_reply()
         else:
             self.notify("Ctrl+Q quits; Esc or Ctrl+C stops a reply", timeout=3)

@@ -170,10 +170,10 @@ def test_escape_or_ctrl_c_stops_a_reply(echo_model, data_dir, key):
                 assert app.is_running and "Ctrl+Q quits" in str(list(app._notifications))
                 bubble = bubbles(app, "bot")[0]  # with a selection, it copies
                 app.screen.selections = {bubble: Selection(None, None)}
+                shown = app.screen.get_selected_text()
                 await pilot.press("ctrl+c")
                 await pilot.pause(0.1)
-                assert app.clipboard == app.screen.get_selected_text() != ""
-                app.screen.selections = {}
+                assert app.clipboard == shown != "" and not app.screen.get_selected_text()
                 prompt = app.query_one("#prompt")
                 prompt.value = "抄这句"
                 prompt.selection = InputSelection(0, 2)
