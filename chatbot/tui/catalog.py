@@ -159,9 +159,10 @@ class ModelEntry:
 
     def label(self) -> str:
         day = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.date))
-        name = self.novel + (" (shipped)" if self.shipped else "")
-        if self.path.name not in ("model", "default_model"):  # model-2: a second bot of it
-            name += f" ({self.path.name})"
+        # where it is, as bots of one title (variants, a second bot: model-2) differ by it
+        name = self.novel + (
+            " (shipped)" if self.shipped else f" ({self.path.parent.name}/{self.path.name})"
+        )
         name += "" if self.finished else " (unfinished)"
         return f"{name}  ·  {day}  ·  {self.size / 1e6:.1f} MB  ·  {self.scores}"
 

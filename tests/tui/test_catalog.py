@@ -55,7 +55,7 @@ def test_app_bots_are_found_and_never_overwritten(tmp_path, echo_model):
 
     shutil.copytree(corpus / "model", corpus / "model-2")  # a second bot of one novel
     labels = [describe(corpus / m, judge_dirs=()).label() for m in ("model", "model-2")]
-    assert labels[0] != labels[1] and "(model-2)" in labels[1]
+    assert labels[0] != labels[1] and f"({corpus.name}/model-2)" in labels[1]
     assert corpus / "model" in all_models(tmp_path / "data", search=tmp_path)
     ModelLayout(corpus / "model").config.unlink()
     assert model_state(corpus / "model") == "unfinished"  # its checkpoint is still there
