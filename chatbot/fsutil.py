@@ -153,3 +153,48 @@ class Transaction:
             self.commit()
         else:
             self.rollback()
+
+
+@contextlib.contextmanager
+def only_writer(folder: str | os.PathLike[str], what: str = "trained") -> Iterator[None]:
+    """Hold ``folder`` for this process: a second process (a CLI run beside the app's,
+    a --resume started twice) gets a one-line error instead of writing the same
+    checkpoint and curves. A lock whose process has died is taken over."""
+    lock = ensure_dir(folder) / ".lock"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            pid = _lock_owner(lock)
+            if pid is not None and pid != os.getpid() and _alive(pid):
+                raise ChatbotError(
+                    f"{folder} is being {what} by another process (pid {pid}); wait for it "
+                    "or stop it"
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a process that has died
+    else:
+        raise ChatbotError(f"cannot take {lock}")
+    with os.fdopen(fd, "w") as f:
+        f.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock_owner(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

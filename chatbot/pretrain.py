@@ -12,6 +12,7 @@ prepares and the others wait.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from chatbot.config import ModelCard, TrainConfig
 from chatbot.errors import ChatbotError
-from chatbot.fsutil import atomic_path, ensure_dir, read_json, sha256_file, write_json
+from chatbot.fsutil import atomic_path, ensure_dir, only_writer, read_json, sha256_file, write_json
 from chatbot.layout import NOVEL_SUFFIXES, CorpusLayout, ModelLayout
 
 ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
@@ -187,4 +188,5 @@ def pretrain(
         script=library_script(corpora),
         cased=novel_cased(corpora, data.table.words),
     )
-    return fit(data, config, out, card, ranks, device, resume, None, on_batch, on_epoch)
+    with only_writer(out.root) if ranks.main else contextlib.nullcontext():
+        return fit(data, config, out, card, ranks, device, resume, None, on_batch, on_epoch)

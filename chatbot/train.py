@@ -15,6 +15,7 @@ the model is, ``chatbot.evaluate``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -34,7 +35,7 @@ from chatbot.dataset import VALID_WINDOWS, TrainData, check_corpus, epoch_exampl
 from chatbot.distributed import ONE_PROCESS, Ranks, barrier, pick_device, setup, shard, total
 from chatbot.errors import ChatbotError
 from chatbot.evaluate import teacher_forced, validate
-from chatbot.fsutil import ensure_dir, read_json, sha256_file
+from chatbot.fsutil import ensure_dir, only_writer, read_json, sha256_file
 from chatbot.heads import sayable
 from chatbot.layout import CorpusLayout, ModelLayout
 from chatbot.model import Seq2Seq, count_trainable
@@ -215,7 +216,13 @@ def train(
     check_fresh(out, resume, force)
     if resume:
         config = resumed_config(out, config, given)
-        base = base or read_json(out.checkpoint_state, "checkpoint").get("base") or None
+        state = read_json(out.checkpoint_state, "checkpoint")
+        if state.get("vectors_sha256") != sha256_file(corpus.vectors):
+            raise ChatbotError(
+                f"{out.root} was trained on other vectors (another novel, or this one "
+                "prepared again); start over with --force, not --resume"
+            )
+        base = base or state.get("base") or None
     ranks, device = setup(config.device)
     start = None
     if base is not None:
@@ -239,15 +246,18 @@ def train(
         title=novel_title(corpus),
         **provenance,
     )
-    if ranks.main and corpus.userdict.is_file():
-        shutil.copyfile(corpus.userdict, ensure_dir(out.root) / out.userdict.name)
-    return fit(data, config, out, card, ranks, device, resume, start, on_batch, on_epoch)
+    with only_writer(out.root) if ranks.main else contextlib.nullcontext():
+        if ranks.main and corpus.userdict.is_file():
+            shutil.copyfile(corpus.userdict, ensure_dir(out.root) / out.userdict.name)
+        return fit(data, config, out, card, ranks, device, resume, start, on_batch, on_epoch)
 
 
 def check_fresh(out: ModelLayout, resume: bool, force: bool) -> None:
     """Refuse to start over in a directory holding a model or an unfinished run: its
     first epoch would silently replace them."""
     if resume:
+        if force:
+            raise ChatbotError("--resume continues a run and --force starts over: give one")
         if not out.checkpoint_state.is_file():
             raise ChatbotError(f"nothing to resume in {out.root}: no checkpoint yet")
         return
@@ -474,7 +484,13 @@ def _resume(
     config: TrainConfig,
     vectors_sha: str,
 ) -> dict[str, Any]:
-    state = load_checkpoint(out.root, model, optimizer)
+    try:
+        state = load_checkpoint(out.root, model, optimizer)
+    except RuntimeError as e:  # weights of another shape: another corpus or model
+        raise ChatbotError(
+            f"the checkpoint in {out.root} does not fit this model ({str(e).splitlines()[0]}); "
+            "start over with --force"
+        ) from None
     if state.get("vectors_sha256") != vectors_sha:
         raise ChatbotError(
             f"{out.root} was trained on other vectors; start over with --force, not --resume"

@@ -1,7 +1,10 @@
 import os
 import stat
 
+import pytest
+
 from chatbot import fsutil
+from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path, write_json
 
 
@@ -27,3 +30,27 @@ def test_a_file_where_a_directory_should_go_is_named_as_such(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(ChatbotError, match="afile is a file, not a directory"):
         ensure_dir(tmp_path / "afile")
+
+
+def test_a_folder_has_one_writer_and_a_dead_ones_lock_is_taken_over(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from chatbot.fsutil import only_writer
+
+    lock = tmp_path / "m" / ".lock"
+    with only_writer(tmp_path / "m"):
+        assert lock.read_text() == str(os.getpid())
+    assert not lock.exists()
+    lock.write_text(str(os.getppid()))  # a live process holds it
+    busy = pytest.raises(ChatbotError, match=r"being trained by another process \(pid")
+    with busy, only_writer(tmp_path / "m"):
+        pass
+    assert lock.read_text() == str(os.getppid())  # not taken from it
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    lock.write_text(dead.stdout.decode().strip())
+    with only_writer(tmp_path / "m"):
+        assert lock.read_text() == str(os.getpid())

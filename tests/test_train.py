@@ -83,6 +83,8 @@ def test_resume_refuses_other_vectors_and_missing_checkpoint(story_corpus, tmp_p
     ModelLayout.at(tmp_path / "m").checkpoint_state.write_text(json.dumps(state))
     with pytest.raises(ChatbotError, match="other vectors"):
         train(corpus, tiny(max_epochs=2), model_dir=tmp_path / "m", resume=True)
+    with pytest.raises(ChatbotError, match="--resume continues a run and --force starts over"):
+        train(corpus, tiny(max_epochs=2), model_dir=tmp_path / "m", resume=True, force=True)
 
 
 def test_a_model_or_unfinished_run_is_replaced_only_with_force(story_corpus, tmp_path):
