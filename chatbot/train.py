@@ -392,6 +392,9 @@ def fit(
         barrier(ranks)
     weight = frequency_weights(data.train, data.outputs, config.freq_weight, device)
     while state["epoch"] < config.max_epochs:
+        if state["elapsed"] >= budget and state["best_epoch"]:  # a resume past the cap
+            stopped = "time_budget"
+            break
         epoch = state["epoch"] + 1
         t0 = time.perf_counter()
         examples = epoch_examples(data, config, epoch)

@@ -186,3 +186,16 @@ def test_dialogue_samples_rows_only_without_the_terms_that_need_every_row():
     assert loss(unlikelihood=0, negatives=1) < exact  # the target and one other row
     assert loss(unlikelihood=0, negatives=2000) == pytest.approx(exact, rel=1e-5)  # all rows
     assert loss(unlikelihood=1, negatives=1) >= exact  # exact word loss plus the penalty
+
+
+def test_the_time_cap_holds_across_resumes_and_zero_lifts_it(story_corpus, tmp_path):
+    out = tmp_path / "m"
+    capped = tiny(max_epochs=3, patience=100, max_minutes=1e-5)  # under a second
+    first = train(story_corpus, capped, model_dir=out)
+    assert first.stopped == "time_budget" and first.epochs == 1
+    again = train(story_corpus, capped, model_dir=out, resume=True, given=set())
+    assert again.stopped == "time_budget" and again.epochs == 1  # no epoch past the cap
+    lifted = train(
+        story_corpus, tiny(max_minutes=0), model_dir=out, resume=True, given={"max_minutes"}
+    )
+    assert lifted.stopped == "max_epochs" and lifted.epochs == 3

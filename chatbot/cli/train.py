@@ -192,7 +192,8 @@ def report(
     console.print(test)
     if result.stopped == "time_budget":
         console.print(
-            "[yellow]note:[/] the --max-minutes cap ended training before early stopping; "
-            "continue with --resume (and a larger --max-minutes, or none)"
+            "[yellow]note:[/] the --max-minutes cap (counted across resumes) ended training "
+            "before early stopping; continue with --resume --max-minutes N (a larger cap) "
+            "or --resume --max-minutes 0 (none)"
         )
     return 0

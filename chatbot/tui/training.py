@@ -212,7 +212,9 @@ class Progress:
 
     @property
     def saved_epochs(self) -> int:
-        return sum(r.get("phase") == "dialogue" for r in self.rows)
+        """Epochs a resume goes on from: every finished one, running-text ones too (each
+        leaves a checkpoint)."""
+        return len(self.rows)
 
     def headline(self) -> str:
         """One line for the status bar and the screen."""

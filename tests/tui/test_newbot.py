@@ -94,7 +94,7 @@ def test_pick_a_novel_prepare_train_and_chat_with_the_new_bot(echo_model, data_d
             await say(pilot, app, "/model")  # listed by novel, date, size and scores
             await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
             labels = [label for _, label in app.screen.models]
-            assert any(x.startswith("小镇  ·  ") and "MB  ·  test top-5" in x for x in labels)
+            assert any(x.startswith("小镇 (小镇/model)  ·  ") and "test top-5" in x for x in labels)
 
     run(main())
 
