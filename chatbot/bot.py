@@ -336,9 +336,11 @@ class Chatbot:
         grounding = self.grounding(tokens)
         start_fn = self._start(tokens, grounding, conversation)
         d = self._decode(start_fn, options, text, conversation)
-        if conversation.retried and self._stale(d, text, conversation):
-            # a retry with nothing new to say: draws with other seeds say something else
-            seed = None if options.seed is None else options.seed + len(conversation.retried)
+        if self._stale(d, text, conversation):
+            # nothing new to say (a retry, or a line the chat said, from greedy decoding
+            # or a fixed seed): draws with other seeds say something else
+            turns = len(conversation.retried) + len(conversation.history) + 1
+            seed = None if options.seed is None else options.seed + turns
             retry = replace(options, **RETRY, seed=seed)
             d = self._decode(start_fn, retry, text, conversation)
         r = Reply(self._words_of(d), d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
@@ -444,8 +446,8 @@ class Chatbot:
         only know its words at the end, so it yields them then."""
         options = replace(options or DecodeOptions(), **kw)
         tokens = self.tokenize(text)
-        if options.strategy == "beam" or options.rank > 1 or conversation.retried:
-            # known only at the end (a retry's draws too: one may be redrawn)
+        if options.strategy == "beam" or options.rank > 1 or conversation != FIRST_MESSAGE:
+            # known only at the end (and in a chat, a line it said may be redrawn)
             r = self.reply(text, options, conversation)
             yield from zip(r.words, r.scores)
             return

@@ -311,8 +311,10 @@ def test_chat_repeats_counts_a_line_the_bot_said_earlier_in_the_chat(bot):
 
     chat = [message(q) for q in LINES[:5] * 2]  # each message twice
     greedy = chat_repeats(bot, [chat], DecodeOptions(strategy="greedy", **PLAIN))
-    assert greedy == pytest.approx(5 / 10)  # the second time, the same answer
-    assert chat_repeats(bot, [chat], DecodeOptions(strategy="beam")) < greedy
+    # the second time the same answer would come, a redraw says another line where this
+    # tiny model has one (it has learned one answer per message, so not always)
+    assert 0 < greedy < 5 / 10
+    assert chat_repeats(bot, [chat], DecodeOptions(strategy="beam")) <= greedy
     assert chat_repeats(bot, [], DecodeOptions()) is None
 
 
