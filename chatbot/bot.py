@@ -46,6 +46,7 @@ from chatbot.retrieve import Retriever
 MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted work
 _CHAPTER_END = ("下回分解",)  # the closing formula of Chinese vernacular fiction
 _MARK = re.compile(r"[^\w\s]+")  # a punctuation word: 。 ， ？ …… , ? !
+_SENTENCE_INNER = frozenset("，,、：:；;—-《「『“‘(（")  # marks a passage may stop at mid-sentence
 
 # When every beam candidate was retried, sample-and-rank says something new: eight draws
 # at T 0.7 among the 10 nearest words, the likeliest per word kept (set s5: as fluent as
@@ -471,6 +472,10 @@ class Chatbot:
         train = self.card.train
         tokens = self.tokenize(text)
         written: list[str] = []
+        # After a finished sentence the story goes on with a word: a mark first (", Lucy"
+        # after "she asked.") would read as the passage's sentence broken off.
+        # (in the first window only: a model that writes nothing but marks still ends)
+        skip = bool(_MARK.fullmatch(tokens[-1])) and tokens[-1] not in _SENTENCE_INNER
         generator = torch.Generator()
         generator.manual_seed(options.seed) if options.seed is not None else generator.seed()
         while len(written) < words:
@@ -503,10 +508,13 @@ class Chatbot:
                 )
             for word_id, score in steps:
                 word = self.table.words[word_id]
+                if skip and not written and _MARK.fullmatch(word):
+                    continue
                 written.append(word)
                 yield word, score
                 if chapter_ends(written):
                     return
+            skip = False
 
     @torch.no_grad()
     def score_replies(

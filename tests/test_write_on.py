@@ -24,6 +24,17 @@ def test_writes_the_words_asked_for_reproducibly(bot):
     assert greedy == [w for w, _ in bot.write_on(LINES[0], 10, strategy="greedy", seed=9)]
 
 
+def test_after_a_finished_sentence_the_story_goes_on_with_a_word(bot):
+    import re
+
+    mark = re.compile(r"[^\w\s]+")
+    for strategy in ("greedy", "beam"):  # this model writes ， after 天黑了。 first
+        words = [w for w, _ in bot.write_on("天黑了。", 6, strategy=strategy)]
+        assert len(words) == 6 and not mark.fullmatch(words[0]), words
+    # a passage stopped mid-sentence may go on with a mark
+    assert len(list(bot.write_on("天黑了，", 6, strategy="greedy"))) == 6
+
+
 def test_chapter_end_stops_the_story():
     assert chapter_ends(list("且听下回分解。"))
     assert chapter_ends(["。", "第", "三", "回"])

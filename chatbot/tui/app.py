@@ -341,7 +341,9 @@ class ChatApp(App):
         if not reply.writing:
             return reply.bot.stream(text, self.options, conversation)
         strategy = "greedy" if self.options.strategy == "greedy" else CONTINUE_OPTIONS.strategy
-        options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=self.options.seed)
+        seed = self.options.seed  # each retry of a passage draws with another seed
+        seed = None if seed is None else seed + len(conversation.retried)
+        options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=seed)
         return reply.bot.write_on(text, self.story_words, options)
 
     @work(thread=True, exclusive=True, group="reply")

@@ -294,6 +294,14 @@ def test_writing_mode_writes_the_story_on_and_chat_mode_replies_again(writer_mod
             await say(pilot, app, f"/words {app.options.max_length + 10}")
             await ask(pilot, app, LINES[3])
             assert len(bubbles(app, "bot")[-1].words) == app.options.max_length + 10
+            await say(pilot, app, "/seed 1")
+            stories = []
+            for _ in range(3):  # with a seed too, each retry writes another story
+                await pilot.press("ctrl+r")
+                await wait_for(pilot, lambda: app._live is None and bubbles(app, "bot"))
+                await wait_for(pilot, lambda: app._live is None)
+                stories.append(bubbles(app, "bot")[-1].plain)
+            assert len(set(stories)) == 3, stories
             await say(pilot, app, "/chat")
             assert not app.writing
             await ask(pilot, app, LINES[0])  # a reply again: never longer than max length
