@@ -49,6 +49,9 @@ class Cast:
         closest names the model knows (as ``shown`` writes them: in the novel's script)."""
         if name in self.names:
             return self.names.index(name)
+        folded = [n.casefold() for n in self.names]
+        if name.casefold() in folded[1:]:  # mary is Mary
+            return folded.index(name.casefold(), 1)
         # A fuller name than the book's tags use (林黛玉 for 黛玉): the one known name in it.
         inside = [n for n in self.names[1:] if len(n) >= 2 and n in name]
         if len(inside) == 1:

@@ -31,3 +31,8 @@ def test_a_fuller_name_finds_the_one_known_name_inside_it():
     assert cast.find("贾宝玉") == cast.row("宝玉")
     with pytest.raises(ChatbotError, match="does not know"):
         cast.find("黛玉宝玉")  # two known names inside: ambiguous
+
+
+def test_an_english_name_is_found_in_any_case():
+    cast = Cast.from_speakers(["Mary"] * 5 + ["Mr. Wilson"] * 9, size=5, min_lines=1)
+    assert cast.find("mary") == cast.row("Mary") and cast.find("MR. WILSON") == 1

@@ -441,6 +441,7 @@ class ChatApp(App):
         messages = self.store.messages(self.chat_id)
         last_user = max((k for k, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
+            self._status("nothing to answer again yet: say something first")
             return
         # Each retry of one message must say something new (beam search alone would
         # give the same line again), so the replies it replaced go with it.
