@@ -533,6 +533,14 @@ def resumed_config(
             f"--resume continues the first run's settings ({', '.join(clash)}); leave those "
             "options out, or start over with --force"
         )
+    done = int(state.get("epoch", 0))  # dialogue epochs the run has finished
+    if done and changes.get("text_epochs", saved.text_epochs) != saved.text_epochs:
+        raise ChatbotError(
+            "running-text epochs come before the dialogue epochs, which this run has begun: "
+            "leave --text-epochs out, or start over with --force"
+        )
+    if "max_epochs" in changes:  # fewer than it has done: it is done (and says so)
+        changes["max_epochs"] = max(changes["max_epochs"], done)
     return replace(saved, **changes, model=replace(saved.model, **in_model))
 
 

@@ -67,6 +67,12 @@ def test_a_resume_keeps_the_first_runs_settings_but_those_given(story_corpus, tm
     with pytest.raises(ChatbotError, match="first run's settings \\(--hidden 32, --repeats\\)"):
         bad = tiny(hidden=48, repeats=False, max_epochs=3)
         train(story_corpus, bad, model_dir=out, resume=True, given={"hidden", "repeats"})
+    with pytest.raises(ChatbotError, match="running-text epochs come before"):
+        train(story_corpus, tiny(text_epochs=2), model_dir=out, resume=True, given={"text_epochs"})
+    fewer = train(
+        story_corpus, tiny(max_epochs=1), model_dir=out, resume=True, given={"max_epochs"}
+    )
+    assert fewer.epochs == 2 and ModelCard.read(out).train.max_epochs == 2  # not 1
     argv = ["train", "c", "--resume", "--max-ep", "3", "--no-copy", "--hidden=64", "--lr", "1"]
     sub = build_parser()._actions[-1].choices["train"]
     assert typed_options(sub, argv) == {"resume", "max_epochs", "copy", "hidden", "lr"}
