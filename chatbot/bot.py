@@ -47,6 +47,7 @@ MAX_INPUT_CHARS = 4000  # only the query's last tokens are read; more is wasted 
 _CHAPTER_END = ("下回分解",)  # the closing formula of Chinese vernacular fiction
 _MARK = re.compile(r"[^\w\s]+")  # a punctuation word: 。 ， ？ …… , ? !
 _SENTENCE_INNER = frozenset("，,、：:；;—-《「『“‘(（")  # marks a passage may stop at mid-sentence
+_OPEN_ENDS = frozenset("，,、：:；;")  # a reply ending on one reads as cut off
 
 # When every beam candidate was retried, sample-and-rank says something new: eight draws
 # at T 0.7 among the 10 nearest words, the likeliest per word kept (set s5: as fluent as
@@ -141,6 +142,8 @@ class Chatbot:
         # Rows that are punctuation only: the guards never put two in a row.
         outputs = table.words[: model.outputs]
         self.marks = frozenset(i for i, w in enumerate(outputs) if _MARK.fullmatch(w))
+        # Marks a reply does not end on: a sentence goes on after them.
+        self.open_ends = frozenset(i for i, w in enumerate(outputs) if w in _OPEN_ENDS)
 
     @classmethod
     def load(
@@ -358,7 +361,9 @@ class Chatbot:
     ) -> Decoded:
         """The reply ``options`` choose, avoiding what the chat said (``_unsaid``)."""
         if options.strategy == "beam":
-            candidates = beam_search(self.model, start_fn, options, marks=self.marks)
+            candidates = beam_search(
+                self.model, start_fn, options, marks=self.marks, open_ends=self.open_ends
+            )
             candidates = self._unsaid(candidates, text, conversation)
             return self._mmi(candidates, options.mmi) if options.mmi else candidates[0]
         drawn = []
@@ -366,7 +371,15 @@ class Chatbot:
         for k in range(options.rank if options.strategy == "sample" else 1):
             seed = None if options.seed is None else options.seed + k
             o = replace(options, seed=seed)
-            steps = run(self.model, memory, state, o.max_length, o, marks=self.marks)
+            steps = run(
+                self.model,
+                memory,
+                state,
+                o.max_length,
+                o,
+                marks=self.marks,
+                open_ends=self.open_ends,
+            )
             drawn.append(finish(self.model, list(steps)))
         drawn = self._unsaid(drawn, text, conversation)
         if options.mmi:
@@ -453,7 +466,16 @@ class Chatbot:
             yield from zip(r.words, r.scores)
             return
         memory, state = self._start(tokens, self.grounding(tokens), conversation)(1)
-        for step in run(self.model, memory, state, options.max_length, options, marks=self.marks):
+        steps = run(
+            self.model,
+            memory,
+            state,
+            options.max_length,
+            options,
+            marks=self.marks,
+            open_ends=self.open_ends,
+        )
+        for step in steps:
             word = step.words[0]
             if word == EOS:
                 return

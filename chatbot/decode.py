@@ -44,7 +44,12 @@ class Decodable(Protocol):
 
 
 def guard_bias(
-    said: Sequence[int], o: DecodeOptions, t: int, size: int, marks: Sequence[int] = ()
+    said: Sequence[int],
+    o: DecodeOptions,
+    t: int,
+    size: int,
+    marks: Sequence[int] = (),
+    open_ends: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """What the guards add to step ``t``'s log-probabilities (size,), given the words
     ``said`` so far: minus the log of the repetition penalty for a word already said,
@@ -69,6 +74,8 @@ def guard_bias(
     if said and said[-1] in marks:  # never one mark twice in a row (orchard??, least,,)
         bias[said[-1]] = -np.inf
     if t < min(o.min_length, o.max_length):  # a shorter limit wins: --max-length 3 alone
+        bias[EOS] = -np.inf
+    if said and said[-1] in open_ends:  # no reply ends on a comma or colon (你说，)
         bias[EOS] = -np.inf
     return bias
 
@@ -97,6 +104,7 @@ def run(
     start: int | torch.Tensor = BOS,
     said: Sequence[int] = (),
     marks: frozenset[int] = frozenset(),
+    open_ends: frozenset[int] = frozenset(),
 ) -> Iterator[Step]:
     """The decoding loop, for every row of an encoded batch: the likeliest word each
     step (no ``options``, or strategy greedy), or a word sampled among the ``top_k``
@@ -125,7 +133,9 @@ def run(
         out, state = model.step(prev, state, memory)
         bias = None
         if options is not None:
-            bias = np.stack([guard_bias(h, options, t, model.outputs, marks) for h in history])
+            bias = np.stack(
+                [guard_bias(h, options, t, model.outputs, marks, open_ends) for h in history]
+            )
         top_scores, top_ids = model.top(
             out, k, None if bias is None else torch.from_numpy(bias).to(device)
         )
@@ -217,6 +227,7 @@ def beam_search(
     first: int = BOS,
     said: Sequence[int] = (),
     marks: frozenset[int] = frozenset(),
+    open_ends: frozenset[int] = frozenset(),
 ) -> list[Decoded]:
     """Beam search ranked by the guarded log-probabilities; all beams are scored with
     one matrix product per step. ``start(n)`` encodes the query as n rows; decoding
@@ -238,7 +249,7 @@ def beam_search(
         logp = torch.log_softmax((scores * model.score_scale).float(), dim=-1)
         candidates = []
         for b, h in enumerate(beams):
-            bias = guard_bias(said + h.ids, o, t, model.outputs, marks)
+            bias = guard_bias(said + h.ids, o, t, model.outputs, marks, open_ends)
             guarded = logp[b] + torch.from_numpy(bias).to(logp.device)
             if torch.isinf(guarded).all():  # every word banned: end the reply
                 guarded[EOS] = 0.0
@@ -275,7 +286,18 @@ def beam_search(
     greedy = replace(o, strategy="greedy")
     g = finish(
         model,
-        list(run(model, *start(1), o.max_length, greedy, start=first, said=said, marks=marks)),
+        list(
+            run(
+                model,
+                *start(1),
+                o.max_length,
+                greedy,
+                start=first,
+                said=said,
+                marks=marks,
+                open_ends=open_ends,
+            )
+        ),
     )
     finished.append((_Hyp(g.ids, g.scores, g.guarded, g.log_prob), g.stop))
     ranked, seen = [], set()

@@ -86,3 +86,12 @@ def test_never_one_mark_twice_in_a_row():
     assert after_mark[5] == float("-inf")  # ?? and ,, never
     assert after_mark[6] == after_mark[7] == 0  # -？ closes a quotation in some books
     assert not np.isinf(guard_bias([5, 7], o, 2, 10, marks)).any()  # after a word: fine
+
+
+def test_no_reply_ends_on_a_comma_or_colon():
+    from chatbot.decode import guard_bias
+
+    o = DecodeOptions(repetition_penalty=1.0, no_repeat_ngram=0, min_length=0)
+    comma = frozenset({6})
+    assert guard_bias([7, 6], o, 2, 10, open_ends=comma)[EOS] == float("-inf")
+    assert guard_bias([6, 7], o, 2, 10, open_ends=comma)[EOS] == 0  # after a word: it may end
