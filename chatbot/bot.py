@@ -344,7 +344,7 @@ class Chatbot:
             # nothing new to say (a retry, or a line the chat said, from greedy decoding
             # or a fixed seed): draws with other seeds say something else
             turns = len(conversation.retried) + len(conversation.history) + 1
-            seed = None if options.seed is None else options.seed + turns
+            seed = None if options.seed is None else options.seed + turns * RETRY["rank"]
             retry = replace(options, **RETRY, seed=seed)
             d = self._decode(start_fn, retry, text, conversation)
         r = Reply(self._words_of(d), d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)

@@ -157,44 +157,33 @@ class Transaction:
 
 @contextlib.contextmanager
 def only_writer(folder: str | os.PathLike[str], what: str = "trained") -> Iterator[None]:
-    """Hold ``folder`` for this process: a second process (a CLI run beside the app's,
-    a --resume started twice) gets a one-line error instead of writing the same
-    checkpoint and curves. A lock whose process has died is taken over."""
-    lock = ensure_dir(folder) / ".lock"
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            break
-        except FileExistsError:
-            pid = _lock_owner(lock)
-            if pid is not None and pid != os.getpid() and _alive(pid):
-                raise ChatbotError(
-                    f"{folder} is being {what} by another process (pid {pid}); wait for it "
-                    "or stop it"
-                ) from None
-            lock.unlink(missing_ok=True)  # left by a process that has died
-    else:
-        raise ChatbotError(f"cannot take {lock}")
-    with os.fdopen(fd, "w") as f:
-        f.write(str(os.getpid()))
+    """Hold ``folder`` for this process: a second writer (a CLI run beside the app's, a
+    --resume started twice) gets a one-line error instead of writing the same checkpoint
+    and curves. An advisory lock on ``folder/.lock`` (flock): the system releases it
+    when its process ends, however it ends. Where flock does not exist, no lock."""
     try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    made = not Path(folder).exists()
+    lock = ensure_dir(folder) / ".lock"
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise ChatbotError(
+                f"{folder} is being {what} by another process (pid {owner}, holding {lock}); "
+                "wait for it or stop it"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        lock.unlink(missing_ok=True)
-
-
-def _lock_owner(lock: Path) -> int | None:
-    try:
-        return int(lock.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
+        os.close(fd)  # releases the lock
+        if made and [p.name for p in Path(folder).iterdir()] == [lock.name]:
+            with contextlib.suppress(OSError):  # a run that wrote nothing leaves nothing
+                lock.unlink()
+                Path(folder).rmdir()

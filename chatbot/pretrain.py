@@ -12,7 +12,6 @@ prepares and the others wait.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 from chatbot.config import ModelCard, TrainConfig
 from chatbot.errors import ChatbotError
-from chatbot.fsutil import atomic_path, ensure_dir, only_writer, read_json, sha256_file, write_json
+from chatbot.fsutil import atomic_path, ensure_dir, read_json, sha256_file, write_json
 from chatbot.layout import NOVEL_SUFFIXES, CorpusLayout, ModelLayout
 
 ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
@@ -84,9 +83,11 @@ def prepare_library(
     workers: int = 0,
     max_vocab: int = 25_000,
     progress: ProgressFactory | None = None,
+    keep_vectors: bool = False,
 ) -> Path:
     """Prepare every book (cached; a prepared corpus is used as it is), train one
-    word2vec over all of them into ``out``; return the vectors."""
+    word2vec over all of them into ``out``; return the vectors. With ``keep_vectors`` (a
+    resume) vectors made otherwise are an error, never replaced: the run needs its own."""
     from chatbot.dataset import check_corpus
     from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 
@@ -113,9 +114,13 @@ def prepare_library(
         "word2vec": w2v.to_dict(),
     }
     stamp = out.root / "vectors.json"
-    if not (
-        vectors.is_file() and stamp.is_file() and _same(read_json(stamp, "stamp"), fingerprint)
-    ):
+    same = vectors.is_file() and stamp.is_file() and _same(read_json(stamp, "stamp"), fingerprint)
+    if not same and keep_vectors:
+        raise ChatbotError(
+            f"the run in {out.root} read other books or other word2vec settings (--max-vocab, "
+            "the books' text); --resume needs the same, or start over with --force"
+        )
+    if not same:
         joined = out.root / "segmented.txt"
         with atomic_path(joined) as tmp, open(tmp, "w", encoding="utf-8") as f:
             for corpus in corpora:
@@ -162,31 +167,44 @@ def pretrain(
     only with ``force``."""
     from chatbot.dataset import load_data
     from chatbot.distributed import barrier, setup
-    from chatbot.train import check_fresh, fit, library_script, novel_cased, resumed_config
+    from chatbot.train import (
+        check_fresh,
+        fit,
+        holding,
+        library_script,
+        novel_cased,
+        resumed_config,
+    )
 
     out = ModelLayout.at(out_dir)
     check_fresh(out, resume, force)
-    if resume:  # the first run's settings, but those the user typed (``resumed_config``)
-        config = resumed_config(out, config, given)
-    books = find_books(paths)
-    ranks, device = setup(config.device)
-    if ranks.main:
-        prepare_library(
-            books, Path(cache), out, workers=workers, max_vocab=max_vocab, progress=progress
+    with holding(out):
+        if resume:  # the first run's settings, but those the user typed (``resumed_config``)
+            config = resumed_config(out, config, given)
+        books = find_books(paths)
+        ranks, device = setup(config.device)
+        if ranks.main:
+            prepare_library(
+                books,
+                Path(cache),
+                out,
+                workers=workers,
+                max_vocab=max_vocab,
+                progress=progress,
+                keep_vectors=resume,
+            )
+        barrier(ranks)
+        corpora = [corpus_of(b, Path(cache)) for b in books]
+        vectors = out.root / "vectors.bin"
+        read = [book_record(b, c) for b, c in zip(books, corpora)]
+        data = load_data(corpora, config, vectors=vectors)
+        card = ModelCard(
+            config.model,
+            config,
+            corpus="",
+            vectors_sha256=sha256_file(vectors),
+            books=read,
+            script=library_script(corpora),
+            cased=novel_cased(corpora, data.table.words),
         )
-    barrier(ranks)
-    corpora = [corpus_of(b, Path(cache)) for b in books]
-    vectors = out.root / "vectors.bin"
-    read = [book_record(b, c) for b, c in zip(books, corpora)]
-    data = load_data(corpora, config, vectors=vectors)
-    card = ModelCard(
-        config.model,
-        config,
-        corpus="",
-        vectors_sha256=sha256_file(vectors),
-        books=read,
-        script=library_script(corpora),
-        cased=novel_cased(corpora, data.table.words),
-    )
-    with only_writer(out.root) if ranks.main else contextlib.nullcontext():
         return fit(data, config, out, card, ranks, device, resume, None, on_batch, on_epoch)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import shutil
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -214,42 +215,55 @@ def train(
     check_corpus(corpus)
     out = ModelLayout.at(model_dir or corpus.model_dir)
     check_fresh(out, resume, force)
-    if resume:
-        config = resumed_config(out, config, given)
-        state = read_json(out.checkpoint_state, "checkpoint")
-        if state.get("vectors_sha256") != sha256_file(corpus.vectors):
-            raise ChatbotError(
-                f"{out.root} was trained on other vectors (another novel, or this one "
-                "prepared again); start over with --force, not --resume"
-            )
-        base = base or state.get("base") or None
-    ranks, device = setup(config.device)
-    start = None
-    if base is not None:
-        loaded = load_model(base, device)
-        if loaded.model.config.characters and not config.characters:
-            config = replace(config, characters=1)  # its persona layers, everyone "anyone"
-        config = replace(config, model=loaded.card.model)
-        data = load_data([corpus], config, base=loaded.table)
-        start = from_base(loaded.model, config, data, device)
-        provenance = {"base": str(base), "base_books": loaded.card.books, "mapping": data.mapping}
-    else:
-        data = load_data([corpus], config)
-        provenance = {}
-    card = ModelCard(
-        config.model,
-        config,
-        corpus=str(corpus.root),
-        vectors_sha256=sha256_file(corpus.vectors),
-        script=novel_script(corpus),
-        cased=novel_cased([corpus], data.table.words),
-        title=novel_title(corpus),
-        **provenance,
-    )
-    with only_writer(out.root) if ranks.main else contextlib.nullcontext():
+    with holding(out):
+        if resume:
+            config = resumed_config(out, config, given)
+            state = read_json(out.checkpoint_state, "checkpoint")
+            if state.get("vectors_sha256") != sha256_file(corpus.vectors):
+                raise ChatbotError(
+                    f"{out.root} was trained on other vectors (another novel, or this one "
+                    "prepared again); start over with --force, not --resume"
+                )
+            base = base or state.get("base") or None
+        ranks, device = setup(config.device)
+        start = None
+        if base is not None:
+            loaded = load_model(base, device)
+            if loaded.model.config.characters and not config.characters:
+                config = replace(config, characters=1)  # its persona layers, everyone "anyone"
+            # the base's architecture, with the dropout the run asked for
+            model = replace(loaded.card.model, dropout=config.model.dropout) if resume else None
+            config = replace(config, model=model or loaded.card.model)
+            data = load_data([corpus], config, base=loaded.table)
+            start = from_base(loaded.model, config, data, device)
+            provenance = {
+                "base": str(Path(base).resolve()),
+                "base_books": loaded.card.books,
+                "mapping": data.mapping,
+            }
+        else:
+            data = load_data([corpus], config)
+            provenance = {}
+        card = ModelCard(
+            config.model,
+            config,
+            corpus=str(corpus.root),
+            vectors_sha256=sha256_file(corpus.vectors),
+            script=novel_script(corpus),
+            cased=novel_cased([corpus], data.table.words),
+            title=novel_title(corpus),
+            **provenance,
+        )
         if ranks.main and corpus.userdict.is_file():
             shutil.copyfile(corpus.userdict, ensure_dir(out.root) / out.userdict.name)
         return fit(data, config, out, card, ranks, device, resume, start, on_batch, on_epoch)
+
+
+def holding(out: ModelLayout) -> contextlib.AbstractContextManager:
+    """The model folder held for this run (``only_writer``) before anything is read or
+    written: by rank 0 alone under torchrun (the others write nothing)."""
+    main = int(os.environ.get("RANK", "0")) == 0
+    return only_writer(out.root) if main else contextlib.nullcontext()
 
 
 def check_fresh(out: ModelLayout, resume: bool, force: bool) -> None:
@@ -333,6 +347,7 @@ def fit(
         "best_epoch": 0,
         "bad_epochs": 0,
         "elapsed": 0.0,
+        "last_seconds": 0.0,  # the last epoch's: what the next one may take
         "lr": config.lr,
     }
     if ranks.main:
@@ -355,6 +370,7 @@ def fit(
 
     def finish_epoch(row: dict[str, Any], seconds: float) -> None:
         state["elapsed"] += seconds
+        state["last_seconds"] = seconds
         if ranks.main:
             checkpoint = {**state, "train": asdict(config), "vectors_sha256": card.vectors_sha256}
             checkpoint["base"] = card.base  # a resume fine-tunes from the same base
@@ -392,8 +408,8 @@ def fit(
         barrier(ranks)
     weight = frequency_weights(data.train, data.outputs, config.freq_weight, device)
     while state["epoch"] < config.max_epochs:
-        if state["elapsed"] >= budget and state["best_epoch"]:  # a resume past the cap
-            stopped = "time_budget"
+        if state["elapsed"] + state["last_seconds"] > budget and state["best_epoch"]:
+            stopped = "time_budget"  # a resume of a run the cap stopped: the next would overrun
             break
         epoch = state["epoch"] + 1
         t0 = time.perf_counter()
@@ -502,7 +518,11 @@ def _resume(
     if _fixed(saved) != _fixed(config):
         raise ChatbotError("--resume needs the same model and data settings as the first run")
     keys = ("epoch", "best_score", "best_epoch", "bad_epochs", "elapsed", "lr")
-    return {"text_epoch": state.get("text_epoch", 0), **{k: state[k] for k in keys}}
+    return {
+        "text_epoch": state.get("text_epoch", 0),
+        "last_seconds": state.get("last_seconds", 0.0),
+        **{k: state[k] for k in keys},
+    }
 
 
 def resumed_config(

@@ -199,7 +199,13 @@ def test_the_time_cap_holds_across_resumes_and_zero_lifts_it(story_corpus, tmp_p
     capped = tiny(max_epochs=3, patience=100, max_minutes=1e-5)  # under a second
     first = train(story_corpus, capped, model_dir=out)
     assert first.stopped == "time_budget" and first.epochs == 1
-    again = train(story_corpus, capped, model_dir=out, resume=True, given=set())
+    # a cap between one epoch and two: the run stopped as the next would overrun it
+    lay = ModelLayout.at(out)
+    state = json.loads(lay.checkpoint_state.read_text())
+    state |= {"elapsed": 30.0, "last_seconds": 20.0}
+    lay.checkpoint_state.write_text(json.dumps(state))
+    between = tiny(max_epochs=3, patience=100, max_minutes=45 / 60)
+    again = train(story_corpus, between, model_dir=out, resume=True, given={"max_minutes"})
     assert again.stopped == "time_budget" and again.epochs == 1  # no epoch past the cap
     lifted = train(
         story_corpus, tiny(max_minutes=0), model_dir=out, resume=True, given={"max_minutes"}

@@ -190,7 +190,7 @@ def report(
     for name, value in rows:
         test.add_row(name, value)
     console.print(test)
-    if result.stopped == "time_budget":
+    if result.stopped == "time_budget" and epochs.row_count:
         console.print(
             "[yellow]note:[/] the --max-minutes cap (counted across resumes) ended training "
             "before early stopping; continue with --resume --max-minutes N (a larger cap) "

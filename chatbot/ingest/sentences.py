@@ -48,15 +48,15 @@ _CORNERS = {"corner": "「」", "white": "『』"}
 def _closes_corner(text: str, i: int, family: str) -> bool:
     """Whether the straight quote at ``text[i]`` closes the open corner quotation (「 or
     『, ``family``) rather than opening one nested in it: no 」 closes the corner later
-    (within ``MAX_QUOTE`` characters, before another 「 opens), and either it ends a
-    sentence (。" ！") or no other straight quote comes before that 「 to close a nested
-    one (「你来了，"他笑道 closes; 「他说"明天来"，… opens)."""
+    (within ``MAX_QUOTE`` characters, before another 「 opens), and the straight quotes
+    after it up to there pair up among themselves (「你来了，"他笑道。"坐吧。" closes;
+    「他说"明天来"，… opens, its partner follows)."""
     opener, closer = _CORNERS[family]
     stop = text.find(opener, i + 1, i + MAX_QUOTE)
     stop = min(len(text), i + MAX_QUOTE) if stop < 0 else stop
     if text.find(closer, i + 1, stop) >= 0:
         return False
-    return (i > 0 and text[i - 1] in TERMINATORS) or text.find('"', i + 1, stop) < 0
+    return text.count('"', i + 1, stop) % 2 == 0
 
 
 def _after_colon(text: str, i: int) -> bool:

@@ -188,6 +188,7 @@ def test_quote_spans_handles_mixed_and_nested_quotes():
     assert quoted('张三道：「他说"明天来"，我不信。') == ['「他说"明天来"，我不信。']
     # ... but one after a comma that nothing closes ends the speech
     assert quoted('「你来了，"他笑道，「坐吧。"') == ['「你来了，"', '「坐吧。"']
+    assert quoted('「你来了，"他笑道。张三道："好。"') == ['「你来了，"', '"好。"']
     # Apostrophes are not closing quotes.
     par3 = "‘It’s late,’ she said."
     assert quoted(par3) == ["‘It’s late,’"]
