@@ -508,7 +508,7 @@ def _resume(
     except RuntimeError as e:  # weights of another shape: another corpus or model
         raise ChatbotError(
             f"the checkpoint in {out.root} does not fit this model ({str(e).splitlines()[0]}); "
-            "start over with --force"
+            "a run fine-tuned from a base resumes with --from BASE, else start over with --force"
         ) from None
     if state.get("vectors_sha256") != vectors_sha:
         raise ChatbotError(

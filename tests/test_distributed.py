@@ -133,6 +133,18 @@ def test_library_vectors_follow_the_segmented_text_and_bad_corpora_are_named(bas
         prepare_library(books, tmp_path / "cache", out, workers=1, max_vocab=400)
 
 
+def test_a_resumed_base_keeps_its_word_vectors(base, library):
+    from chatbot.errors import ChatbotError
+    from chatbot.fsutil import sha256_file
+    from chatbot.pretrain import pretrain as pretrain_base
+    from tests.conftest import tiny
+
+    vectors = sha256_file(base / "vectors.bin")
+    with pytest.raises(ChatbotError, match="other word2vec settings"):  # --max-vocab 25000
+        pretrain_base([library], base, tiny(), cache=base.parent / "cache", resume=True, given=())
+    assert sha256_file(base / "vectors.bin") == vectors  # never rebuilt under the run
+
+
 def test_a_novel_fine_tunes_from_the_base(base, story_file, tmp_path):
     from chatbot.bot import Chatbot
     from chatbot.data import MARKERS, SPECIALS
