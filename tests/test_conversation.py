@@ -65,12 +65,24 @@ def test_copied_share():
     assert copied([], []) == 0.0
 
 
-def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path):
+def run_reply(model, args, stdin, capsys, monkeypatch) -> subprocess.CompletedProcess:
+    """``chatbot reply --model MODEL ARGS`` in this process (no second torch import),
+    with ``stdin`` as standard input: its exit code and what it printed."""
+    import io
+
+    from chatbot.cli import main
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    code = main(["reply", "--model", str(model), *args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
+def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path, capsys, monkeypatch):
     names = Chatbot.load(persona_model).cast.names
 
     def chatbot(*args, stdin=""):
-        cmd = [sys.executable, "-m", "chatbot", "reply", "--model", str(persona_model), *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, input=stdin)
+        return run_reply(persona_model, args, stdin, capsys, monkeypatch)
 
     history = tmp_path / "history.txt"
     history.write_text(f"{LINES[1]}\n{json.dumps({'text': LINES[2]}, ensure_ascii=False)}\n")
@@ -100,13 +112,11 @@ def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path):
     ]
 
 
-def test_history_for_a_model_that_reads_none_says_so(echo_model, tmp_path):
+def test_history_for_a_model_that_reads_none_says_so(echo_model, tmp_path, capsys, monkeypatch):
     history = tmp_path / "history.txt"
     history.write_text(LINES[1] + "\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "chatbot", "reply", "--model", str(echo_model)]
-    r = subprocess.run(
-        [*cmd, "--history", str(history), LINES[0]], capture_output=True, text=True, timeout=300
-    )
+    args = ("--history", str(history), LINES[0])
+    r = run_reply(echo_model, args, "", capsys, monkeypatch)
     assert r.returncode == 0 and r.stderr.count("trained without --context") == 1
 
 
