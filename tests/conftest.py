@@ -200,3 +200,19 @@ def persona_model(story_corpus, tmp_path_factory):
     cfg = tiny(max_epochs=2, characters=5, min_lines=3, context=2, ground=1)
     train(story_corpus, cfg, model_dir=out)
     return out
+
+
+def run_cli(args, capsys, monkeypatch=None, stdin: str = ""):
+    """``chatbot ARGS`` in this process (a subprocess would import torch again, seconds
+    each): its exit code and what it printed, as subprocess.run returns them."""
+    import io
+    import subprocess
+    import sys
+
+    from chatbot.cli import main
+
+    if monkeypatch is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)

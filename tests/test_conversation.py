@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -11,7 +10,7 @@ from chatbot.cast import Conversation
 from chatbot.data import CONTEXT, GROUNDING, MESSAGE, SEP
 from chatbot.errors import ChatbotError
 from chatbot.metrics import copied
-from tests.conftest import LINES
+from tests.conftest import LINES, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +65,8 @@ def test_copied_share():
 
 
 def run_reply(model, args, stdin, capsys, monkeypatch) -> subprocess.CompletedProcess:
-    """``chatbot reply --model MODEL ARGS`` in this process (no second torch import),
-    with ``stdin`` as standard input: its exit code and what it printed."""
-    import io
-
-    from chatbot.cli import main
-
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
-    code = main(["reply", "--model", str(model), *args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, out, err)
+    """``chatbot reply --model MODEL ARGS`` in this process, ``stdin`` as its input."""
+    return run_cli(["reply", "--model", model, *args], capsys, monkeypatch, stdin)
 
 
 def test_reply_cli_as_to_history_and_json_lines(persona_model, tmp_path, capsys, monkeypatch):

@@ -116,18 +116,13 @@ def test_a_model_or_unfinished_run_is_replaced_only_with_force(story_corpus, tmp
     assert not lay.eval_report.exists()  # it was the replaced model's
 
 
-def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_path):
+def test_train_cli_reports_the_test_split_and_errors_cleanly(story_corpus, tmp_path, capsys):
+    from tests.conftest import run_cli
+
     corpus = story_corpus
-    import subprocess
-    import sys
 
     def cli(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "chatbot", "train", *args],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return run_cli(["train", *args], capsys)
 
     r = cli(
         str(corpus),

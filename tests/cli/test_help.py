@@ -83,7 +83,12 @@ def chatbot(*args, stdin=""):
 
 
 @pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")
-def test_reply_uses_the_shipped_model_and_the_old_form_still_works():
+def test_reply_uses_the_shipped_model_and_the_old_form_still_works(capsys):
+    from tests.conftest import run_cli
+
+    def chatbot(*args):  # in this process: the shipped model loads without a new torch
+        return run_cli(args, capsys)
+
     new = chatbot("reply", "你好", "--seed", "1", "--json")
     assert new.returncode == 0, new.stderr
     old = chatbot("reply", str(SHIPPED_MODEL), "你好", "--seed", "1", "--json")
