@@ -7,6 +7,7 @@ How words are chosen is ``chatbot.decode``.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -410,9 +411,8 @@ class Chatbot:
         """Whether ``d`` says the message or a turn again, or begins as a retried reply
         did (a retry may come while the reply it rejects is still being shown)."""
         key = self._said_key(self._text(d))
-        said = {self._said_key(t) for t in (text, *conversation.history)} - {""}
-        retried = {self._said_key(t) for t in conversation.retried} - {""}
-        return key in said | retried or any(
+        said, retried = _said_keys(text, conversation)
+        return key in said or any(
             len(r) >= MIN_RETRIED_PREFIX and key.startswith(r) for r in retried
         )
 
@@ -552,3 +552,13 @@ class Chatbot:
         batch = collate(examples, self.table.dim).to(self.device)
         logp = self.model.log_probs(self.model(batch))  # (N, T, V)
         return reply_log_likelihood(logp, batch.tgt_out).tolist()
+
+
+@functools.lru_cache(maxsize=16)
+def _said_keys(text: str, conversation: Conversation) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys (``Chatbot._said_key``) of what a reply must not say again, and of the
+    replies retried: made once per reply, not once per candidate (each key converts its
+    turn to Simplified)."""
+    retried = frozenset(Chatbot._said_key(t) for t in conversation.retried) - {""}
+    said = frozenset(Chatbot._said_key(t) for t in (text, *conversation.history)) - {""}
+    return said | retried, retried

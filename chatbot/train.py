@@ -288,18 +288,22 @@ def check_fresh(out: ModelLayout, resume: bool, force: bool) -> None:
     )
 
 
+def _source(corpus: CorpusLayout) -> dict[str, Any]:
+    """What ``prepare`` recorded of the novel file (its manifest's "source")."""
+    manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
+    return manifest.get("source", {})
+
+
 def novel_script(corpus: CorpusLayout) -> str:
     """The OpenCC config that writes the novel's Traditional characters again, when
     ``prepare`` converted it to Simplified (s2t for corpora that did not record one)."""
-    manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
-    source = manifest.get("source", {})
+    source = _source(corpus)
     return (source.get("script") or "s2t") if source.get("converted_t2s") else ""
 
 
 def novel_title(corpus: CorpusLayout) -> str:
     """The novel's title as ``prepare`` found it in the file, or ""."""
-    manifest = read_json(corpus.manifest, "corpus manifest") if corpus.manifest.is_file() else {}
-    return str(manifest.get("source", {}).get("title", ""))
+    return str(_source(corpus).get("title", ""))
 
 
 def library_script(corpora: Sequence[CorpusLayout]) -> str:
