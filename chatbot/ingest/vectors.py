@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from chatbot.config import setting
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path
@@ -101,17 +103,53 @@ def train_word2vec(
     return model.wv
 
 
-def load_vectors(path: str | Path) -> KeyedVectors:
-    """Load word vectors in the word2vec C binary format, from us or any other tool."""
-    from gensim.models import KeyedVectors
+@dataclass(frozen=True)
+class WordVectors:
+    """Words and their vectors as a word2vec file holds them, in its order."""
 
+    index_to_key: list[str]
+    vectors: np.ndarray  # (words, dim) float32
+
+    @property
+    def vector_size(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        return self.vectors[self.index_to_key.index(word)]
+
+
+def load_vectors(path: str | Path) -> WordVectors:
+    """Load word vectors in the word2vec C binary format, from us or any other tool.
+
+    Read here with numpy, not gensim: training and the app load vectors on every start,
+    and gensim (with scipy) is only needed to make them."""
     path = Path(path)
     if not path.is_file():
         raise ChatbotError(f"no vectors file at {path}; run `chatbot prepare` first")
+    data = path.read_bytes()
     try:
-        return KeyedVectors.load_word2vec_format(str(path), binary=True, unicode_errors="replace")
-    except (ValueError, EOFError, UnicodeDecodeError, IndexError) as e:
+        header, _, _ = data.partition(b"\n")
+        pos = len(header) + 1
+        count, dim = (int(x) for x in header.split()) if len(header.split()) == 2 else (-1, 0)
+        if count < 0 or dim <= 0:
+            raise ValueError("its first line is not its word count and dimensions")
+        width = 4 * dim
+        if count * (width + 2) > len(data):  # a word, a space, its vector: before allocating
+            raise ValueError(f"it is too short for the {count} words its first line says")
+        words: list[str] = []
+        rows = np.empty((count, dim), dtype=np.float32)
+        for k in range(count):
+            while data[pos : pos + 1] == b"\n":  # the C tool ends each vector with one
+                pos += 1
+            space = data.find(b" ", pos)
+            if space < 0 or space + 1 + width > len(data):
+                raise ValueError(f"it ends in word {k + 1} of {count}")
+            words.append(data[pos:space].decode("utf-8", errors="replace"))
+            rows[k] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
+            pos = space + 1 + width
+    except ValueError as e:  # also a header that is no two numbers
         raise ChatbotError(f"{path} is not a valid word2vec binary file ({e})") from None
+    return WordVectors(words, rows)
 
 
 def speaker_neighbour_share(

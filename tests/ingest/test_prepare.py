@@ -246,10 +246,31 @@ def test_loads_vectors_written_by_the_c_tool(tmp_path):
     np.testing.assert_array_equal(kv["天气"], vecs[1])
 
 
+def test_loads_what_gensim_writes_without_importing_it(tmp_path):
+    # Training and the app load vectors on every start; only making them needs gensim.
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=5)
+    words = ["宝玉", "hello", "a", "黛玉"]
+    kv.add_vectors(words, np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32))
+    p = tmp_path / "vectors.bin"
+    kv.save_word2vec_format(str(p), binary=True)
+    code = (
+        "import sys; from chatbot.ingest.vectors import load_vectors; "
+        f"v = load_vectors({str(p)!r}); print(v.index_to_key, 'gensim' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"{words} False"
+    np.testing.assert_array_equal(load_vectors(p).vectors, kv.vectors)
+
+
 def test_corrupt_vectors_fail_cleanly(tmp_path):
     p = tmp_path / "vectors.bin"
     p.write_bytes(b"5 4\n" + b"\x00" * 10)
     with pytest.raises(ChatbotError, match="not a valid word2vec"):
+        load_vectors(p)
+    p.write_bytes(b"2 4\n" + "字".encode() + b" " + b"\x00" * 16)  # one word of two
+    with pytest.raises(ChatbotError, match="too short for the 2 words"):
         load_vectors(p)
     with pytest.raises(ChatbotError, match="no vectors file"):
         load_vectors(tmp_path / "none.bin")
