@@ -529,6 +529,21 @@ def _resume(
     }
 
 
+def planned_text_epochs(
+    out_dir: str | Path, config: TrainConfig, resume: bool, given: Collection[str] | None
+) -> int:
+    """The running-text epochs a run trains: a resume's are its first run's unless typed
+    again, so its progress names the right phase. A run that cannot resume gets
+    ``config``'s, and training then says why it cannot."""
+    out = ModelLayout.at(out_dir)
+    if resume and out.checkpoint_state.is_file():
+        try:
+            return resumed_config(out, config, given).text_epochs
+        except ChatbotError:
+            pass
+    return config.text_epochs
+
+
 def resumed_config(
     out: ModelLayout, asked: TrainConfig, given: Collection[str] | None = None
 ) -> TrainConfig:

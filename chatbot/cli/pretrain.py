@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.cli.train import report
     from chatbot.config import ModelCard
     from chatbot.pretrain import pretrain
+    from chatbot.train import planned_text_epochs
 
     config = from_args(TrainConfig, args)
 
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    status = report(start, config.text_epochs, resumed=args.resume)
+    text_epochs = planned_text_epochs(args.out, config, args.resume, args.typed)
+    status = report(start, text_epochs, resumed=args.resume)
     if status == 0 and int(os.environ.get("RANK", "0")) == 0:
         Console().print(books_table(ModelCard.read(args.out).books))
     return status

@@ -14,7 +14,7 @@ from chatbot.cli.common import err_console, progress
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
-from chatbot.layout import shipped_base
+from chatbot.layout import CorpusLayout, shipped_base
 
 if TYPE_CHECKING:
     from chatbot.train import TrainResult
@@ -81,7 +81,7 @@ def epoch_row(row: dict) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatbot.train import train
+    from chatbot.train import planned_text_epochs, train
 
     config = from_args(TrainConfig, args)
     base = args.base
@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    return report(start, config.text_epochs, resumed=args.resume)
+    out = args.out or CorpusLayout.at(args.corpus).model_dir
+    text_epochs = planned_text_epochs(out, config, args.resume, args.typed)
+    return report(start, text_epochs, resumed=args.resume)
 
 
 def report(
