@@ -132,6 +132,15 @@ def test_stop_or_close_midway_keeps_the_last_epoch_and_resume_continues(
             await prepared(pilot, app)
             assert "Resume" in str(app.screen.query_one("#existing").render())
             app.screen.query_one("#max_epochs").value = str(len(done) + 1)
+            app.screen.query_one("#characters").value = "3"  # the run had none
+            await click(pilot, "#resume")
+            error = app.screen.query_one("#error")
+            await wait_for(
+                pilot, lambda: "own settings (characters + anyone 0)" in str(error.render())
+            )
+            app.screen.query_one("#characters").value = "0"
+            resume = app.screen.query_one("#resume")
+            await wait_for(pilot, lambda: not resume.has_class("-active"))  # ignores clicks
             await click(pilot, "#resume")
             await wait_for(pilot, lambda: app.bot is not None and app.bot.root == model, 120)
             assert epochs() == list(range(1, len(done) + 2))  # continued, nothing redone

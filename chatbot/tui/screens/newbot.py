@@ -316,6 +316,23 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         values = {name: self.query_one(f"#{name}", Input).value for name in TRAIN_FIELDS}
         return train_config_from(values, self.train_config)
 
+    @staticmethod
+    def _same_run(job: Job, asked: TrainConfig) -> Job:
+        """``job`` (a resume) if the form asks for what its run was made with: only the
+        epochs and minutes may change, so other settings typed in would be dropped."""
+        differ = [
+            f"{TRAIN_FIELDS[name]} {getattr(job.config, name)}"
+            for name in TRAIN_FIELDS
+            if name not in ("max_epochs", "max_minutes")
+            and getattr(asked, name) != getattr(job.config, name)
+        ]
+        if differ:
+            raise ChatbotError(
+                f"Resume goes on with that run's own settings ({', '.join(differ)}): "
+                "set those, or Train a new bot with yours"
+            )
+        return job
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id
         if button == "prepare":
@@ -338,8 +355,8 @@ class NewBotScreen(ModalScreen[NewBot | None]):
             if button == "open":
                 self.dismiss(NewBot(open=bots["finished"]))
             elif button == "resume":
-                job = Job(self.novel.stem, self.corpus, bots["unfinished"], config)
-                self.dismiss(NewBot(job=resumed(job, config)))
+                job = resumed(Job(self.novel.stem, self.corpus, bots["unfinished"], config), config)
+                self.dismiss(NewBot(job=self._same_run(job, config)))
             elif button == "train":
                 target = new_model_dir(self.corpus)
                 job = new_job(self.novel.stem, self.corpus, target, config, self.base)
