@@ -202,7 +202,7 @@ def persona_model(story_corpus, tmp_path_factory):
     return out
 
 
-def run_cli(args, capsys, monkeypatch=None, stdin: str = ""):
+def run_cli(args, capsys, monkeypatch=None, stdin: str | bytes = ""):
     """``chatbot ARGS`` in this process (a subprocess would import torch again, seconds
     each): its exit code and what it printed, as subprocess.run returns them."""
     import io
@@ -212,7 +212,8 @@ def run_cli(args, capsys, monkeypatch=None, stdin: str = ""):
     from chatbot.cli import main
 
     if monkeypatch is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(args, code, out, err)

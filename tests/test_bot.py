@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -10,7 +9,7 @@ from chatbot.bot import Chatbot, DecodeOptions, join_words, line_key
 from chatbot.errors import ChatbotError
 from chatbot.ingest.textio import ends_sentence
 from chatbot.metrics import bleu
-from tests.conftest import LINES
+from tests.conftest import LINES, run_cli
 
 PLAIN = dict(repetition_penalty=1.0, no_repeat_ngram=0, min_length=0)
 
@@ -183,35 +182,28 @@ def test_bleu_on_hand_made_examples():
     assert bleu([["a", "b"]], [["a", "b", "c", "d"]]) == pytest.approx(2.718281828**-1)
 
 
-def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "chatbot", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input="",
+def test_reply_cli(echo_model, capsys, monkeypatch):
+    r = run_cli(
+        ["reply", echo_model, LINES[0], "--strategy", "greedy", "--json"], capsys, monkeypatch
     )
-
-
-def test_reply_cli(echo_model):
-    r = run("reply", str(echo_model), LINES[0], "--strategy", "greedy", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["reply"] == LINES[6] and len(out["scores"]) == len(out["words"])
 
 
-def test_reply_cli_answers_each_line_of_standard_input_with_one_line(echo_model):
+def test_reply_cli_answers_each_line_of_standard_input_with_one_line(
+    echo_model, capsys, monkeypatch
+):
     """A script pairs input and output lines: a blank line gets a blank one, a bad line
     an error on stderr and a blank one; text in another encoding needs --encoding."""
 
     def reply(data: bytes, *args: str) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "chatbot", "reply", "--model", str(echo_model), *args]
-        return subprocess.run(cmd, input=data, capture_output=True, timeout=300)
+        return run_cli(["reply", "--model", echo_model, *args], capsys, monkeypatch, data)
 
     gbk = LINES[1].encode("gbk") + b"\n"
     lines = f'{LINES[0]}\n\n{LINES[1]}\n{{"message": 1}}\n'.encode() + gbk
     r = reply(lines, "--strategy", "greedy")
-    out, err = r.stdout.decode().splitlines(), r.stderr.decode()
+    out, err = r.stdout.splitlines(), r.stderr
     assert r.returncode == 2 and "Traceback" not in err
     assert len(out) == 5 and out[1] == out[3] == out[4] == "" and out[0] and out[2]
     assert '"message" must be a string' in err
@@ -221,13 +213,13 @@ def test_reply_cli_answers_each_line_of_standard_input_with_one_line(echo_model)
     assert json.loads(r.stdout)["reply"] == out[2]
     utf16 = f"{LINES[0]}\n{LINES[1]}\n".encode("utf-16")  # no line cut between its bytes
     r = reply(utf16, "--strategy", "greedy", "--encoding", "utf-16")
-    assert r.returncode == 0 and r.stdout.decode().splitlines() == [out[0], out[2]]
+    assert r.returncode == 0 and r.stdout.splitlines() == [out[0], out[2]]
     r = reply(gbk, "--encoding", "nosuch")
-    assert r.returncode == 2 and b"unknown encoding 'nosuch'" in r.stderr
+    assert r.returncode == 2 and "unknown encoding 'nosuch'" in r.stderr
 
 
-def test_eval_cli_writes_a_report(echo_model):
-    r = run("eval", str(echo_model), "--strategy", "greedy")
+def test_eval_cli_writes_a_report(echo_model, capsys):
+    r = run_cli(["eval", echo_model, "--strategy", "greedy"], capsys)
     assert r.returncode == 0, r.stderr
     report = json.loads((echo_model / "eval.json").read_text(encoding="utf-8"))
     m = report["model"]

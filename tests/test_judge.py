@@ -1,9 +1,6 @@
 """Judged evaluation: blind sets (shuffling, seeds, nothing revealing), and scores."""
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -20,7 +17,7 @@ from chatbot.judge import (
 )
 from chatbot.metrics import bootstrap
 from chatbot.verdicts import read_verdicts, score_set
-from tests.conftest import LINES
+from tests.conftest import LINES, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -159,15 +156,11 @@ def test_continuation_systems_change_the_continuation_defaults():
     assert s.options == replace(CONTINUE_OPTIONS, rank=8)
 
 
-def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path):
+def test_judge_cli_end_to_end(echo_model, echo_corpus, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the score table on one line per system
+
     def chatbot(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "chatbot", "judge", *args],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        return run_cli(["judge", *args], capsys)
 
     out = tmp_path / "set"
     r = chatbot("make", str(echo_model), str(out), "--n", "4", "--corpus", str(echo_corpus))

@@ -1,12 +1,9 @@
 """Writing the story on from a passage (``chatbot continue``)."""
 
-import subprocess
-import sys
-
 import pytest
 
 from chatbot.bot import Chatbot, chapter_ends
-from tests.conftest import LINES
+from tests.conftest import LINES, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +46,9 @@ def test_beam_search_writes_whole_windows_the_same_each_time(bot):
     assert not any(a[i] == a[i + 1] == a[i + 2] for i in range(len(a) - 2))
 
 
-def test_continue_cli(writer_model):
+def test_continue_cli(writer_model, capsys, monkeypatch):
     def chatbot(*args, stdin=""):
-        return subprocess.run(
-            [sys.executable, "-m", "chatbot", "continue", *args],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            input=stdin,
-        )
+        return run_cli(["continue", *args], capsys, monkeypatch, stdin)
 
     r = chatbot("--model", str(writer_model), LINES[0], "--words", "12", "--seed", "1")
     assert r.returncode == 0, r.stderr
