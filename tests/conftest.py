@@ -214,6 +214,9 @@ def run_cli(args, capsys, monkeypatch=None, stdin: str | bytes = ""):
     if monkeypatch is not None:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-    code = main([str(a) for a in args])
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as e:  # argparse's own errors exit 2, as the command would
+        code = e.code
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(args, code, out, err)

@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,8 +115,18 @@ class WordVectors:
     def vector_size(self) -> int:
         return int(self.vectors.shape[1])
 
+    @cached_property
+    def key_to_index(self) -> dict[str, int]:
+        return {w: i for i, w in enumerate(self.index_to_key)}
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.key_to_index
+
     def __getitem__(self, word: str) -> np.ndarray:
-        return self.vectors[self.index_to_key.index(word)]
+        return self.vectors[self.key_to_index[word]]
 
 
 def load_vectors(path: str | Path) -> WordVectors:
@@ -149,6 +160,11 @@ def load_vectors(path: str | Path) -> WordVectors:
             pos = space + 1 + width
     except ValueError as e:  # also a header that is no two numbers
         raise ChatbotError(f"{path} is not a valid word2vec binary file ({e})") from None
+    first: dict[str, int] = {}
+    for k, word in enumerate(words):
+        first.setdefault(word, k)
+    if len(first) < count:  # a word twice (bytes that decode alike): its first row counts
+        return WordVectors(list(first), rows[list(first.values())])
     return WordVectors(words, rows)
 
 

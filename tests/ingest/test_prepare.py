@@ -244,6 +244,13 @@ def test_loads_vectors_written_by_the_c_tool(tmp_path):
     kv = load_vectors(p)
     assert kv.index_to_key == words
     np.testing.assert_array_equal(kv["天气"], vecs[1])
+    # Bytes that are no UTF-8 (a GBK text run through the C tool) decode alike: the
+    # first such word keeps its row, so every word has one row, as lookup needs.
+    bad = [b"\xff\xfe", b"ok", b"\xfe\xff"]
+    p.write_bytes(b"3 4\n" + b"".join(w + b" " + v.tobytes() + b"\n" for w, v in zip(bad, vecs)))
+    kv = load_vectors(p)
+    assert len(kv) == 2 and "ok" in kv and kv.index_to_key[1] == "ok"
+    np.testing.assert_array_equal(kv.vectors, vecs[:2])
 
 
 def test_loads_what_gensim_writes_without_importing_it(tmp_path):

@@ -197,6 +197,16 @@ def test_the_training_form_checks_its_numbers():
         train_config_from({"max_epochs": "2.5"}, tiny())
 
 
+def test_resume_keeps_the_runs_settings_and_refuses_only_what_was_typed():
+    from chatbot.tui.screens.newbot import resume_clash
+
+    shown, run_ = tiny(), tiny(characters=3, context=2)  # a run made with other settings
+    assert resume_clash(shown, shown, run_) is None  # the form left alone resumes it
+    assert resume_clash(tiny(max_epochs=9, context=2), shown, run_) is None  # agrees
+    clash = resume_clash(tiny(characters=5), shown, run_)
+    assert clash and "own settings (characters + anyone 3)" in clash
+
+
 def test_picking_a_novel_again_offers_its_newest_unfinished_and_finished_bots(echo_model, tmp_path):
     import shutil
 

@@ -88,6 +88,26 @@ def train_config_from(values: dict[str, str], base: TrainConfig) -> TrainConfig:
     return replace(base, **changes)
 
 
+def resume_clash(asked: TrainConfig, shown: TrainConfig, run: TrainConfig) -> str | None:
+    """Why Resume cannot take the form's settings, if it cannot: a resume changes only
+    the epochs and minutes, so a value the user typed (``asked`` other than the form's
+    ``shown`` default) that differs from the ``run``'s would be dropped. Untouched
+    fields never clash: the form shows defaults, not the run's settings."""
+    differ = [
+        f"{TRAIN_FIELDS[name]} {getattr(run, name)}"
+        for name in TRAIN_FIELDS
+        if name not in ("max_epochs", "max_minutes")
+        and getattr(asked, name) != getattr(shown, name)
+        and getattr(asked, name) != getattr(run, name)
+    ]
+    if not differ:
+        return None
+    return (
+        f"Resume goes on with that run's own settings ({', '.join(differ)}): "
+        "set those, or Train a new bot with yours"
+    )
+
+
 class NewBotScreen(ModalScreen[NewBot | None]):
     BINDINGS = [Binding("escape", "close", "cancel")]
 
@@ -316,23 +336,6 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         values = {name: self.query_one(f"#{name}", Input).value for name in TRAIN_FIELDS}
         return train_config_from(values, self.train_config)
 
-    @staticmethod
-    def _same_run(job: Job, asked: TrainConfig) -> Job:
-        """``job`` (a resume) if the form asks for what its run was made with: only the
-        epochs and minutes may change, so other settings typed in would be dropped."""
-        differ = [
-            f"{TRAIN_FIELDS[name]} {getattr(job.config, name)}"
-            for name in TRAIN_FIELDS
-            if name not in ("max_epochs", "max_minutes")
-            and getattr(asked, name) != getattr(job.config, name)
-        ]
-        if differ:
-            raise ChatbotError(
-                f"Resume goes on with that run's own settings ({', '.join(differ)}): "
-                "set those, or Train a new bot with yours"
-            )
-        return job
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id
         if button == "prepare":
@@ -356,7 +359,10 @@ class NewBotScreen(ModalScreen[NewBot | None]):
                 self.dismiss(NewBot(open=bots["finished"]))
             elif button == "resume":
                 job = resumed(Job(self.novel.stem, self.corpus, bots["unfinished"], config), config)
-                self.dismiss(NewBot(job=self._same_run(job, config)))
+                clash = resume_clash(config, self.train_config, job.config)
+                if clash:
+                    raise ChatbotError(clash)
+                self.dismiss(NewBot(job=job))
             elif button == "train":
                 target = new_model_dir(self.corpus)
                 job = new_job(self.novel.stem, self.corpus, target, config, self.base)
