@@ -87,13 +87,19 @@ def test_two_processes_take_the_steps_of_one(library, base, tmp_path):
 def test_prepared_books_pretrain_as_their_novels_do_without_the_segmenter(base, tmp_path):
     """The corpus folders the base's run prepared, given instead of the novels: the same
     base, step for step, and neither jieba nor the novels are needed (a GPU machine may
-    have neither)."""
+    have neither); with the library's word vectors carried along, nor is gensim."""
+    import shutil
+
     cache = base.parent / "cache"
     run = (
         "import sys; from chatbot.cli import main; code = main(sys.argv[1:]); "
-        "assert 'jieba' not in sys.modules, 'jieba imported'; raise SystemExit(code)"
+        "assert not {'jieba', 'gensim'} & set(sys.modules), 'jieba or gensim imported'; "
+        "raise SystemExit(code)"
     )
     out = tmp_path / "prepared"
+    out.mkdir()
+    for name in ("vectors.bin", "vectors.json"):
+        shutil.copy(base / name, out / name)
     cmd = [sys.executable, "-c", run, "pretrain", *sorted(map(str, cache.iterdir()))]
     r = subprocess.run([*cmd, "--out", str(out), *SAME_STEPS], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
