@@ -141,7 +141,8 @@ def load_vectors(path: str | Path) -> WordVectors:
     try:
         header, _, _ = data.partition(b"\n")
         pos = len(header) + 1
-        count, dim = (int(x) for x in header.split()) if len(header.split()) == 2 else (-1, 0)
+        sizes = header.split()
+        count, dim = (int(x) for x in sizes) if len(sizes) == 2 else (-1, 0)
         if count < 0 or dim <= 0:
             raise ValueError("its first line is not its word count and dimensions")
         width = 4 * dim

@@ -172,6 +172,9 @@ def new_job(novel: str, corpus: Path, model: Path, config: TrainConfig, base: Pa
     return Job(novel, corpus, model, config, base=base)
 
 
+RESUME_CHANGES = ("max_epochs", "max_minutes")  # what a resume in the app may change
+
+
 def resumed(job: Job, wanted: TrainConfig | None = None) -> Job:
     """``job`` continued from its model's checkpoint, with the settings the checkpoint
     was made with (a resume must match them; ``chatbot.train`` compares the same
@@ -182,7 +185,7 @@ def resumed(job: Job, wanted: TrainConfig | None = None) -> Job:
     state = read_json(lay.checkpoint_state, "training checkpoint")
     saved = TrainConfig.saved(state.get("train", {}))
     wanted = wanted or job.config
-    config = replace(saved, max_epochs=wanted.max_epochs, max_minutes=wanted.max_minutes)
+    config = replace(saved, **{name: getattr(wanted, name) for name in RESUME_CHANGES})
     base = ModelCard.read(lay.root).base if lay.exists() else ""
     return replace(job, config=config, resume=True, base=Path(base) if base else None)
 

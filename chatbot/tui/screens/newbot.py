@@ -33,6 +33,7 @@ from chatbot.errors import ChatbotError
 from chatbot.ingest.prepare import PrepareConfig
 from chatbot.layout import NOVEL_SUFFIXES
 from chatbot.tui.training import (
+    RESUME_CHANGES,
     Job,
     base_for,
     base_note,
@@ -90,13 +91,13 @@ def train_config_from(values: dict[str, str], base: TrainConfig) -> TrainConfig:
 
 def resume_clash(asked: TrainConfig, shown: TrainConfig, run: TrainConfig) -> str | None:
     """Why Resume cannot take the form's settings, if it cannot: a resume changes only
-    the epochs and minutes, so a value the user typed (``asked`` other than the form's
+    ``RESUME_CHANGES``, so a value the user typed (``asked`` other than the form's
     ``shown`` default) that differs from the ``run``'s would be dropped. Untouched
     fields never clash: the form shows defaults, not the run's settings."""
     differ = [
         f"{TRAIN_FIELDS[name]} {getattr(run, name)}"
         for name in TRAIN_FIELDS
-        if name not in ("max_epochs", "max_minutes")
+        if name not in RESUME_CHANGES
         and getattr(asked, name) != getattr(shown, name)
         and getattr(asked, name) != getattr(run, name)
     ]
