@@ -63,7 +63,7 @@ def split_paragraphs(
         if m.end() == len(text):
             break
     nonblank = [c for _, c, _ in lines if c]
-    wrap = _wrap_width(nonblank)
+    wrap = _wrap_width(nonblank) or _block_wrap_width([c for _, c, _ in lines])
     if mode is None:
         long_chars = sum(len(c) for c in nonblank if len(c) > LONG_LINE)
         unbroken = long_chars > sum(map(len, nonblank)) / 2
@@ -101,6 +101,30 @@ def _wrap_width(lines: list[str]) -> int | None:
     near = [s for s in lines if 0.75 * w <= width(s) <= 1.05 * w]
     open_ends = sum(1 for s in near if s[-1] not in _ENDS)
     if len(near) < 0.3 * len(lines) or open_ends < 0.5 * len(near):
+        return None
+    return w
+
+
+def _block_wrap_width(lines: list[str]) -> int | None:
+    """The wrap width of a book whose paragraphs are blocks between blank lines, judged
+    on the lines that a block goes on after: in a wrapped book these all come near one
+    width and most end mid-sentence, however many paragraphs are one short line (a
+    dialogue-heavy book can have nine in ten). A book of one paragraph per line has
+    few blocks of several lines, and their lines end sentences."""
+    inner: list[str] = []  # every line of a block but its last
+    blocks = 0
+    for line, after in zip(lines, [*lines[1:], ""]):
+        if line and after:
+            inner.append(line)
+        blocks += bool(line and not after)
+    if blocks < 10 or len(inner) < 10:
+        return None
+    w = _widest(inner)
+    if w > MAX_WRAP_WIDTH or w < 20:
+        return None
+    near = [s for s in inner if 0.75 * w <= width(s) <= 1.05 * w]
+    open_ends = sum(1 for s in near if s[-1] not in _ENDS)
+    if len(near) < 0.8 * len(inner) or open_ends < 0.5 * len(near):
         return None
     return w
 

@@ -49,6 +49,24 @@ def test_hard_wrapped_english_is_joined_and_keeps_every_quotation_whole():
     assert all(text.startswith(p[:10], o) for o, p in zip(layout.offsets, layout.texts))
 
 
+def test_a_wrapped_book_of_mostly_one_line_speeches_is_still_wrapped():
+    """Nineteen paragraphs in twenty a short speech: few lines reach the wrap width, but
+    the lines a block goes on after all do."""
+    rng = random.Random(1)
+    paragraphs = []
+    for i in range(400):
+        if i % 20 == 0:
+            paragraphs.append(" ".join(EN_LINES))  # 320 characters: five wrapped lines
+        else:
+            paragraphs.append(f'"{rng.choice(["Yes", "No", "Why not"])}," said Tom.')
+    text = "\n\n".join(textwrap.fill(p, 70) for p in paragraphs)
+    layout = split_paragraphs(text, clean_line)
+    assert layout.mode == "wrapped"
+    assert layout.texts == paragraphs
+    one_per_line = "\n\n".join(paragraphs)  # the same book, not wrapped: lines
+    assert split_paragraphs(one_per_line, clean_line).mode == "lines"
+
+
 def test_wrapped_chinese_with_indented_paragraphs_joins_without_spaces():
     rng = random.Random(1)
     paragraphs = [
