@@ -6,6 +6,7 @@ C tool's ecosystem and any ``vectors.bin`` made elsewhere loads here.
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -133,13 +134,29 @@ def load_vectors(path: str | Path) -> WordVectors:
     """Load word vectors in the word2vec C binary format, from us or any other tool.
 
     Read here with numpy, not gensim: training and the app load vectors on every start,
-    and gensim (with scipy) is only needed to make them."""
+    and gensim (with scipy) is only needed to make them. The file is memory-mapped, so
+    a large third-party file costs its table's memory, not twice its size."""
     path = Path(path)
     if not path.is_file():
         raise ChatbotError(f"no vectors file at {path}; run `chatbot prepare` first")
-    data = path.read_bytes()
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:  # mmap cannot map an empty file
+            raise ChatbotError(f"{path} is not a valid word2vec binary file (it is empty)")
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            words, rows = _read_rows(path, data)
+    first: dict[str, int] = {}
+    for k, word in enumerate(words):
+        first.setdefault(word, k)
+    if len(first) < len(words):  # a word twice (bytes that decode alike): its first row counts
+        return WordVectors(list(first), rows[list(first.values())])
+    return WordVectors(words, rows)
+
+
+def _read_rows(path: Path, data: mmap.mmap) -> tuple[list[str], np.ndarray]:
+    """The words and vectors of a mapped word2vec binary file, or a one-line error."""
     try:
-        header, _, _ = data.partition(b"\n")
+        end = data.find(b"\n", 0, 1000)
+        header = data[: max(end, 0)]
         pos = len(header) + 1
         sizes = header.split()
         count, dim = (int(x) for x in sizes) if len(sizes) == 2 else (-1, 0)
@@ -157,16 +174,12 @@ def load_vectors(path: str | Path) -> WordVectors:
             if space < 0 or space + 1 + width > len(data):
                 raise ValueError(f"it ends in word {k + 1} of {count}")
             words.append(data[pos:space].decode("utf-8", errors="replace"))
-            rows[k] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
+            # A copy, not a view: the map closes when the file is read.
+            rows[k] = np.frombuffer(data[space + 1 : space + 1 + width], dtype="<f4")
             pos = space + 1 + width
     except ValueError as e:  # also a header that is no two numbers
         raise ChatbotError(f"{path} is not a valid word2vec binary file ({e})") from None
-    first: dict[str, int] = {}
-    for k, word in enumerate(words):
-        first.setdefault(word, k)
-    if len(first) < count:  # a word twice (bytes that decode alike): its first row counts
-        return WordVectors(list(first), rows[list(first.values())])
-    return WordVectors(words, rows)
+    return words, rows
 
 
 def speaker_neighbour_share(

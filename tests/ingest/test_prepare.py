@@ -281,6 +281,12 @@ def test_corrupt_vectors_fail_cleanly(tmp_path):
         load_vectors(p)
     with pytest.raises(ChatbotError, match="no vectors file"):
         load_vectors(tmp_path / "none.bin")
+    p.write_bytes(b"")
+    with pytest.raises(ChatbotError, match="not a valid word2vec.*empty"):
+        load_vectors(p)
+    p.write_bytes(b"\x00" * 5000)  # no first line at all
+    with pytest.raises(ChatbotError, match="first line is not its word count"):
+        load_vectors(p)
 
 
 def run_cli(*args):
