@@ -196,7 +196,8 @@ class Progress:
     (single assignments and list appends only, so no lock is needed)."""
 
     job: Job
-    state: str = "starting"  # starting, training, validating, stopping, stopped, done, failed
+    # starting, training, validating, saved (between epochs), stopping, stopped, done, failed
+    state: str = "starting"
     epoch: int = 0  # the epoch being trained (1-based, dialogue or text)
     phase: str = "dialogue"
     batch: int = 0
@@ -211,7 +212,7 @@ class Progress:
 
     @property
     def running(self) -> bool:
-        return self.state in ("starting", "training", "validating", "stopping")
+        return self.state in ("starting", "training", "validating", "saved", "stopping")
 
     @property
     def saved_epochs(self) -> int:
@@ -229,6 +230,8 @@ class Progress:
             step = f"batch {self.batch}/{self.batches}"
             step = "validating" if self.state == "validating" else step
             return f"training {name}: {what}epoch {self.epoch} of ≤{self._max()} · {step}"
+        if self.state == "saved":  # the next epoch, or the test split, has not begun
+            return f"training {name}: {self.message}"
         if self.state == "stopping":
             return f"training {name}: stopping after this batch…"
         return self.message
@@ -267,14 +270,17 @@ def run(progress: Progress, cancelled: Any = lambda: False, on_change: Any = Non
 
     def on_epoch(row: dict[str, Any]) -> None:
         progress.rows.append(row)
-        text_left = row.get("phase") == "text" and row["epoch"] < job.config.text_epochs
-        progress.phase = "text" if text_left else "dialogue"
-        progress.state, progress.batch = "training", 0
-        notify()
-        if row.get("phase") == "dialogue":
+        text = row.get("phase") == "text"
+        done = f"{'running text ' if text else ''}epoch {row['epoch']} saved"
+        progress.phase = "text" if text and row["epoch"] < job.config.text_epochs else "dialogue"
+        progress.state, progress.batch = "saved", 0
+        if not text:
+            progress.message = f"{done} · the best epoch so far answers two questions…"
+            notify()
             check()
             progress.samples.append((f"epoch {row['epoch']}", samples(job.model)))
-            notify()
+        progress.message = f"{done} · the next epoch or the test split…"
+        notify()
 
     if job.resume:  # the first run's epochs stay on the plot
         progress.rows = read_metrics(ModelLayout(job.model).metrics)
