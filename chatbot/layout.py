@@ -66,6 +66,10 @@ class CorpusLayout(_Layout):
     def model_dir(self) -> Path:
         return self.root / "model"
 
+    def model(self, model_dir: str | Path | None = None) -> ModelLayout:
+        """Where a model trained on this corpus goes: ``model_dir``, else ``model_dir``."""
+        return ModelLayout.at(model_dir or self.model_dir)
+
 
 @dataclass(frozen=True)
 class ModelLayout(_Layout):

@@ -213,7 +213,7 @@ def train(
     config = config or TrainConfig()
     corpus = CorpusLayout.at(corpus_dir)
     check_corpus(corpus)
-    out = ModelLayout.at(model_dir or corpus.model_dir)
+    out = corpus.model(model_dir)
     check_fresh(out, resume, force)
     with holding(out):
         if resume:
@@ -530,12 +530,11 @@ def _resume(
 
 
 def planned_text_epochs(
-    out_dir: str | Path, config: TrainConfig, resume: bool, given: Collection[str] | None
+    out: ModelLayout, config: TrainConfig, resume: bool, given: Collection[str] | None
 ) -> int:
-    """The running-text epochs a run trains: a resume's are its first run's unless typed
-    again, so its progress names the right phase. A run that cannot resume gets
-    ``config``'s, and training then says why it cannot."""
-    out = ModelLayout.at(out_dir)
+    """The running-text epochs a run into ``out`` trains: a resume's are its first run's
+    unless typed again, so its progress names the right phase. A run that cannot resume
+    gets ``config``'s, and training then says why it cannot."""
     if resume and out.checkpoint_state.is_file():
         try:
             return resumed_config(out, config, given).text_epochs

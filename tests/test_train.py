@@ -65,8 +65,8 @@ def test_a_resume_keeps_the_first_runs_settings_but_those_given(story_corpus, tm
     assert result.epochs == 2 and card.model.hidden == 32 and card.train.lr == 3e-3
     assert card.train.text_epochs == 0 and card.train.repeats  # not the defaults
     # the progress of a bare resume names the run's phases, not the defaults
-    assert planned_text_epochs(out, asked, True, {"max_epochs"}) == 0
-    assert planned_text_epochs(out, asked, False, set()) == asked.text_epochs != 0
+    assert planned_text_epochs(ModelLayout(out), asked, True, {"max_epochs"}) == 0
+    assert planned_text_epochs(ModelLayout(out), asked, False, set()) == asked.text_epochs != 0
     with pytest.raises(ChatbotError, match="first run's settings \\(--hidden 32, --repeats\\)"):
         bad = tiny(hidden=48, repeats=False, max_epochs=3)
         train(story_corpus, bad, model_dir=out, resume=True, given={"hidden", "repeats"})

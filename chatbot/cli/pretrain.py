@@ -9,6 +9,7 @@ from rich.console import Console
 
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
+from chatbot.layout import ModelLayout
 
 # A library is big: two running-text epochs do most of the work; two dialogue epochs, with
 # less running text mixed in, follow. Without the unlikelihood and rollout terms those
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    text_epochs = planned_text_epochs(args.out, config, args.resume, args.typed)
+    text_epochs = planned_text_epochs(ModelLayout.at(args.out), config, args.resume, args.typed)
     status = report(start, text_epochs, resumed=args.resume)
     if status == 0 and int(os.environ.get("RANK", "0")) == 0:
         Console().print(books_table(ModelCard.read(args.out).books))

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             on_epoch=on_epoch,
         )
 
-    out = args.out or CorpusLayout.at(args.corpus).model_dir
+    out = CorpusLayout.at(args.corpus).model(args.out)
     text_epochs = planned_text_epochs(out, config, args.resume, args.typed)
     return report(start, text_epochs, resumed=args.resume)
 
