@@ -34,7 +34,7 @@ from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
-PIPELINE_VERSION = 8  # every step's
+PIPELINE_VERSION = 9  # every step's
 PAIRS_VERSION = 8  # only pairs.tsv (who is found speaking, how turns pair up)
 
 
@@ -176,6 +176,7 @@ def _prepare(
                 frame=n.frame,
                 markup=n.markup,
                 title=n.title,
+                links=n.links,
             )
             return n, sentences
 
@@ -297,6 +298,7 @@ _READ_CHOICES = (
     "frame",
     "markup",
     "title",
+    "links",
 )
 
 
@@ -390,6 +392,9 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
         rows.append(("markup", "HTML (a web page): tags removed"))
     if src.get("frame"):
         rows.append(("cut away", f"the {src['frame']} header and licence"))
+    if src.get("links"):
+        n = src["links"]
+        rows.append(("web addresses", f"{n} taken out (a download site's)"))
 
     layout = src.get("paragraphs")
     if layout:

@@ -19,6 +19,7 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import path_kind
 from chatbot.ingest import single_quotes
 from chatbot.ingest.gutenberg import FRAME, book_span, gutenberg_title
+from chatbot.ingest.links import strip_links
 from chatbot.ingest.markup import html_text, looks_like_html
 from chatbot.ingest.paragraphs import split_paragraphs
 
@@ -79,6 +80,7 @@ class Novel:
     frame: str = ""  # whose header and licence were cut away ("Project Gutenberg")
     markup: str = ""  # "html": a web page, read as the text it shows (offsets in that text)
     title: str = ""  # as the file names the book (Gutenberg's Title:, a first line 《…》)
+    links: int = 0  # web addresses a download site wrote into the text, taken out
 
     @property
     def text(self) -> str:
@@ -127,7 +129,13 @@ def read_novel(
     title = gutenberg_title(text[:first]) if span else _first_line_title(book)
     curl = single_quotes.curl if single_quotes.quotes_speech([book]) else None
     layout = split_paragraphs(book, clean_line, paragraphs, curl)
-    texts = layout.texts
+    texts, offsets, links = [], [], 0
+    for paragraph, offset in zip(layout.texts, layout.offsets):
+        paragraph, found = strip_links(paragraph)
+        links += found
+        if paragraph:
+            texts.append(paragraph)
+            offsets.append(first + offset)
     if not texts:
         raise ChatbotError(f"{path} contains no text")
     convert = is_mostly_traditional("\n".join(texts)) if t2s is None else t2s
@@ -140,7 +148,7 @@ def read_novel(
         encoding=used,
         converted_t2s=convert,
         paragraph_mode=layout.mode,
-        offsets=[first + o for o in layout.offsets],
+        offsets=offsets,
         detected_encoding=detected if detected != used else None,
         wrap_width=layout.wrap_width,
         script=script,
@@ -148,6 +156,7 @@ def read_novel(
         markup=markup,
         title=title,
         replaced=text.count("\ufffd"),
+        links=links,
     )
 
 

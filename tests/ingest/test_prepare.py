@@ -519,3 +519,28 @@ def test_a_failed_prepare_leaves_no_empty_folder_behind(tmp_path):
     with pytest.raises(ChatbotError):
         prepare(f, tmp_path / "kept", SMALL)
     assert (tmp_path / "kept").is_dir()
+
+
+def test_a_download_sites_addresses_are_taken_out_and_the_pairs_stay(story, tmp_path):
+    lines = story.split("\n")
+    noisy = []
+    for k, line in enumerate(lines):
+        if k % 7 == 3:  # the site's own lines, as download sites write them
+            noisy.append("　　天才一秒记住本站地址：ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ")
+            noisy.append("请收藏本站：https://m.example.cc/book/12.html 手机版：m.example.cc")
+        noisy.append(f"{line}（www.example.com）" if line.startswith("第") else line)
+    (tmp_path / "clean.txt").write_text(story, encoding="gbk")
+    (tmp_path / "noisy.txt").write_text("\n".join(noisy), encoding="gbk")
+    clean = prepare(tmp_path / "clean.txt", tmp_path / "c", SMALL)
+    dirty = prepare(tmp_path / "noisy.txt", tmp_path / "d", SMALL)
+    text = CorpusLayout.at(tmp_path / "d").text.read_text(encoding="utf-8")
+    assert "example" not in text and "本站" not in text and "（" not in text
+    assert text == CorpusLayout.at(tmp_path / "c").text.read_text(encoding="utf-8")
+    pairs = [(p.query, p.reply) for p in read_pairs(CorpusLayout.at(tmp_path / "d").pairs)]
+    assert pairs == [(p.query, p.reply) for p in read_pairs(CorpusLayout.at(tmp_path / "c").pairs)]
+    headings = sum(line.startswith("第") for line in lines)
+    site_lines = sum(k % 7 == 3 for k in range(len(lines)))
+    rows = dict(summary(dirty.manifest)[0])
+    found = 3 * site_lines + headings
+    assert headings and rows["web addresses"] == f"{found} taken out (a download site's)"
+    assert "web addresses" not in dict(summary(clean.manifest)[0])

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from chatbot.errors import ChatbotError
+from chatbot.ingest.links import strip_links
 from chatbot.ingest.textio import (
     decode_bytes,
     is_heading,
@@ -389,3 +390,15 @@ def test_a_web_page_is_read_as_the_text_it_shows(tmp_path):
     plain = tmp_path / "plain.txt"
     plain.write_text("他说 a<b 和 <p> 不是网页。\n" * 20, encoding="utf-8")
     assert read_novel(plain).markup == ""
+
+
+def test_web_addresses_go_and_the_novels_words_stay():
+    assert strip_links("第一章 风起（www.example.com）") == ("第一章 风起", 1)
+    assert strip_links("天才一秒记住本站地址：https://www.example.la/b/1.html。") == ("", 1)
+    assert strip_links("他说：“来。”www.example.com 她笑了。") == ("他说：“来。”她笑了。", 1)
+    said = (
+        "Go to www.example.org/page (www.example.org) today, he said, and went out into the night."
+    )
+    assert strip_links(said) == ("Go to today, he said, and went out into the night.", 2)
+    for kept in ("He left.Me too.", "He came to the U.S. in May.", "宝玉道：“你来了。”"):
+        assert strip_links(kept) == (kept, 0)
