@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
+from chatbot.ingest.script import between_turns, script_lines
 from chatbot.ingest.sentences import (
     is_heading,
     latin_script,
@@ -38,6 +39,7 @@ from chatbot.ingest.speakers import (
 from chatbot.ingest.speech import (
     EN_VERB,
     EN_VERB_RE,
+    TAG_COLON_RE,
     SpeechStyle,
     bare_speech,
     is_verse,
@@ -82,6 +84,11 @@ class Turn:
     text: str
     paragraph: int  # where the turn ends
     speaker: str | None
+    first: int = -1  # where it starts (-1: where it ends)
+
+    @property
+    def start_paragraph(self) -> int:
+        return self.paragraph if self.first < 0 else self.first
 
 
 @dataclass
@@ -147,11 +154,17 @@ def extract_utterances(
     speakers where tags name them.
 
     ``mode`` "quotes" takes quotations, "tags" the speech after bare speech tags
-    (``speech.bare_speech``; ``soft_breaks`` lets it run on into the next paragraph).
+    (``speech.bare_speech``; ``soft_breaks`` lets it run on into the next paragraph),
+    "script" the lines that open with their speaker's name (``chatbot.ingest.script``).
     English conventions (a speech cut by narration or running over paragraphs, speakers
     by turn-taking) apply to Latin-script books only.
     """
     latin = latin_script(paragraphs)
+    if mode == "script":  # every line names its speaker; verse is speech in a play
+        return [
+            Utterance(text=x.text, paragraph=x.paragraph, speaker=x.speaker, start=x.start)
+            for x in script_lines(paragraphs, TAG_COLON_RE)
+        ]
     if mode == "tags":
         out = [
             Utterance(
@@ -283,14 +296,18 @@ def _interrupted(before: str, narration: str, text: str) -> bool:
     return bool(_EN_INTERRUPTION.match(narration))
 
 
-def make_turns(utterances: Sequence[Utterance], max_gap: int = 1) -> list[Turn]:
-    """Merge a speaker's consecutive utterances into one turn."""
+def make_turns(
+    utterances: Sequence[Utterance], max_gap: int = 1, place: Sequence[int] | None = None
+) -> list[Turn]:
+    """Merge a speaker's consecutive utterances into one turn. ``place`` numbers the
+    paragraphs for measuring gaps (default: their index)."""
+    at = place or _Identity()
     turns: list[Turn] = []
     for u in utterances:
         last = turns[-1] if turns else None
         same_speaker = (
             last is not None
-            and u.paragraph - last.paragraph <= max_gap
+            and at[u.paragraph] - at[last.paragraph] <= max_gap
             and (u.continues or (u.speaker is not None and u.speaker == last.speaker))
         )
         if last is not None and same_speaker:
@@ -303,7 +320,7 @@ def make_turns(utterances: Sequence[Utterance], max_gap: int = 1) -> list[Turn]:
             last.paragraph = u.end_paragraph
             last.speaker = last.speaker or u.speaker
         else:
-            turns.append(Turn(text=u.text, paragraph=u.end_paragraph, speaker=u.speaker))
+            turns.append(Turn(u.text, u.end_paragraph, u.speaker, first=u.paragraph))
     for t in turns:  # a turn cut at its tag's comma ("Then tomorrow," Bob replied.) ends
         if t.text.endswith((",", "，")):  # as a sentence, or replies learn to end in one
             t.text = t.text[:-1] + ("." if t.text.endswith(",") else "。")
@@ -314,15 +331,33 @@ def _joiner(a: str, b: str) -> str:
     return " " if a[-1:].isascii() and b[:1].isascii() else ""
 
 
-def pair_turns(turns: Sequence[Turn], max_gap: int = 1) -> list[Pair]:
-    """Consecutive turns at most ``max_gap`` paragraphs apart. A heading or any
-    narration paragraph between two turns (with ``max_gap`` 1) leaves a gap, which ends
-    the conversation."""
+def pair_turns(
+    turns: Sequence[Turn], max_gap: int = 1, place: Sequence[int] | None = None
+) -> list[Pair]:
+    """Consecutive turns, the reply starting at most ``max_gap`` paragraphs after the
+    query ends (as ``place`` numbers them). A heading or any narration paragraph between
+    two turns (with ``max_gap`` 1) leaves a gap, which ends the conversation."""
+    at = place or _Identity()
     return [
         Pair(q.text, r.text, r.paragraph, q.speaker, r.speaker)
         for q, r in itertools.pairwise(turns)
-        if r.paragraph - q.paragraph <= max_gap and q.text and r.text
+        if at[r.start_paragraph] - at[q.paragraph] <= max_gap and q.text and r.text
     ]
+
+
+class _Identity:
+    """Paragraph numbers as they are."""
+
+    def __getitem__(self, i: int) -> int:
+        return i
+
+
+def script_places(paragraphs: Sequence[str], utterances: Sequence[Utterance]) -> list[int]:
+    """Paragraph numbers in which a script's stage directions and lone names between
+    turns take no room: a scene goes on across （四凤下。）, and ends at narration or a
+    heading."""
+    skip = between_turns(paragraphs, [u.paragraph for u in utterances])
+    return list(itertools.accumulate(i not in skip for i in range(len(paragraphs))))
 
 
 def sentence_pairs(paragraphs: Sequence[str]) -> list[Pair]:
@@ -365,7 +400,8 @@ def extract_dialogue(
     unbroken = paragraph_mode == "unbroken"
     utterances = extract_utterances(paragraphs, mode=style.mode, soft_breaks=unbroken)
     gap = conversation_gap(paragraph_mode)
-    pairs = pair_turns(make_turns(utterances, gap), gap)
+    place = script_places(paragraphs, utterances) if style.mode == "script" else None
+    pairs = pair_turns(make_turns(utterances, gap, place), gap, place)
     needed = math.ceil(max(min_pairs, min_share * n_sentences))
     found = len(pairs)
     fallback = found < needed

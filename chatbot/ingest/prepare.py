@@ -60,8 +60,9 @@ class PrepareConfig:
     )
     speech: str | None = setting(
         None,
-        "where the speech is: quotes (in quotation marks) or tags (after unquoted "
-        "道：/说：/曰：); default: detect",
+        "where the speech is: quotes (in quotation marks), tags (after unquoted "
+        "道：/说：/曰：) or script (lines that open with the speaker's name, as in a play: "
+        "周朴园：… or HAMLET. …); default: detect",
         choices=SPEECH_MODES,
     )
 
@@ -410,8 +411,13 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
 
     quotes, speech = dia.get("quotes"), dia.get("speech")
     if speech:
-        rows.append(("quotation marks", quotes or "none"))
-        how = "quoted" if speech == "quotes" else "after unquoted speech tags (道：/说：/曰：)"
+        if speech != "script":
+            rows.append(("quotation marks", quotes or "none"))
+        how = {
+            "quotes": "quoted",
+            "tags": "after unquoted speech tags (道：/说：/曰：)",
+            "script": "script lines that open with the speaker (周朴园：…, HAMLET. …)",
+        }.get(speech, speech)
         forced = "" if dia.get("speech_detected", True) else " (--speech)"
         rows.append(("speech", how + forced))
         if speech == "tags":
@@ -419,7 +425,7 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
                 "speech has no quotation marks: each utterance runs from its tag to the "
                 "first sentence that reads like narration, so some are cut short or run on"
             )
-        elif dia.get("tags_bare", 0) > dia.get("tags_quoted", 0):
+        elif speech == "quotes" and dia.get("tags_bare", 0) > dia.get("tags_quoted", 0):
             notes.append("most speech tags are not followed by quotation marks: try --speech tags")
 
     utterances = counts.get("utterances")

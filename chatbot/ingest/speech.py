@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chatbot.ingest.script import reads_as_script, script_lines
 from chatbot.ingest.sentences import (
     EN_VERB,
     QUOTE_OPENERS,
@@ -42,7 +43,7 @@ _FAMILY = {
     "\u201e": "„…“",
 }
 
-SPEECH_MODES = ("quotes", "tags")
+SPEECH_MODES = ("quotes", "tags", "script")
 # A speech that runs on for more sentences than this is more likely narration we missed.
 MAX_SPEECH_SENTENCES = 8
 MAX_SPEECH_CHARS = 600
@@ -69,8 +70,9 @@ class SpeechStyle:
 def speech_style(
     paragraphs: Sequence[str], mode: str | None = None, min_bare: int = 10
 ) -> SpeechStyle:
-    """Read speech after bare tags when those clearly outnumber quoted ones (unless
-    ``mode`` says where speech is)."""
+    """Read a book as a script when enough of its paragraphs open with a recurring
+    speaker's name (``chatbot.ingest.script``); else speech after bare tags when those
+    clearly outnumber quoted ones (unless ``mode`` says where speech is)."""
     after = Counter()
     for par in paragraphs:
         for m in TAG_COLON_RE.finditer(par):
@@ -81,6 +83,8 @@ def speech_style(
     if not after:  # no Chinese speech tags (an English book): the commonest opening mark
         openers = Counter(par[a] for par in paragraphs for a, _ in quote_spans(par))
         family = openers.most_common(1)[0][0] if openers else ""
+    if mode is None and reads_as_script(paragraphs, script_lines(paragraphs, TAG_COLON_RE)):
+        mode = "script"
     if mode is None:
         mode = "tags" if bare >= min_bare and bare > 2 * quoted else "quotes"
     return SpeechStyle(_FAMILY.get(family, "none"), quoted, bare, mode)

@@ -1,4 +1,10 @@
-from chatbot.ingest.dialogue import extract_dialogue, extract_utterances, is_speech, make_turns
+from chatbot.ingest.dialogue import (
+    extract_dialogue,
+    extract_utterances,
+    is_speech,
+    make_turns,
+    pair_turns,
+)
 from chatbot.ingest.textio import normalise, split_sentences
 
 
@@ -485,3 +491,22 @@ def test_an_english_speakers_longer_name_is_the_same_speaker():
         '"Why?" asked Watson.\n"You will see," said Holmes.'
     )
     assert [s for s, _ in spoken(text)] == ["Holmes", "Watson"] * 2 + ["Holmes"]
+
+
+def test_a_reply_over_several_paragraphs_still_answers_the_turn_before_it():
+    # Tom's turn runs over two paragraphs; it starts right after Mary's question.
+    paragraphs = [
+        '"Where are you going?" said Mary.',
+        '"To the mill," said Tom. "It is far, and the road is long and dark tonight.',
+        '"And I will come back before the bells ring, as I promised."',
+        '"Then take the lamp," said Mary.',
+    ]
+    turns = make_turns(extract_utterances(paragraphs))
+    assert [(t.speaker, t.start_paragraph, t.paragraph) for t in turns] == [
+        ("Mary", 0, 0),
+        ("Tom", 1, 2),
+        ("Mary", 3, 3),
+    ]
+    pairs = pair_turns(turns)
+    assert [(p.query_speaker, p.reply_speaker) for p in pairs] == [("Mary", "Tom"), ("Tom", "Mary")]
+    assert pairs[0].position == 2  # where the reply ends: the split's order

@@ -1,0 +1,77 @@
+"""Books set out as scripts: each turn opens with who speaks (plays, chat-log passages)."""
+
+import itertools
+
+from chatbot.ingest.dialogue import extract_dialogue
+from chatbot.ingest.prepare import PrepareConfig, prepare, summary
+from chatbot.ingest.textio import read_novel
+from chatbot.ingest.vectors import Word2VecConfig
+from chatbot.layout import CorpusLayout
+from tests.conftest import LINES, NAMES, make_story
+
+SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
+
+
+def chinese_play(acts: int = 5) -> tuple[str, list[tuple[str, str]]]:
+    """A generated play: acts of lines 名字：话 with stage directions, and the
+    (speaker, words) of each line in order."""
+    paragraphs, spoken = [], []
+    for act in range(acts):
+        paragraphs += [f"第{'一二三四五'[act]}幕", "（客厅里，天快黑了。）"]
+        for i in range(12):
+            who = NAMES[(i + act) % 3]
+            words = LINES[(i + 5 * act) % 12]
+            aside = "（低声）" if i % 4 == 1 else ""
+            paragraphs.append(f"{who}{aside}：{words}")
+            spoken.append((who, words))
+            if i % 5 == 2:
+                paragraphs.append(f"（{NAMES[3]}端茶上。）")
+        paragraphs.append("幕落。")
+    return "\n".join(paragraphs), spoken
+
+
+def test_a_chinese_play_gives_every_line_with_its_speaker(tmp_path):
+    text, spoken = chinese_play()
+    (tmp_path / "play.txt").write_text(text, encoding="gb18030")
+    result = prepare(tmp_path / "play.txt", tmp_path / "c", SMALL)
+    rows = dict(summary(result.manifest)[0])
+    assert rows["speech"].startswith("script lines")
+    assert rows["utterances"] == f"{len(spoken)}, 100% with a speaker"
+    pairs = CorpusLayout.at(tmp_path / "c").pairs.read_text(encoding="utf-8").splitlines()[1:]
+    got = [tuple(p.split("\t")[1:5]) for p in pairs]
+    # each act's 12 lines give 11 pairs, across the tea being brought in, not across acts
+    expected = []
+    for act in range(5):
+        lines = spoken[12 * act : 12 * (act + 1)]
+        expected += [(q[0], r[0], q[1], r[1]) for q, r in itertools.pairwise(lines)]
+    assert got == expected
+    assert not any("低声" in g[3] or "低声" in g[2] for g in got)
+
+
+def test_an_english_play_with_names_on_their_lines_or_before_a_full_stop():
+    paragraphs = ["ACT I", "SCENE I. A room in the castle."]
+    for i in range(24):
+        who = ["HAMLET", "HORATIO", "MARCELLUS"][i % 3]
+        if i % 2:
+            paragraphs += [f"{who}.", f"My lord, this is line {i}.", "And it goes on."]
+        else:
+            paragraphs.append(f"{who}. [Aside] My lord, this is line {i}.")
+        if i == 5:
+            paragraphs.append("[Enter Ghost.]")
+    result = extract_dialogue(paragraphs, n_sentences=80, min_pairs=5)
+    assert result.style.mode == "script" and not result.fallback
+    speakers = [(p.query_speaker, p.reply_speaker) for p in result.pairs]
+    assert len(result.pairs) == 23 and speakers[0] == ("HAMLET", "HORATIO")
+    assert result.pairs[0].reply == "My lord, this is line 1. And it goes on."
+    assert result.pairs[1].query == result.pairs[0].reply
+    assert all("Aside" not in p.query + p.reply for p in result.pairs)
+
+
+def test_novels_with_quoted_or_tagged_speech_are_not_scripts(tmp_path):
+    (tmp_path / "story.txt").write_text(make_story(4, seed=2), encoding="utf-8")
+    novel = read_novel(tmp_path / "story.txt")
+    assert extract_dialogue(novel.paragraphs, n_sentences=100).style.mode == "quotes"
+    tagged = [f"{NAMES[i % 3]}道：{LINES[i % 12]}" for i in range(40)]
+    assert extract_dialogue(tagged, n_sentences=40).style.mode == "tags"
+    quoted = [f"{NAMES[i % 3]}：“{LINES[i % 12]}”" for i in range(40)]  # 名字：“话” is quoted
+    assert extract_dialogue(quoted, n_sentences=40).style.mode == "quotes"
