@@ -400,5 +400,14 @@ def test_web_addresses_go_and_the_novels_words_stay():
         "Go to www.example.org/page (www.example.org) today, he said, and went out into the night."
     )
     assert strip_links(said) == ("Go to today, he said, and went out into the night.", 2)
-    for kept in ("He left.Me too.", "He came to the U.S. in May.", "宝玉道：“你来了。”"):
+    assert strip_links("手机用户请浏览m.example.cc阅读，体验更好。") == ("", 1)  # no \\b in 浏览m
+    assert strip_links("本站新开书友群，欢迎加入，点此了解！") == ("", 1)  # a notice, no address
+    for kept in (
+        "He left.Me too.",
+        "He came to the U.S. in May.",
+        "宝玉道：“你来了。”",
+        "the fishing.network lay wide.",
+        "他把这人首发出来。",  # one such word is the novel's own
+        "“本站的书友都来了，点此便知。”他笑道。",  # speech
+    ):
         assert strip_links(kept) == (kept, 0)
