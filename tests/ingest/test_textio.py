@@ -320,6 +320,8 @@ def test_headings():
     assert is_heading("第十二回 王熙凤毒设相思局")
     assert is_heading("Chapter 3")
     assert is_heading("CHAPTER IV. The Return")
+    assert is_heading("正文 第1章 重逢") and is_heading("第三卷 第二十章 归来")
+    assert not is_heading("正文写得很好。")
     assert not is_heading(
         "第二天一早，他就出门了，走了很远很远的路，一直走到了城门口才停下来歇息片刻。" * 2
     )
