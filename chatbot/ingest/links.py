@@ -3,11 +3,13 @@
 Novels saved from download sites carry the site's address in the text: a line of its
 own (天才一秒记住本站地址：www.example.com), or tucked into a heading or a paragraph
 (第一章 风起（www.example.com）). Left in, they become narration the model learns and
-words in the vocabulary. A novel's own text almost never holds a web address, so
-every address is taken out, with a bracket pair that held only it; a paragraph that is
-little more than an address and holds no speech (the site's line) goes altogether,
-unless what is left is a heading. So does a short paragraph with no speech that talks
-like a site (本站长期招收…书友…点此察看详情！: two of the words sites use of themselves).
+words in the vocabulary. A novel's own text almost never holds a web address, so every
+address is taken out, with a bracket that held only it (or its label: （首发网址：…）).
+A paragraph goes altogether when what is left is the site's line: a few words at most,
+no speech, and either nothing much or the words sites use of themselves (本站, 请收藏,
+最新章节 …). Without an address, a short paragraph with no speech goes when it says two
+of the words only sites say (本站长期招收…书友…点此察看详情！). Modern prose says
+点击, 广告 and 网址 too, so those count only beside an address.
 """
 
 from __future__ import annotations
@@ -16,27 +18,53 @@ import re
 
 from chatbot.ingest.sentences import is_heading
 
-_STOP = r"\s<>\"'，。、；！？：）)】」』》"  # where an address ends in running text
-# Bare domains only with endings no English word is: "left.me" is a missing space.
-_TLD = r"com|net|org|cn|cc|info|top|xyz|vip|biz"
+_HOST = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PATH = r"(?:[/?#][A-Za-z0-9\-._~/?#@$&*+=%:]*[A-Za-z0-9/_#=&%-])?"  # ASCII; no end mark
+# Bare domains only with endings no English word is, in any case (ABCD.COM); a few
+# more in lower case only ("left.Me" is a missing space, abcd.me a site).
+_TLD = r"(?i:com|net|org|cn|cc|info|top|xyz|vip|biz)|la|me|tv|io"
 LINK = re.compile(
-    rf"(?i:https?://|www\.)[^{_STOP}]+"  # a full address, or one that starts www.
-    # bounded by what is not part of a domain: Chinese text runs into it (浏览m.x.cc阅读)
-    rf"|(?<![a-zA-Z0-9.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLD})(?![a-zA-Z0-9-])"
-    rf"(?:/[^{_STOP}]*)?"
+    rf"(?i:https?://|www\.){_HOST}{_PATH}"  # a full address, or one that starts www.
+    # bounded by what is not part of a domain: Chinese text runs into it (浏览m.x.cc阅读);
+    # after @ it is an e-mail address, which stays whole
+    rf"|(?<![A-Za-z0-9.@-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:{_TLD})"
+    rf"(?![A-Za-z0-9-]){_PATH}"
 )
-_EMPTY_BRACKETS = re.compile(r"[ \t]*[（(【\[「『《<][ \t]*[）)】\]」』》>]")
 _AROUND = re.compile(rf"[ \t]*(?:{LINK.pattern})[ \t]*")
+# A bracket left empty, or holding only the label of the address it held (（首发网址：）)
+_LABEL = r"(?:[^（）()【】\[\]「」『』《》<>\s]{0,10}[：:])?"
+_LEFT_BRACKETS = re.compile(rf"[ \t]*[（(【\[「『《<][ \t]*{_LABEL}[ \t]*[）)】\]」』》>]")
 _WORD_CHAR = re.compile(r"\w")
 _QUOTE = re.compile(r"[“”「」『』\"‘’]")  # speech: the novel's own words
-SITE_LINE = 20  # at most this many letters left beside an address: the site's own line
-# What download sites say of themselves (Simplified and Traditional). A short paragraph
-# with no speech that says two of these is the site's notice, with or without an address.
+SITE_LINE = 20  # at most this many letters left beside an address: maybe the site's line
+BARE = 4  # at most this many letters left beside an address: nothing but the address
+SITE_NOTICE = 100  # characters at most, for a notice without an address
+# What only download sites say of themselves (Simplified and Traditional).
 _SITE_WORDS = re.compile(
-    "本站|书友|書友|点此|點此|点击|點擊|网址|網址|域名|首发|首發|最新章节|最新章節|手机阅读|手機閱讀"
-    "|推荐票|推薦票|月票|书签|書簽|弹窗|彈窗|广告|廣告|txt下载|txt下載|全文阅读|全文閱讀|笔趣阁|筆趣閣"
+    "本站|书友|書友|点此|點此|最新章节|最新章節|手机阅读|手機閱讀|全文阅读|全文閱讀"
+    "|免费阅读|免費閱讀|无弹窗|無彈窗|笔趣阁|筆趣閣|推荐票|推薦票|求收藏|请收藏|請收藏|求月票"
+    "|最快更新|更新最快|阅读体验|閱讀體驗|小说网|小說網|txt下载|txt下載|百度搜索"
 )
-SITE_NOTICE = 100  # characters at most
+# What sites say, and prose too: it counts only beside an address.
+_NEAR_ADDRESS = re.compile(
+    "网址|網址|地址|域名|首发|首發|访问|訪問|浏览|瀏覽|记住|記住|收藏|点击|點擊|广告|廣告|手机版|手機版"
+)
+
+
+def strip_links(paragraph: str) -> tuple[str, int]:
+    """(``paragraph`` without its web addresses, how many there were, a site's notice
+    counting as one). "" when the paragraph was the site's line."""
+    found = len(LINK.findall(paragraph))
+    if not found:
+        return ("", 1) if _site_notice(paragraph) else (paragraph, 0)
+    left = _LEFT_BRACKETS.sub("", _AROUND.sub(_gap, paragraph)).strip()
+    if _site_notice(left):
+        return "", found
+    letters = len(_WORD_CHAR.findall(left))
+    if _QUOTE.search(left) or is_heading(left) or letters > SITE_LINE:
+        return left, found
+    talks_like_a_site = _SITE_WORDS.search(left) or _NEAR_ADDRESS.search(left)
+    return ("", found) if letters <= BARE or talks_like_a_site else (left, found)
 
 
 def _site_notice(paragraph: str) -> bool:
@@ -51,18 +79,3 @@ def _gap(m: re.Match[str]) -> str:
     text, a, b = m.string, m.start(), m.end()
     spaced = a > 0 and b < len(text) and text[a - 1].isascii() and text[b].isascii()
     return " " if spaced and (text[a].isspace() or text[b - 1].isspace()) else ""
-
-
-def strip_links(paragraph: str) -> tuple[str, int]:
-    """(``paragraph`` without its web addresses, how many there were, a site's notice
-    counting as one). "" when the paragraph was the site's line."""
-    found = len(LINK.findall(paragraph))
-    if _site_notice(paragraph):
-        return "", max(found, 1)
-    if not found:
-        return paragraph, 0
-    left = _EMPTY_BRACKETS.sub("", _AROUND.sub(_gap, paragraph)).strip()
-    short = len(_WORD_CHAR.findall(left)) <= SITE_LINE
-    if short and not _QUOTE.search(left) and not is_heading(left):
-        return "", found
-    return left, found

@@ -395,21 +395,39 @@ def test_a_web_page_is_read_as_the_text_it_shows(tmp_path):
 
 
 def test_web_addresses_go_and_the_novels_words_stay():
-    assert strip_links("第一章 风起（www.example.com）") == ("第一章 风起", 1)
-    assert strip_links("天才一秒记住本站地址：https://www.example.la/b/1.html。") == ("", 1)
-    assert strip_links("他说：“来。”www.example.com 她笑了。") == ("他说：“来。”她笑了。", 1)
-    said = (
-        "Go to www.example.org/page (www.example.org) today, he said, and went out into the night."
+    gone = (  # a download site's lines
+        "天才一秒记住本站地址：https://www.example.la/b/1.html。",
+        "手机用户请浏览m.example.cc阅读，体验更好。",  # no \\b between 浏览 and m
+        "本站新开书友群，欢迎加入，点此了解！",  # a notice, no address
+        "一秒记住【abcd小说网 Abcd.Com】，精彩小说无弹窗免费阅读！",
+        "ABCD.COM 最新章节",
+        "看最新章节请到abcd.me",
     )
-    assert strip_links(said) == ("Go to today, he said, and went out into the night.", 2)
-    assert strip_links("手机用户请浏览m.example.cc阅读，体验更好。") == ("", 1)  # no \\b in 浏览m
-    assert strip_links("本站新开书友群，欢迎加入，点此了解！") == ("", 1)  # a notice, no address
-    for kept in (
+    for line in gone:
+        assert strip_links(line)[0] == "", line
+    assert strip_links("第一章 风起（www.example.com）") == ("第一章 风起", 1)
+    assert strip_links("他说：“来。”www.example.com 她笑了。") == ("他说：“来。”她笑了。", 1)
+    assert strip_links("他点点头，走了出去。www.abcd.com") == ("他点点头，走了出去。", 1)
+    assert strip_links("他走进房间，看www.abcd.com见桌上放着信。") == (
+        "他走进房间，看见桌上放着信。",
+        1,
+    )
+    tacked = "他点点头，走了出去，心里却在盘算着明天的事情该怎么办才好呢。"
+    assert strip_links(tacked + "（首发网址：www.abcd.com）") == (tacked, 1)
+    said = "Go to www.example.org/page (www.example.org) today, he said, and went out."
+    assert strip_links(said) == ("Go to today, he said, and went out.", 2)
+    assert strip_links("Visit www.abcd.com today, he said.") == ("Visit today, he said.", 1)
+    kept = (  # the novel's own words, modern prose included
         "He left.Me too.",
         "He came to the U.S. in May.",
+        "She wrote to jane@example.com and waited.",
+        "价钱是3.5两银子，No.5 号房。",
         "宝玉道：“你来了。”",
-        "the fishing.network lay wide.",
-        "他把这人首发出来。",  # one such word is the novel's own
+        "他点击了屏幕上的广告。",
+        "他在网吧打开网址，点击了一个弹窗广告。",
+        "他掏出月票给售票员看了看，本站下车的人很多。",
+        "这场比赛他首发出场，赛后拍了一支广告。",
         "“本站的书友都来了，点此便知。”他笑道。",  # speech
-    ):
-        assert strip_links(kept) == (kept, 0)
+    )
+    for line in kept:
+        assert strip_links(line) == (line, 0), line
