@@ -39,7 +39,6 @@ from chatbot.ingest.speakers import (
 from chatbot.ingest.speech import (
     EN_VERB,
     EN_VERB_RE,
-    TAG_COLON_RE,
     SpeechStyle,
     bare_speech,
     is_verse,
@@ -163,7 +162,7 @@ def extract_utterances(
     if mode == "script":  # every line names its speaker; verse is speech in a play
         return [
             Utterance(text=x.text, paragraph=x.paragraph, speaker=x.speaker, start=x.start)
-            for x in script_lines(paragraphs, TAG_COLON_RE)
+            for x in script_lines(paragraphs)
         ]
     if mode == "tags":
         out = [
@@ -352,12 +351,16 @@ class _Identity:
         return i
 
 
-def script_places(paragraphs: Sequence[str], utterances: Sequence[Utterance]) -> list[int]:
-    """Paragraph numbers in which a script's stage directions and lone names between
-    turns take no room: a scene goes on across （四凤下。）, and ends at narration or a
-    heading."""
-    skip = between_turns(paragraphs, [u.paragraph for u in utterances])
-    return list(itertools.accumulate(i not in skip for i in range(len(paragraphs))))
+def places(paragraphs: Sequence[str], max_gap: int, bridged: set[int] | None = None) -> list[int]:
+    """Paragraph numbers for measuring gaps between turns: a heading takes more room
+    than any gap, so no turn or pair runs across a chapter (or act), and the ``bridged``
+    paragraphs (a script's stage directions and lone names) take none."""
+    bridged = bridged or set()
+    steps = (
+        0 if i in bridged else max_gap + 1 if is_heading(par) else 1
+        for i, par in enumerate(paragraphs)
+    )
+    return list(itertools.accumulate(steps))
 
 
 def sentence_pairs(paragraphs: Sequence[str]) -> list[Pair]:
@@ -400,7 +403,9 @@ def extract_dialogue(
     unbroken = paragraph_mode == "unbroken"
     utterances = extract_utterances(paragraphs, mode=style.mode, soft_breaks=unbroken)
     gap = conversation_gap(paragraph_mode)
-    place = script_places(paragraphs, utterances) if style.mode == "script" else None
+    spoken = [u.paragraph for u in utterances]
+    bridged = between_turns(paragraphs, spoken) if style.mode == "script" else None
+    place = places(paragraphs, gap, bridged)
     pairs = pair_turns(make_turns(utterances, gap, place), gap, place)
     needed = math.ceil(max(min_pairs, min_share * n_sentences))
     found = len(pairs)

@@ -184,8 +184,9 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof rev gen col capt vs etc no".split()  # Mr. is not an end
 )
 _HEADING_RE = re.compile(  # 正文 before it: how web-novel downloads open a chapter
-    r"^(?:正文\s*)?(第[0-9零一二三四五六七八九十百千万〇两]+[回章节卷集部篇幕]"
+    r"^(?:正文\s*)?(第[0-9零一二三四五六七八九十百千万〇两]+[回章节卷集部篇幕场]"
     r"|(chapter|book|part|volume)\s+([0-9]+|[ivxlcdm]+|[a-z]+)\b"
+    r"|(act|scene)\s+([0-9]+|[ivxlcdm]+)\b"
     r"|卷[0-9零一二三四五六七八九十百千万〇两]+)",
     re.IGNORECASE,
 )

@@ -83,7 +83,7 @@ def speech_style(
     if not after:  # no Chinese speech tags (an English book): the commonest opening mark
         openers = Counter(par[a] for par in paragraphs for a, _ in quote_spans(par))
         family = openers.most_common(1)[0][0] if openers else ""
-    if mode is None and reads_as_script(paragraphs, script_lines(paragraphs, TAG_COLON_RE)):
+    if mode is None and reads_as_script(paragraphs, script_lines(paragraphs)):
         mode = "script"
     if mode is None:
         mode = "tags" if bare >= min_bare and bare > 2 * quoted else "quotes"

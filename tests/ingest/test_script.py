@@ -75,3 +75,58 @@ def test_novels_with_quoted_or_tagged_speech_are_not_scripts(tmp_path):
     assert extract_dialogue(tagged, n_sentences=40).style.mode == "tags"
     quoted = [f"{NAMES[i % 3]}：“{LINES[i % 12]}”" for i in range(40)]  # 名字：“话” is quoted
     assert extract_dialogue(quoted, n_sentences=40).style.mode == "quotes"
+
+
+def test_what_a_review_found_reads_as_it_should():
+    # Chapters headed by a character's name, with quoted dialogue: a novel, not a play.
+    pov = []
+    for k in range(30):
+        pov += [["ARYA", "JON", "SANSA"][k % 3], "The wind came down from the hills."]
+        for i in range(8):
+            pov.append(f"“{LINES[(i + k) % 12]}” said {['Tom', 'Ann'][i % 2]}.")
+        pov.append("Night fell over the castle and nobody spoke again.")
+    assert extract_dialogue(pov, n_sentences=400).style.mode == "quotes"
+    # Chat-log lines in a novel that quotes its speech: the quoted dialogue stays.
+    chat = []
+    for k in range(8):
+        chat += [f"王胖子：{LINES[k % 12]}", f"李四：{LINES[(k + 1) % 12]}"]
+        chat += [f"“{LINES[(k + 2) % 12]}”他问。", f"“{LINES[(k + 3) % 12]}”她答。"] * 2
+    assert extract_dialogue(chat, n_sentences=100).style.mode == "quotes"
+    # Names that end like a speech verb (赵云, 笑笑) are speakers in a play.
+    play = [f"{['赵云', '刘备', '笑笑'][i % 3]}：{LINES[i % 12]}" for i in range(30)]
+    result = extract_dialogue(play, n_sentences=30, min_pairs=5)
+    assert result.style.mode == "script" and len(result.pairs) == 29
+    assert {p.reply_speaker for p in result.pairs} == {"赵云", "刘备", "笑笑"}
+
+
+def test_an_english_play_keeps_its_scenes_titles_and_directions_apart():
+    paragraphs = []
+    for act in ("I", "II"):
+        paragraphs += [f"ACT {act}", "SCENE I. A room in the house."]
+        for i in range(12):
+            who = ["MRS. HIGGINS", "MRS. PEARCE", "MR. DOOLITTLE"][i % 3]
+            paragraphs += [f"{who}.", f"Line {i} of act {act}."]
+            if i == 4:
+                paragraphs += ["Enter Ghost.", "The ghost walks slowly.", "_Exit._"]
+    result = extract_dialogue(paragraphs, n_sentences=80, min_pairs=5)
+    assert result.style.mode == "script"
+    assert len(result.pairs) == 22  # 11 an act: none across the act's heading
+    assert [(p.query_speaker, p.reply_speaker) for p in result.pairs[:2]] == [
+        ("MRS. HIGGINS", "MRS. PEARCE"),
+        ("MRS. PEARCE", "MR. DOOLITTLE"),
+    ]
+    assert all("Ghost" not in p.reply and "Exit" not in p.reply for p in result.pairs)
+    assert not any("act I." in p.query and "act II." in p.reply for p in result.pairs)
+
+
+def test_no_pair_runs_across_a_chapter_heading_in_a_book_without_line_breaks():
+    paragraphs = [
+        "“明日还来么？”宝玉问道。",
+        "“来的，”黛玉道。",
+        "第二回 风雨",
+        "黛玉笑道：“下雨了。”",
+    ]
+    pairs = extract_dialogue(
+        paragraphs, n_sentences=4, min_pairs=1, paragraph_mode="unbroken"
+    ).pairs
+    assert [(p.query, p.reply) for p in pairs] == [("明日还来么？", "来的。")]
