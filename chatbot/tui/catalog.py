@@ -78,7 +78,10 @@ def _judged_model(key_or_scores: dict[str, Any]) -> str | None:
     repository (``evals/``) the model of the ``chatbot judge make`` command it records."""
     if key_or_scores.get("model"):
         return str(key_or_scores["model"])
-    words = shlex.split(str(key_or_scores.get("set", {}).get("command", "")))
+    try:
+        words = shlex.split(str(key_or_scores.get("set", {}).get("command", "")))
+    except ValueError:  # not a shell command (an unclosed quote): names no model
+        return None
     if "make" in words and words.index("make") + 1 < len(words):
         return words[words.index("make") + 1]
     return None

@@ -41,6 +41,10 @@ def test_judged_scores_win_over_the_test_numbers(tmp_path, echo_model):
     judged_set(tmp_path / "judge", echo_model, 3.75, "s9")
     judged_set(tmp_path / "judge", echo_model, 2.0, "s11", ("fluency", "coherence"))
     assert judged_scores(echo_model, (tmp_path / "judge",), tmp_path)["fluency"]["mean"] == 3.5
+    # a scores file in evals/ whose command is no shell command names no model
+    other = {"set": {"command": "the reader's pairs"}, "systems": {}}
+    (tmp_path / "pairs.json").write_text(json.dumps(other), "utf-8")
+    assert judged_scores(SHIPPED_MODEL, (), tmp_path) is None
 
 
 def test_app_bots_are_found_and_never_overwritten(tmp_path, echo_model):
