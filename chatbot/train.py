@@ -342,7 +342,10 @@ def fit(
     model = model or build_model(config, data, device)
     step: nn.Module = Step(model)
     if ranks.distributed:
-        step = nn.parallel.DistributedDataParallel(step, find_unused_parameters=True)
+        # The regression losses (mse, cosine) leave the head's scale and prior without a
+        # gradient; DDP must then look for unused parameters, else it need not (and warns).
+        unused = not model.head.distribution
+        step = nn.parallel.DistributedDataParallel(step, find_unused_parameters=unused)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     state: dict[str, Any] = {
         "text_epoch": 0,
