@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ PAIRS_HEADER = [
     "reply_tokens",
 ]
 
+_INDEX = range(sys.maxsize)  # paragraph numbers as they are
 _SPEECH_END = set("。！？!?…，,.~—-：:；;")
 _OPENING_CONTEXT = set('：:，,。！？!?…；;”」』"')
 
@@ -83,11 +85,7 @@ class Turn:
     text: str
     paragraph: int  # where the turn ends
     speaker: str | None
-    first: int = -1  # where it starts (-1: where it ends)
-
-    @property
-    def start_paragraph(self) -> int:
-        return self.paragraph if self.first < 0 else self.first
+    first: int  # the paragraph it starts in
 
 
 @dataclass
@@ -300,7 +298,7 @@ def make_turns(
 ) -> list[Turn]:
     """Merge a speaker's consecutive utterances into one turn. ``place`` numbers the
     paragraphs for measuring gaps (default: their index)."""
-    at = place or _Identity()
+    at = place or _INDEX
     turns: list[Turn] = []
     for u in utterances:
         last = turns[-1] if turns else None
@@ -336,19 +334,12 @@ def pair_turns(
     """Consecutive turns, the reply starting at most ``max_gap`` paragraphs after the
     query ends (as ``place`` numbers them). A heading or any narration paragraph between
     two turns (with ``max_gap`` 1) leaves a gap, which ends the conversation."""
-    at = place or _Identity()
+    at = place or _INDEX
     return [
         Pair(q.text, r.text, r.paragraph, q.speaker, r.speaker)
         for q, r in itertools.pairwise(turns)
-        if at[r.start_paragraph] - at[q.paragraph] <= max_gap and q.text and r.text
+        if at[r.first] - at[q.paragraph] <= max_gap and q.text and r.text
     ]
-
-
-class _Identity:
-    """Paragraph numbers as they are."""
-
-    def __getitem__(self, i: int) -> int:
-        return i
 
 
 def places(paragraphs: Sequence[str], max_gap: int, bridged: set[int] | None = None) -> list[int]:

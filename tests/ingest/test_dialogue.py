@@ -502,7 +502,7 @@ def test_a_reply_over_several_paragraphs_still_answers_the_turn_before_it():
         '"Then take the lamp," said Mary.',
     ]
     turns = make_turns(extract_utterances(paragraphs))
-    assert [(t.speaker, t.start_paragraph, t.paragraph) for t in turns] == [
+    assert [(t.speaker, t.first, t.paragraph) for t in turns] == [
         ("Mary", 0, 0),
         ("Tom", 1, 2),
         ("Mary", 3, 3),
