@@ -141,7 +141,7 @@ class TrainConfig:
         2048,
         "on running text (and dialogue without unlikelihood, rollout and contrast), "
         "estimate the word loss over the targets and this many sampled rows instead of "
-        "every row (0 = exact; sampled is twice as fast)",
+        "every row of the word table (0 = exact; sampled is twice as fast)",
         group="running text",
     )
     ground: int = setting(
@@ -277,8 +277,8 @@ class DecodeOptions:
 
     strategy: str = setting(
         "beam",
-        "greedy, sample (top-k) or beam search (readers judged beam search's replies far "
-        "more fluent and relevant than sampled ones)",
+        "greedy, sample (top-k) or beam search (for replies, readers judged beam search "
+        "far more fluent and relevant than sampling; `continue` samples by default)",
         choices=STRATEGIES,
     )
     temperature: float = setting(1.0, "sampling temperature: lower is closer to greedy")
@@ -287,7 +287,7 @@ class DecodeOptions:
     repetition_penalty: float = setting(1.5, "a word already said is this many times less likely")
     no_repeat_ngram: int = setting(2, "never repeat an n-gram of this size (0 = off)")
     min_length: int = setting(
-        6, "words before the reply may end, at most max length (novel replies are ~15)"
+        6, "words before the reply may end, capped at --max-length (the book's replies average ~15)"
     )
     max_length: int = setting(30, "words at most")
     seed: int | None = setting(None, "same seed + same input = same words (default: random)")

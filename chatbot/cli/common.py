@@ -80,8 +80,9 @@ def add_model_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         metavar="MODEL_DIR",
-        help="a trained model directory (default: the model shipped with the package, "
-        "else the newest under corpus/)",
+        help="a trained model directory, such as CORPUS_DIR/model after `chatbot train` "
+        "(default: the model shipped with the package; in a checkout without one, the "
+        "newest under corpus/)",
     )
 
 

@@ -35,7 +35,8 @@ def add(sub: argparse._SubParsersAction) -> None:
         "text",
         nargs="*",
         metavar="TEXT",
-        help="the message (the older form MODEL_DIR TEXT still works)",
+        help="the message; several words are one message, joined by spaces (the older "
+        "form MODEL_DIR TEXT still works)",
     )
     add_model_option(p)
     p.add_argument("--json", action="store_true", help="print words, scores and timings as JSON")
@@ -61,9 +62,8 @@ def _model_and_text(args: argparse.Namespace) -> tuple[str | None, str | None]:
     model = args.model
     if words and model is None and ModelLayout.at(words[0]).exists():
         model = words.pop(0)
-    if len(words) > 1:
-        raise ChatbotError('give the message as one argument: chatbot reply "TEXT" [--model DIR]')
-    return model, (words[0] if words else None)
+    # several words are one message, as echo reads them: chatbot reply how are you
+    return model, (" ".join(words) if words else None)
 
 
 def _history(path: str | None, encoding: str | None) -> tuple[str, ...]:

@@ -65,7 +65,9 @@ def add(sub: argparse._SubParsersAction) -> None:
         help="fine-tune a base model made by `chatbot pretrain` ('shipped': the base that "
         "comes with the package, which read a library of Chinese novels), or any trained "
         "model (its architecture wins over the model options; with --characters, a model "
-        "without them gains them, starting from what it said)",
+        "without them gains them, starting from what it said). Default: none, train from "
+        "scratch. The app fine-tunes with --text-epochs 0 (the base read running text "
+        "already); an English novel trains from scratch (the shipped base read Chinese)",
     )
     add_options(p, TrainConfig, title="training")
     p.set_defaults(func=run)

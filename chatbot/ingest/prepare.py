@@ -47,7 +47,10 @@ class PrepareConfig:
         None, "convert Traditional to Simplified Chinese (default: when mostly Traditional)"
     )
     userdict: str | None = setting(
-        None, "jieba user dictionary (default: OUT_DIR/userdict.txt when present)", metavar="FILE"
+        None,
+        "jieba user dictionary: a word per line, optionally its frequency and part of speech "
+        "(林黛玉 10 nr), so names stay whole (default: OUT_DIR/userdict.txt when present)",
+        metavar="FILE",
     )
     workers: int = setting(0, "processes for segmentation and word2vec; 0 = all cores")
     min_pairs: int = setting(50, "with fewer dialogue pairs, pair consecutive sentences instead")

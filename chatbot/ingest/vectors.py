@@ -47,7 +47,9 @@ class Word2VecConfig:
     epochs: int = setting(15, "passes over the text")
     min_count: int = setting(3, "words seen fewer times are dropped")
     max_vocab: int = setting(0, "keep only this many of the most frequent words (0 = all)")
-    seed: int = setting(1, "random seed")
+    seed: int = setting(
+        1, "random seed (word2vec repeats itself exactly only on one worker, with PYTHONHASHSEED=0)"
+    )
     workers: int = setting(0, "threads; 0 = all cores, 1 = reproducible", cli=False)
 
     def __post_init__(self) -> None:

@@ -97,5 +97,5 @@ def test_reply_uses_the_shipped_model_and_the_old_form_still_works(capsys):
     between = chatbot("reply", str(SHIPPED_MODEL), "--seed", "1", "--json", "你好")
     words = [json.loads(r.stdout)["words"] for r in (new, old, explicit, between)]
     assert words[0] == words[1] == words[2] == words[3] and words[0]
-    bad = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL))
-    assert bad.returncode == 2 and 'chatbot reply "TEXT"' in bad.stderr
+    joined = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL), "--json")
+    assert joined.returncode == 0 and json.loads(joined.stdout)["query"] == "你好 还有"
