@@ -59,7 +59,9 @@ class ModelConfig:
         1, "source segment kinds (message, context, grounding); 1 = the message only", cli=False
     )
     characters: int = setting(0, "rows of the persona embeddings (0 = none)", cli=False)
-    persona: int = setting(64, "size of the speaker and addressee embeddings")
+    persona: int = setting(
+        64, "size of each character's embedding, for speaker and addressee (see --characters)"
+    )
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:

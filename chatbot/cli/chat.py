@@ -20,7 +20,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model_dir", nargs="?", metavar="MODEL_DIR", help="same as --model")
     add_model_option(p)
     p.add_argument("--data-dir", help="where chats are stored (default: the user data directory)")
-    p.add_argument("--pace", type=float, default=30.0, help="milliseconds between streamed words")
+    p.add_argument(
+        "--pace", type=float, default=30.0, metavar="MS", help="milliseconds between streamed words"
+    )
     p.add_argument(
         "--novel",
         metavar="PATH",

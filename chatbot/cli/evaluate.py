@@ -43,7 +43,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_model_option(p)
     p.add_argument("--corpus", help="corpus directory (default: the one the model was trained on)")
     p.add_argument("--softmax", metavar="DIR", help="a --head softmax model to compare")
-    p.add_argument("--limit", type=int, help="evaluate only the first N test pairs")
+    p.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N test pairs")
     p.add_argument(
         "--out",
         metavar="FILE",

@@ -46,10 +46,17 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, metavar="BASE_DIR", help="where the base model goes")
     p.add_argument(
-        "--cache", default="corpus", help="where each book is prepared (one folder each)"
+        "--cache",
+        default="corpus",
+        metavar="DIR",
+        help="where each book is prepared (one folder each)",
     )
-    p.add_argument("--max-vocab", type=int, default=25_000, help="words in the base's table")
-    p.add_argument("--workers", type=int, default=0, help="processes for preparing; 0 = all cores")
+    p.add_argument(
+        "--max-vocab", type=int, default=25_000, metavar="N", help="words in the base's table"
+    )
+    p.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="processes for preparing; 0 = all cores"
+    )
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--force", action="store_true", help="replace a base model already in BASE_DIR")
     add_options(p, TrainConfig, title="training")
