@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
-from chatbot.ingest.script import between_turns, script_lines
+from chatbot.ingest.script import between_turns, chat_runs, script_lines
 from chatbot.ingest.sentences import (
     is_heading,
     latin_script,
@@ -152,7 +152,8 @@ def extract_utterances(
 
     ``mode`` "quotes" takes quotations, "tags" the speech after bare speech tags
     (``speech.bare_speech``; ``soft_breaks`` lets it run on into the next paragraph),
-    "script" the lines that open with their speaker's name (``chatbot.ingest.script``).
+    "script" the lines that open with their speaker's name (``chatbot.ingest.script``);
+    a quoting book's chat-log passages (runs of such lines) are speech too.
     English conventions (a speech cut by narration or running over paragraphs, speakers
     by turn-taking) apply to Latin-script books only.
     """
@@ -177,6 +178,14 @@ def extract_utterances(
         out = _quoted_utterances(paragraphs, latin)
     out = _without_verse(out)
     _attribute(out, paragraphs, latin)
+    if mode == "quotes":  # and the chat-log passages a quoting novel may have
+        quoted = {u.paragraph for u in out}
+        chat = [
+            Utterance(text=x.text, paragraph=x.paragraph, speaker=x.speaker, start=x.start)
+            for x in chat_runs(paragraphs)
+            if x.paragraph not in quoted
+        ]
+        out = sorted(out + chat, key=lambda u: (u.paragraph, u.start)) if chat else out
     return out
 
 

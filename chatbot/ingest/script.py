@@ -114,6 +114,23 @@ def _add(lines: list[ScriptLine], i: int, name: str, par: str, start: int) -> No
         lines.append(ScriptLine(i, name, text, start))
 
 
+def chat_runs(paragraphs: Sequence[str], min_run: int = 3) -> list[ScriptLine]:
+    """The script lines of a book that is not a script but has chat-log passages (a
+    group chat in a web novel): runs of at least ``min_run`` labelled paragraphs in a
+    row, two speakers or more. A formula that a story repeats before a verse (正是：,
+    有诗为证：) stands alone, not in such runs."""
+    out: list[ScriptLine] = []
+    run: list[ScriptLine] = []
+    for line in [*script_lines(paragraphs), None]:
+        if line is not None and run and line.paragraph == run[-1].paragraph + 1:
+            run.append(line)
+            continue
+        if len(run) >= min_run and len({x.speaker for x in run}) >= 2:
+            out += run
+        run = [line] if line is not None else []
+    return out
+
+
 def reads_as_script(paragraphs: Sequence[str], lines: Sequence[ScriptLine]) -> bool:
     """Enough of the book is script lines (at least ``MIN_LINES`` and ``MIN_SHARE`` of
     its paragraphs), and four times as many as paragraphs quoting speech: a novel with

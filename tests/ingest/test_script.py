@@ -130,3 +130,22 @@ def test_no_pair_runs_across_a_chapter_heading_in_a_book_without_line_breaks():
         paragraphs, n_sentences=4, min_pairs=1, paragraph_mode="unbroken"
     ).pairs
     assert [(p.query, p.reply) for p in pairs] == [("明日还来么？", "来的。")]
+
+
+def test_a_quoting_novels_group_chat_gives_pairs_beside_its_quoted_dialogue():
+    paragraphs = []
+    for k in range(10):
+        paragraphs += [f"“{LINES[k % 12]}”他问。", f"“{LINES[(k + 1) % 12]}”她答。"]
+        paragraphs.append("他打开手机，群里正热闹。")
+        paragraphs += [
+            f"{['王胖子', '李四', '小美'][i % 3]}：{LINES[(k + i) % 12]}" for i in range(4)
+        ]
+        paragraphs.append("他笑了笑，把手机放下。")
+        paragraphs.append("正是：一山未过一山迎。")  # a formula alone: no speech
+    result = extract_dialogue(paragraphs, n_sentences=120, min_pairs=5)
+    assert result.style.mode == "quotes"
+    chat = [p for p in result.pairs if p.reply_speaker in ("王胖子", "李四", "小美")]
+    assert len(chat) == 30  # three of each group's four lines answer the one before
+    assert (chat[0].query_speaker, chat[0].reply_speaker) == ("王胖子", "李四")
+    assert len(result.pairs) == 40  # and each quoted exchange
+    assert not any("一山未过" in p.reply for p in result.pairs)
