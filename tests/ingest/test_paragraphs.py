@@ -56,7 +56,8 @@ def test_a_wrapped_book_of_mostly_one_line_speeches_is_still_wrapped():
     paragraphs = []
     for i in range(400):
         if i % 20 == 0:
-            paragraphs.append(" ".join(EN_LINES))  # 320 characters: five wrapped lines
+            words = " ".join(EN_LINES).split()  # 320 characters: five wrapped lines
+            paragraphs.append(" ".join(words[i // 20 :] + words[: i // 20]))
         else:
             paragraphs.append(f'"{rng.choice(["Yes", "No", "Why not"])}," said Tom.')
     text = "\n\n".join(textwrap.fill(p, 70) for p in paragraphs)
@@ -65,6 +66,11 @@ def test_a_wrapped_book_of_mostly_one_line_speeches_is_still_wrapped():
     assert layout.texts == paragraphs
     one_per_line = "\n\n".join(paragraphs)  # the same book, not wrapped: lines
     assert split_paragraphs(one_per_line, clean_line).mode == "lines"
+    # indented paragraphs, no blank lines: most lines are indented, yet an indent still
+    # begins a paragraph
+    indented = "\n".join(textwrap.fill(p, 70, initial_indent="    ") for p in paragraphs)
+    layout = split_paragraphs(indented, clean_line)
+    assert layout.mode == "wrapped" and layout.texts == paragraphs
 
 
 def test_wrapped_chinese_with_indented_paragraphs_joins_without_spaces():
