@@ -58,6 +58,7 @@ PAIRS_HEADER = [
 ]
 
 _INDEX = range(sys.maxsize)  # paragraph numbers as they are
+_TURNS_TO = re.compile(r"[向对對]([\u4e00-\u9fff]{2,4})$")  # 又向平儿(道)
 _SPEECH_END = set("。！？!?…，,.~—-：:；;")
 _OPENING_CONTEXT = set('：:，,。！？!?…；;”」』"')
 
@@ -74,6 +75,7 @@ class Utterance:
     last: int | None = None  # the paragraph it ends in, when not the one it starts in
     tag: TagContext | None = None  # the speech tag that names the speaker, if any
     after_stop: bool = False  # the narration before it ended a sentence ("…," said Bob. ")
+    turns_to: str | None = None  # whom its tag says it is said to (凤姐又向平儿道：)
 
     @property
     def end_paragraph(self) -> int:
@@ -221,6 +223,10 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bo
         if u.continues and u.speaker is None and prev is not None:
             u.speaker = prev.speaker
         prev = u
+    speakers = {u.speaker for u in utterances if u.speaker}
+    for u in utterances:
+        m = _TURNS_TO.search(u.tag.text) if u.tag and not u.tag.english else None
+        u.turns_to = m.group(1) if m and m.group(1) in speakers else None
     if latin:
         aliases = english_aliases(Counter(u.speaker for u in utterances if u.speaker))
         for u in utterances:
@@ -315,6 +321,7 @@ def make_turns(
             last is not None
             and at[u.paragraph] - at[last.paragraph] <= max_gap
             and (u.continues or (u.speaker is not None and u.speaker == last.speaker))
+            and not _turns_away(u, turns)
         )
         if last is not None and same_speaker:
             # "To the river," said Bob. "Come with me." (or Bob again in the next
@@ -333,6 +340,18 @@ def make_turns(
     return turns
 
 
+def _turns_away(u: Utterance, turns: Sequence[Turn]) -> bool:
+    """Whether ``u`` goes on its speaker's turn but says it to someone else than the one
+    that turn answers (贾母问；凤姐道：“早吃过了。”又向平儿道：“你去拿来。”): an aside,
+    a turn of its own that answers nobody."""
+    return (
+        u.turns_to is not None
+        and len(turns) >= 2
+        and turns[-2].speaker is not None
+        and u.turns_to != turns[-2].speaker
+    )
+
+
 def _joiner(a: str, b: str) -> str:
     return " " if a[-1:].isascii() and b[:1].isascii() else ""
 
@@ -347,7 +366,10 @@ def pair_turns(
     return [
         Pair(q.text, r.text, r.paragraph, q.speaker, r.speaker)
         for q, r in itertools.pairwise(turns)
-        if at[r.first] - at[q.paragraph] <= max_gap and q.text and r.text
+        if at[r.first] - at[q.paragraph] <= max_gap
+        and q.text
+        and r.text
+        and not (q.speaker is not None and q.speaker == r.speaker)  # an aside follows
     ]
 
 

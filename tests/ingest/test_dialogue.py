@@ -510,3 +510,20 @@ def test_a_reply_over_several_paragraphs_still_answers_the_turn_before_it():
     pairs = pair_turns(turns)
     assert [(p.query_speaker, p.reply_speaker) for p in pairs] == [("Mary", "Tom"), ("Tom", "Mary")]
     assert pairs[0].position == 2  # where the reply ends: the split's order
+
+
+def test_an_aside_to_someone_else_is_a_turn_of_its_own():
+    # 凤姐 answers 贾母, then turns to 平儿, who answers her: the aside is not part of
+    # the answer to 贾母, and 平儿 answers the aside.
+    paragraphs = [
+        "贾母道：“你们吃了饭没有？”",
+        "凤姐道：“早吃过了。”",
+        "凤姐又向平儿道：“你去把那箱子拿来。”",
+        "平儿笑道：“就去。”",
+    ] * 6
+    pairs = extract_dialogue(paragraphs, n_sentences=24, min_pairs=1).pairs
+    got = {(p.query_speaker, p.reply_speaker, p.query, p.reply) for p in pairs}
+    assert ("贾母", "凤姐", "你们吃了饭没有？", "早吃过了。") in got
+    assert ("凤姐", "平儿", "你去把那箱子拿来。", "就去。") in got
+    assert not any(p.query_speaker == p.reply_speaker for p in pairs)
+    assert not any("箱子" in p.reply for p in pairs)
