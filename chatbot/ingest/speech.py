@@ -5,7 +5,9 @@ Most novels quote their dialogue (“…”, 「…」, "…"), but many classic
 narration``. A book whose speech tags (道： 说： 曰：…) are mostly not followed by a
 quotation mark is read in ``tags`` mode: the speech after each tag runs to the end of
 its sentence and on through the following sentences that read like speech, stopping at
-the next tag or at the first sentence this book's own statistics call narration.
+the next tag or at the first sentence this book's own statistics call narration. A
+book set out as a script (周朴园：…, HAMLET. …) is read in ``script`` mode
+(``chatbot.ingest.script``).
 """
 
 from __future__ import annotations
