@@ -44,6 +44,7 @@ _SITE_WORDS = re.compile(
     "本站|书友|書友|点此|點此|最新章节|最新章節|手机阅读|手機閱讀|全文阅读|全文閱讀"
     "|免费阅读|免費閱讀|无弹窗|無彈窗|笔趣阁|筆趣閣|推荐票|推薦票|求收藏|请收藏|請收藏|求月票"
     "|最快更新|更新最快|阅读体验|閱讀體驗|小说网|小說網|txt下载|txt下載|百度搜索"
+    "|本书由|本書由|请勿转载|請勿轉載|转载请注明|轉載請註明|电子书下载|電子書下載|更多精彩"
 )
 # What sites say, and prose too: it counts only beside an address.
 _NEAR_ADDRESS = re.compile(

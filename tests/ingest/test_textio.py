@@ -402,6 +402,7 @@ def test_web_addresses_go_and_the_novels_words_stay():
         "一秒记住【abcd小说网 Abcd.Com】，精彩小说无弹窗免费阅读！",
         "ABCD.COM 最新章节",
         "看最新章节请到abcd.me",
+        "本书由某某论坛首发，请勿转载。",
     )
     for line in gone:
         assert strip_links(line)[0] == "", line
@@ -427,6 +428,7 @@ def test_web_addresses_go_and_the_novels_words_stay():
         "他在网吧打开网址，点击了一个弹窗广告。",
         "他掏出月票给售票员看了看，本站下车的人很多。",
         "这场比赛他首发出场，赛后拍了一支广告。",
+        "本书由他亲手写成。",
         "“本站的书友都来了，点此便知。”他笑道。",  # speech
     )
     for line in kept:
