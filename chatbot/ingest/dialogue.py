@@ -182,9 +182,10 @@ def extract_utterances(
     _attribute(out, paragraphs, latin)
     if mode == "quotes":  # and the chat-log passages a quoting novel may have
         quoted = {u.paragraph for u in out}
+        named = {u.speaker for u in out if u.speaker}
         chat = [
             Utterance(text=x.text, paragraph=x.paragraph, speaker=x.speaker, start=x.start)
-            for x in chat_runs(paragraphs)
+            for x in chat_runs(paragraphs, named)
             if x.paragraph not in quoted
         ]
         out = sorted(out + chat, key=lambda u: (u.paragraph, u.start)) if chat else out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chatbot.ingest.sentences import QUOTE_OPENERS, is_heading, quote_spans
@@ -114,18 +114,22 @@ def _add(lines: list[ScriptLine], i: int, name: str, par: str, start: int) -> No
         lines.append(ScriptLine(i, name, text, start))
 
 
-def chat_runs(paragraphs: Sequence[str], min_run: int = 3) -> list[ScriptLine]:
+def chat_runs(
+    paragraphs: Sequence[str], known: Collection[str] = (), min_run: int = 3
+) -> list[ScriptLine]:
     """The script lines of a book that is not a script but has chat-log passages (a
     group chat in a web novel): runs of at least ``min_run`` labelled paragraphs in a
-    row, two speakers or more. A formula that a story repeats before a verse (正是：,
-    有诗为证：) stands alone, not in such runs."""
+    row, two speakers or more, or of two when both are ``known`` speakers (the book's
+    tags name them). A formula that a story repeats before a verse (正是：, 有诗为证：)
+    stands alone, not in such runs."""
     out: list[ScriptLine] = []
     run: list[ScriptLine] = []
     for line in [*script_lines(paragraphs), None]:
         if line is not None and run and line.paragraph == run[-1].paragraph + 1:
             run.append(line)
             continue
-        if len(run) >= min_run and len({x.speaker for x in run}) >= 2:
+        names = {x.speaker for x in run}
+        if len(names) >= 2 and (len(run) >= min_run or names <= set(known)):
             out += run
         run = [line] if line is not None else []
     return out

@@ -149,3 +149,22 @@ def test_a_quoting_novels_group_chat_gives_pairs_beside_its_quoted_dialogue():
     assert (chat[0].query_speaker, chat[0].reply_speaker) == ("王胖子", "李四")
     assert len(result.pairs) == 40  # and each quoted exchange
     assert not any("一山未过" in p.reply for p in result.pairs)
+
+
+def test_a_two_line_chat_counts_when_the_book_names_both_speakers():
+    paragraphs = []
+    for k in range(8):
+        paragraphs += [f"张三道：“{LINES[k % 12]}”", f"李四笑道：“{LINES[(k + 1) % 12]}”"]
+        paragraphs.append("两人各自拿起手机。")
+        paragraphs += [f"张三：{LINES[(k + 2) % 12]}", f"李四：{LINES[(k + 3) % 12]}"]
+        paragraphs += [
+            "天黑了。",
+            f"王胖子：{LINES[k % 12]}",
+            f"赵六：{LINES[(k + 4) % 12]}",
+            "完了。",
+        ]
+    pairs = extract_dialogue(paragraphs, n_sentences=80, min_pairs=5).pairs
+    assert len(pairs) == 16  # the quoted exchange and the named pair's chat, 8 each
+    assert {(p.query_speaker, p.reply_speaker) for p in pairs} == {("张三", "李四")}
+    assert (LINES[2], LINES[3]) in {(p.query, p.reply) for p in pairs}  # the first chat
+    assert not any(p.reply_speaker == "赵六" for p in pairs)  # names it never tags
