@@ -67,7 +67,8 @@ class CorpusLayout(_Layout):
         return self.root / "model"
 
     def model(self, model_dir: str | Path | None = None) -> ModelLayout:
-        """Where a model trained on this corpus goes: ``model_dir``, else ``model_dir``."""
+        """Where a model trained on this corpus goes: ``model_dir`` when given, else
+        ``CORPUS/model``."""
         return ModelLayout.at(model_dir or self.model_dir)
 
 

@@ -15,12 +15,12 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatbot.errors import ChatbotError
-from chatbot.ingest.script import between_turns, chat_runs, script_lines
+from chatbot.ingest.script import ScriptLine, between_turns, chat_runs, script_lines
 from chatbot.ingest.sentences import (
     is_heading,
     latin_script,
@@ -161,10 +161,7 @@ def extract_utterances(
     """
     latin = latin_script(paragraphs)
     if mode == "script":  # every line names its speaker; verse is speech in a play
-        return [
-            Utterance(text=x.text, paragraph=x.paragraph, speaker=x.speaker, start=x.start)
-            for x in script_lines(paragraphs)
-        ]
+        return _spoken(script_lines(paragraphs))
     if mode == "tags":
         out = [
             Utterance(
@@ -183,13 +180,14 @@ def extract_utterances(
     if mode == "quotes":  # and the chat-log passages a quoting novel may have
         quoted = {u.paragraph for u in out}
         named = {u.speaker for u in out if u.speaker}
-        chat = [
-            Utterance(text=x.text, paragraph=x.paragraph, speaker=x.speaker, start=x.start)
-            for x in chat_runs(paragraphs, named)
-            if x.paragraph not in quoted
-        ]
+        chat = _spoken(x for x in chat_runs(paragraphs, named) if x.paragraph not in quoted)
         out = sorted(out + chat, key=lambda u: (u.paragraph, u.start)) if chat else out
     return out
+
+
+def _spoken(lines: Iterable[ScriptLine]) -> list[Utterance]:
+    """Script lines as utterances: their label is the speaker."""
+    return [Utterance(x.text, x.paragraph, x.speaker, start=x.start) for x in lines]
 
 
 def _without_verse(utterances: list[Utterance]) -> list[Utterance]:

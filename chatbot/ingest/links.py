@@ -55,10 +55,10 @@ _NEAR_ADDRESS = re.compile(
 def strip_links(paragraph: str) -> tuple[str, int]:
     """(``paragraph`` without its web addresses, how many there were, a site's notice
     counting as one). "" when the paragraph was the site's line."""
-    found = len(LINK.findall(paragraph))
+    left, found = _AROUND.subn(_gap, paragraph)
     if not found:
         return ("", 1) if _site_notice(paragraph) else (paragraph, 0)
-    left = _LEFT_BRACKETS.sub("", _AROUND.sub(_gap, paragraph)).strip()
+    left = _LEFT_BRACKETS.sub("", left).strip()
     if _site_notice(left):
         return "", found
     letters = len(_WORD_CHAR.findall(left))

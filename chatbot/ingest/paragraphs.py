@@ -95,14 +95,10 @@ def _wrap_width(lines: list[str]) -> int | None:
     """
     if len(lines) < 10:
         return None
-    w = _widest(lines)
-    if w > MAX_WRAP_WIDTH or w < 20:
+    w, near = _near_width(lines)
+    if len(near) < 0.3 * len(lines) or _open_ends(near) < 0.5 * len(near):
         return None
-    near = [s for s in lines if 0.75 * w <= width(s) <= 1.05 * w]
-    open_ends = sum(1 for s in near if s[-1] not in _ENDS)
-    if len(near) < 0.3 * len(lines) or open_ends < 0.5 * len(near):
-        return None
-    return w
+    return w or None
 
 
 def _block_wrap_width(lines: list[tuple[str, bool]]) -> int | None:
@@ -123,14 +119,25 @@ def _block_wrap_width(lines: list[tuple[str, bool]]) -> int | None:
     distinct = len(set(inner))  # a site's line repeated before each chapter is no text
     if blocks < 10 or distinct < 10 or distinct < 0.5 * len(inner):
         return None
-    w = _widest(inner)
+    w, near = _near_width(inner)
+    # open ends of them all: a few stray indents aside, every one goes on mid-sentence
+    if len(near) < 0.8 * len(inner) or _open_ends(inner) < 0.5 * len(inner):
+        return None
+    return w or None
+
+
+def _near_width(lines: list[str]) -> tuple[int, list[str]]:
+    """(W, the lines within 25% of W): W is the 95th percentile width, 0 (and no lines)
+    when it cannot be a wrap width."""
+    w = _widest(lines)
     if w > MAX_WRAP_WIDTH or w < 20:
-        return None
-    near = [s for s in inner if 0.75 * w <= width(s) <= 1.05 * w]
-    open_ends = sum(1 for s in inner if s[-1] not in _ENDS)  # of them all: a few stray
-    if len(near) < 0.8 * len(inner) or open_ends < 0.5 * len(inner):  # indents aside
-        return None
-    return w
+        return 0, []
+    return w, [s for s in lines if 0.75 * w <= width(s) <= 1.05 * w]
+
+
+def _open_ends(lines: list[str]) -> int:
+    """How many of ``lines`` end mid-sentence."""
+    return sum(1 for s in lines if s[-1] not in _ENDS)
 
 
 def _indents_mark_starts(indented: list[bool]) -> bool:
