@@ -2,7 +2,8 @@
 
 Novels saved from download sites carry the site's address in the text: a line of its
 own (天才一秒记住本站地址：www.example.com), or tucked into a heading or a paragraph
-(第一章 风起（www.example.com）). Left in, they become narration the model learns and
+(第一章 风起（www.example.com）), often spelled out so that filters miss it
+(www点example点com). Left in, they become narration the model learns and
 words in the vocabulary. A novel's own text almost never holds a web address, so every
 address is taken out, with a bracket that held only it (or its label: （首发网址：…）).
 A paragraph goes altogether when what is left is the site's line: a few words at most,
@@ -23,8 +24,18 @@ _PATH = r"(?:[/?#][A-Za-z0-9\-._~/?#@$&*+=%:]*[A-Za-z0-9/_#=&%-])?"  # ASCII; no
 # Bare domains only with endings no English word is, in any case (ABCD.COM); a few
 # more in lower case only ("left.Me" is a missing space, abcd.me a site).
 _TLD = r"(?i:com|net|org|cn|cc|info|top|xyz|vip|biz)|la|me|tv|io"
+# Addresses spelled out so that filters miss them: www点abcd点com, www。abcd。com,
+# w w w . a b c d . c o m, ωωω.abcd.com; or a bare domain with 点 for its dot.
+_DOT = r"\s?[.。·点點]\s?"
+_SPACED = r"[A-Za-z0-9](?:\s[A-Za-z0-9](?![A-Za-z0-9]))+"  # c o m, one letter at a time
+_PART = rf"(?:{_SPACED}|[A-Za-z0-9-]+)"
+_SPELLED = (
+    rf"(?i:w\s?w\s?w|ωωω){_DOT}{_PART}(?:{_DOT}{_PART})+"
+    r"|(?<![A-Za-z0-9-])[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*[点點](?i:com|net|org|cn|cc)(?![A-Za-z0-9])"
+)
 LINK = re.compile(
     rf"(?i:https?://|www\.){_HOST}{_PATH}"  # a full address, or one that starts www.
+    rf"|{_SPELLED}"
     # bounded by what is not part of a domain: Chinese text runs into it (浏览m.x.cc阅读);
     # after @ it is an e-mail address, which stays whole
     rf"|(?<![A-Za-z0-9.@-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:{_TLD})"

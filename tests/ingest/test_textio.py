@@ -403,6 +403,11 @@ def test_web_addresses_go_and_the_novels_words_stay():
         "ABCD.COM 最新章节",
         "看最新章节请到abcd.me",
         "本书由某某论坛首发，请勿转载。",
+        # spelled out so that filters miss them
+        "天才一秒记住本站地址：www点abcd点com",
+        "请记住本书首发域名：www。abcd。com。",
+        "w w w . a b c d . c o m",
+        "ωωω.abcd.com 最新章节",
     )
     for line in gone:
         assert strip_links(line)[0] == "", line
@@ -413,6 +418,9 @@ def test_web_addresses_go_and_the_novels_words_stay():
         "他走进房间，看见桌上放着信。",
         1,
     )
+    assert strip_links("他点点头，走了出去。abcd点com") == ("他点点头，走了出去。", 1)
+    assert strip_links("第一章 风起（www点abcd点com）") == ("第一章 风起", 1)
+    assert strip_links("I saw www . abc . com and left.") == ("I saw and left.", 1)
     tacked = "他点点头，走了出去，心里却在盘算着明天的事情该怎么办才好呢。"
     assert strip_links(tacked + "（首发网址：www.abcd.com）") == (tacked, 1)
     said = "Go to www.example.org/page (www.example.org) today, he said, and went out."
@@ -429,6 +437,8 @@ def test_web_addresses_go_and_the_novels_words_stay():
         "他掏出月票给售票员看了看，本站下车的人很多。",
         "这场比赛他首发出场，赛后拍了一支广告。",
         "本书由他亲手写成。",
+        "约翰·史密斯三点com来。",  # no letters before 点: a time, not a domain
+        "他说三点钟来。Com on, she said.",
         "“本站的书友都来了，点此便知。”他笑道。",  # speech
     )
     for line in kept:
