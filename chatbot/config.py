@@ -23,7 +23,8 @@ STRATEGIES = ("greedy", "sample", "beam")
 
 
 def setting(default: Any, help: str, **meta: Any) -> Any:
-    """A dataclass field with its help text (and ``choices``, ``cli=False``, ``flag``)."""
+    """A dataclass field with its help text (and ``choices``, ``metavar``, ``group``,
+    ``cli=False``: see ``chatbot.cli.options``)."""
     return field(default=default, metadata={"help": help, **meta})
 
 

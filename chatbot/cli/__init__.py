@@ -56,19 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """The command line, options allowed between positionals (prepare NOVEL --epochs 3
+    OUT, reply --seed 2 how are you): argparse fills optional and list positionals only
+    up to the first option, so what follows it is read again by the command's own
+    parser, intermixed. A command with subcommands of its own (judge) cannot be."""
+    args, extra = parser.parse_known_args(argv)
+    if not extra:
+        return args
+    command = _commands(parser).choices[args.command]
+    if any(isinstance(a, argparse._SubParsersAction) for a in command._actions):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    rest = argv[argv.index(args.command) + 1 :]
+    return command.parse_intermixed_args(rest, argparse.Namespace(command=args.command))
+
+
+def _commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if (
-        extra
-        and isinstance(getattr(args, "text", None), list)
-        and not any(x.startswith("-") for x in extra)
-    ):  # reply MODEL_DIR --seed 2 TEXT: argparse ends a list positional at the option
-        args.text += extra
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    args.typed = typed_options(commands.choices[args.command], list(argv or sys.argv[1:]))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(parser, argv)
+    args.typed = typed_options(_commands(parser).choices[args.command], argv)
     try:
         return args.func(args)
     except ChatbotError as e:

@@ -40,9 +40,11 @@ class Word2VecConfig:
 
     vector_size: int = setting(200, "word-vector dimensions")
     window: int = setting(8, "context words on each side")
-    sg: int = setting(0, "0: CBOW, 1: skip-gram", choices=(0, 1))
+    sg: bool = setting(False, "skip-gram (each word predicts its context) instead of CBOW")
     negative: int = setting(25, "negative samples per word")
-    hs: int = setting(0, "1: hierarchical softmax", choices=(0, 1))
+    hs: bool = setting(
+        False, "hierarchical softmax, beside --negative sampling (with --negative 0: alone)"
+    )
     sample: float = setting(1e-3, "down-sampling of frequent words")
     epochs: int = setting(15, "passes over the text")
     min_count: int = setting(3, "words seen fewer times are dropped")
@@ -56,9 +58,15 @@ class Word2VecConfig:
         for name in ("vector_size", "window", "epochs", "min_count"):
             if getattr(self, name) < 1:
                 raise ChatbotError(f"--{name.replace('_', '-')} must be at least 1")
+        if self.negative < 0 or self.sample < 0 or self.max_vocab < 0:
+            raise ChatbotError("--negative, --sample and --max-vocab must not be negative")
+        if self.negative == 0 and not self.hs:
+            raise ChatbotError("--negative 0 leaves word2vec nothing to train: add --hs")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # sg and hs as gensim's 0/1, so a corpus prepared before they were switches
+        # keeps its fingerprint and its word2vec step stays cached
+        return {**asdict(self), "sg": int(self.sg), "hs": int(self.hs)}
 
 
 def train_word2vec(
@@ -80,9 +88,9 @@ def train_word2vec(
     model = Word2Vec(
         vector_size=config.vector_size,
         window=config.window,
-        sg=config.sg,
+        sg=int(config.sg),
         negative=config.negative,
-        hs=config.hs,
+        hs=int(config.hs),
         sample=config.sample,
         epochs=config.epochs,
         min_count=config.min_count,

@@ -99,3 +99,15 @@ def test_reply_uses_the_shipped_model_and_the_old_form_still_works(capsys):
     assert words[0] == words[1] == words[2] == words[3] and words[0]
     joined = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL), "--json")
     assert joined.returncode == 0 and json.loads(joined.stdout)["query"] == "你好 还有"
+
+
+def test_options_may_come_between_positionals():
+    from chatbot.cli import parse
+
+    parser = build_parser()
+    args = parse(parser, ["prepare", "a.txt", "--epochs", "2", "out", "--sg"])
+    assert (args.novel, args.out_dir, args.epochs, args.sg) == ("a.txt", "out", 2, True)
+    args = parse(parser, ["reply", "--seed", "2", "how", "are", "--json", "you"])
+    assert (args.text, args.seed, args.json) == (["how", "are", "you"], 2, True)
+    with pytest.raises(SystemExit):  # one positional too many is still an error
+        parse(parser, ["prepare", "a.txt", "--epochs", "2", "out", "more"])

@@ -305,12 +305,14 @@ def test_cli_errors_are_one_line_with_nonzero_exit(tmp_path):
         ((str(binary),), "binary"),
         ((str(empty),), "empty"),
         ((str(tmp_path),), "is a folder"),
+        ((str(binary), "--negative", "0"), "add --hs"),
+        ((str(binary), "--sample", "-1"), "must not be negative"),
     ]:
         r = run_cli("prepare", *args, str(tmp_path / "out"))
         assert r.returncode == 2
         assert "Traceback" not in r.stderr
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-        assert len(lines) == 1 and word in lines[0] and lines[0].startswith("error:")
+        assert len(lines) == 1 and word in lines[0] and lines[0].startswith("error:"), lines
 
 
 def test_cli_help_and_summary(story_file, tmp_path):
@@ -544,3 +546,13 @@ def test_a_download_sites_addresses_are_taken_out_and_the_pairs_stay(story, tmp_
     found = 3 * site_lines + headings
     assert headings and rows["web addresses"] == f"{found} taken out (a download site's)"
     assert "web addresses" not in dict(summary(clean.manifest)[0])
+
+
+def test_word2vec_switches_keep_gensims_numbers_in_the_fingerprint():
+    """--sg and --hs are switches; recorded as gensim's 0/1, so corpora prepared when
+    they were numbers keep their cached word2vec step."""
+    assert Word2VecConfig().to_dict()["sg"] == 0 and Word2VecConfig().to_dict()["hs"] == 0
+    on = Word2VecConfig(sg=True, hs=True, negative=0).to_dict()
+    assert (on["sg"], on["hs"], on["negative"]) == (1, 1, 0)
+    with pytest.raises(ChatbotError, match="add --hs"):
+        Word2VecConfig(negative=0)
