@@ -86,6 +86,9 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         k: v.float() if v.is_floating_point() else v
         for k, v in _upgrade(_load_tensors(lay.weights, "model weights"), version).items()
     }
+    broken = [k for k, v in tensors.items() if v.is_floating_point() and not v.isfinite().all()]
+    if broken:  # a run that diverged, or a damaged file: it would only say nonsense
+        raise ChatbotError(f"{lay.weights} holds NaN or infinite weights ({broken[0]}); retrain it")
     table = tensors.get("table.weight")
     if table is None or table.shape != (mc.vocab_size, mc.dim) or len(words) != mc.vocab_size:
         raise ChatbotError(

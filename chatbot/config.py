@@ -22,22 +22,53 @@ LOSSES = ("cosine-softmax", "mse", "cosine")
 STRATEGIES = ("greedy", "sample", "beam")
 
 
+SEED_MAX = 2**32 - 1  # numpy's generators (word2vec, shuffles) take no larger seed
+MAX_BEAM = 64  # beams or drawn replies: beyond, a reply takes minutes and reads no better
+MAX_WORDS = 1000  # words in one reply or one window of writing on
+
+
 def setting(default: Any, help: str, **meta: Any) -> Any:
     """A dataclass field with its help text (and ``choices``, ``metavar``, ``group``,
-    ``cli=False``: see ``chatbot.cli.options``)."""
+    ``cli=False``: see ``chatbot.cli.options``; bounds ``at_least``, ``above``,
+    ``at_most``: see ``check_bounds``)."""
     return field(default=default, metadata={"help": help, **meta})
+
+
+def check_bounds(settings: Any) -> None:
+    """A one-line error for a number field that is not finite or lies outside its
+    bounds: a NaN rate or a negative count would otherwise end in a traceback deep in
+    torch or gensim, or train nonsense without a word."""
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        flag = f.name.replace("_", "-" if f.metadata.get("cli", True) else " ")
+        name = "--" + flag if f.metadata.get("cli", True) else flag
+        at_least, above, at_most = (f.metadata.get(k) for k in ("at_least", "above", "at_most"))
+        if not math.isfinite(value):
+            raise ChatbotError(f"{name} must be a finite number, not {value}")
+        if at_least is not None and value < at_least:
+            raise ChatbotError(f"{name} must be at least {at_least}, not {value}")
+        if above is not None and value <= above:
+            raise ChatbotError(f"{name} must be above {above}, not {value}")
+        if at_most is not None and value > at_most:
+            raise ChatbotError(f"{name} must be at most {at_most}, not {value}")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """The architecture; ``vocab_size``, ``dim`` and ``output_size`` come from the data."""
 
-    vocab_size: int = setting(0, "rows of the word table", cli=False)
-    dim: int = setting(0, "word-vector dimension (the table's)", cli=False)
-    hidden: int = setting(256, "LSTM units (per direction in the encoder)")
-    encoder_layers: int = setting(2, "stacked bidirectional LSTM layers reading the query")
-    decoder_layers: int = setting(1, "stacked LSTM layers writing the reply")
-    dropout: float = setting(0.2, "dropout on embeddings, between layers and before the output")
+    vocab_size: int = setting(0, "rows of the word table", cli=False, at_least=0)
+    dim: int = setting(0, "word-vector dimension (the table's)", cli=False, at_least=0)
+    hidden: int = setting(256, "LSTM units (per direction in the encoder)", at_least=1)
+    encoder_layers: int = setting(
+        2, "stacked bidirectional LSTM layers reading the query", at_least=1
+    )
+    decoder_layers: int = setting(1, "stacked LSTM layers writing the reply", at_least=1)
+    dropout: float = setting(
+        0.2, "dropout on embeddings, between layers and before the output", at_least=0
+    )
     head: str = setting(
         "vector",
         "vector: a word vector per step, read out by cosine-nearest lookup; "
@@ -55,13 +86,20 @@ class ModelConfig:
     prior: bool = setting(
         True, "vector head: learn word frequency in a training-only bias, not in the vectors"
     )
-    output_size: int = setting(0, "replies use the table's first N rows (0 = all)", cli=False)
-    segments: int = setting(
-        1, "source segment kinds (message, context, grounding); 1 = the message only", cli=False
+    output_size: int = setting(
+        0, "replies use the table's first N rows (0 = all)", cli=False, at_least=0
     )
-    characters: int = setting(0, "rows of the persona embeddings (0 = none)", cli=False)
+    segments: int = setting(
+        1,
+        "source segment kinds (message, context, grounding); 1 = the message only",
+        cli=False,
+        at_least=1,
+    )
+    characters: int = setting(0, "rows of the persona embeddings (0 = none)", cli=False, at_least=0)
     persona: int = setting(
-        64, "size of each character's embedding, for speaker and addressee (see --characters)"
+        64,
+        "size of each character's embedding, for speaker and addressee (see --characters)",
+        at_least=1,
     )
 
     def __post_init__(self) -> None:
@@ -69,8 +107,7 @@ class ModelConfig:
             raise ChatbotError(f"head must be one of {', '.join(HEADS)}")
         if self.loss not in LOSSES:
             raise ChatbotError(f"loss must be one of {', '.join(LOSSES)}")
-        if min(self.hidden, self.encoder_layers, self.decoder_layers) < 1:
-            raise ChatbotError("hidden, encoder layers and decoder layers must be at least 1")
+        check_bounds(self)
         if not 0 <= self.dropout < 1:
             raise ChatbotError("dropout must be in [0, 1)")
 
@@ -93,13 +130,21 @@ class TrainConfig:
         "cannot be learned as one; lookup gets cheaper)",
         group="data",
     )
-    max_query: int = setting(40, "tokens kept from the end of a query", group="data")
-    max_reply: int = setting(30, "tokens kept from the start of a reply", group="data")
+    max_query: int = setting(40, "tokens kept from the end of a query", group="data", at_least=1)
+    max_reply: int = setting(30, "tokens kept from the start of a reply", group="data", at_least=1)
     valid_share: float = setting(
-        0.05, "share of pairs held out for validation (before test)", group="data"
+        0.05,
+        "share of pairs held out for validation (before test)",
+        group="data",
+        above=0,
+        at_most=0.5,
     )
     test_share: float = setting(
-        0.05, "share of pairs held out for testing (the book's end)", group="data"
+        0.05,
+        "share of pairs held out for testing (the book's end)",
+        group="data",
+        at_least=0,
+        at_most=0.5,
     )
     repeats: bool = setting(
         False,
@@ -113,15 +158,25 @@ class TrainConfig:
         "weight target words by count**-x (Jiang et al. 2019), so frequent words stop "
         "dominating the gradient",
         group="objective",
+        at_least=0,
     )
     contrast: float = setting(
-        0.0, "weight of the loss that makes a reply likelier after its own query", group="objective"
+        0.0,
+        "weight of the loss that makes a reply likelier after its own query",
+        group="objective",
+        at_least=0,
     )
     unlikelihood: float = setting(
-        1.0, "weight of the penalty on words the reply already said", group="objective"
+        1.0,
+        "weight of the penalty on words the reply already said",
+        group="objective",
+        at_least=0,
     )
     rollout: float = setting(
-        1.0, "weight of the penalty on loops in the model's own greedy replies", group="objective"
+        1.0,
+        "weight of the penalty on loops in the model's own greedy replies",
+        group="objective",
+        at_least=0,
     )
     text_epochs: int = setting(
         3,
@@ -129,107 +184,137 @@ class TrainConfig:
         "before the dialogue pairs: replies read as sentences (judged fluency 3.35 vs "
         "2.77 without)",
         group="running text",
+        at_least=0,
     )
     text_mix: float = setting(
         0.5,
         "running-text windows mixed into each dialogue epoch, as a share of its pairs "
         "(keeps the model able to write the story on)",
         group="running text",
+        at_least=0,
     )
     text_source: int = setting(
-        40, "tokens of the passage read before each window", group="running text"
+        40,
+        "tokens of the passage read before each window",
+        group="running text",
+        at_least=1,
     )
-    text_target: int = setting(30, "tokens each window predicts", group="running text")
+    text_target: int = setting(30, "tokens each window predicts", group="running text", at_least=1)
     negatives: int = setting(
         2048,
         "on running text (and dialogue without unlikelihood, rollout and contrast), "
         "estimate the word loss over the targets and this many sampled rows instead of "
         "every row of the word table (0 = exact; sampled is twice as fast)",
         group="running text",
+        at_least=0,
     )
     ground: int = setting(
         0,
         "retrieved training replies the encoder reads beside each message (0 = none): "
         "the reply leans on lines of the book",
         group="grounding",
+        at_least=0,
     )
     ground_gold: float = setting(
         0.3,
         "share of training pairs that read their own reply (a few words dropped) instead "
         "of a retrieved one, so the model learns to copy what fits",
         group="grounding",
+        at_least=0,
+        at_most=1,
     )
     ground_drop: float = setting(
         0.1,
         "share of training pairs that read no retrieved reply, so the model also answers "
         "without one",
         group="grounding",
+        at_least=0,
+        at_most=1,
     )
     characters: int = setting(
         0,
         'persona embeddings (0 = none): one shared by everyone ("anyone"), the rest '
         "for the N-1 most frequent speakers",
         group="characters and context",
+        at_least=0,
     )
     min_lines: int = setting(
         20,
         "training replies a speaker needs for an embedding of its own",
         group="characters and context",
+        at_least=1,
     )
     context: int = setting(
         0,
         "earlier turns of the conversation read before the message (0 = none)",
         group="characters and context",
+        at_least=0,
     )
     speaker_contrast: float = setting(
         1.0,
         "with characters: weight of the loss that makes a reply likelier said by its own "
         "speaker than by another",
         group="characters and context",
+        at_least=0,
     )
-    batch_size: int = setting(64, "pairs per batch", group="optimisation")
+    batch_size: int = setting(64, "pairs per batch", group="optimisation", at_least=1)
     lr: float = setting(
-        2e-3, "Adam learning rate (halved when validation stalls)", group="optimisation"
+        2e-3,
+        "Adam learning rate (halved when validation stalls)",
+        group="optimisation",
+        above=0,
     )
-    clip: float = setting(1.0, "gradient norm clipping", group="optimisation")
+    clip: float = setting(1.0, "gradient norm clipping", group="optimisation", above=0)
     max_epochs: int = setting(
         40,
         "dialogue epochs at most (0 with --text-epochs: running text only, e.g. a base model)",
         group="optimisation",
+        at_least=0,
     )
     patience: int = setting(
-        3, "epochs without a better validation score before stopping", group="optimisation"
+        3,
+        "epochs without a better validation score before stopping",
+        group="optimisation",
+        at_least=1,
     )
     lr_patience: int = setting(
-        2, "epochs without a better score before halving the rate", group="optimisation"
+        2,
+        "epochs without a better score before halving the rate",
+        group="optimisation",
+        at_least=1,
     )
     max_minutes: float = setting(
         0.0,
         "optional wall-clock cap, counted across resumes: no epoch starts that would "
         "overrun it (0 = none; training ends by epochs and early stopping)",
         group="optimisation",
+        at_least=0,
     )
     sample: int = setting(
-        200, "validation queries decoded greedily after each epoch", group="optimisation"
+        200,
+        "validation queries decoded greedily after each epoch",
+        group="optimisation",
+        at_least=0,
     )
-    seed: int = setting(1, "seed of initialisation, shuffling and dropout", group="optimisation")
+    seed: int = setting(
+        1,
+        "seed of initialisation, shuffling and dropout",
+        group="optimisation",
+        at_least=0,
+        at_most=SEED_MAX,
+    )
     device: str = setting(
         "auto", "auto (CUDA when present, else CPU), cpu, cuda, cuda:1, ...", group="optimisation"
     )
 
     def __post_init__(self) -> None:
-        if min(self.batch_size, self.max_query, self.max_reply) < 1:
-            raise ChatbotError("batch size, max query and max reply must be >= 1")
+        check_bounds(self)
         if self.max_epochs < (0 if self.text_epochs else 1):
             raise ChatbotError(
                 "max epochs must be >= 1 (or 0 with --text-epochs: running text only)"
             )
-        if min(self.text_epochs, self.text_mix, self.negatives, self.ground, self.context) < 0:
-            raise ChatbotError("text epochs, text mix and negatives cannot be negative")
-        if min(self.text_source, self.text_target) < 1:
-            raise ChatbotError("text source and text target must be at least 1")
-        if self.lr <= 0 or self.max_minutes < 0:
-            raise ChatbotError("learning rate and time budget must be positive")
+        if self.valid_share + self.test_share > 0.5:
+            raise ChatbotError("--valid-share and --test-share together must be at most 0.5")
 
     def model_config(
         self, vocab_size: int, dim: int, output_size: int = 0, characters: int = 0
@@ -284,20 +369,28 @@ class DecodeOptions:
         "far more fluent and relevant than sampling; `continue` samples by default)",
         choices=STRATEGIES,
     )
-    temperature: float = setting(1.0, "sampling temperature: lower is closer to greedy")
-    top_k: int = setting(20, "sample among this many cosine-nearest words")
-    beam: int = setting(4, "hypotheses kept by beam search")
-    repetition_penalty: float = setting(1.5, "a word already said is this many times less likely")
-    no_repeat_ngram: int = setting(2, "never repeat an n-gram of this size (0 = off)")
-    min_length: int = setting(
-        6, "words before the reply may end, capped at --max-length (the book's replies average ~15)"
+    temperature: float = setting(1.0, "sampling temperature: lower is closer to greedy", above=0)
+    top_k: int = setting(20, "sample among this many cosine-nearest words", at_least=1)
+    beam: int = setting(4, "hypotheses kept by beam search", at_least=1, at_most=MAX_BEAM)
+    repetition_penalty: float = setting(
+        1.5, "a word already said is this many times less likely", at_least=1
     )
-    max_length: int = setting(30, "words at most")
-    seed: int | None = setting(None, "same seed + same input = same words (default: random)")
+    no_repeat_ngram: int = setting(2, "never repeat an n-gram of this size (0 = off)", at_least=0)
+    min_length: int = setting(
+        6,
+        "words before the reply may end, capped at --max-length (the book's replies average ~15)",
+        at_least=0,
+    )
+    max_length: int = setting(30, "words at most", at_least=1, at_most=MAX_WORDS)
+    seed: int | None = setting(
+        None, "same seed + same input = same words (default: random)", at_least=0, at_most=SEED_MAX
+    )
     rank: int = setting(
         1,
         "sample: draw this many replies and keep the one the model finds likeliest per word, "
         "or by --mmi (sample-and-rank; 1 = off)",
+        at_least=1,
+        at_most=MAX_BEAM,
     )
     mmi: float = setting(
         0.0,
@@ -305,25 +398,17 @@ class DecodeOptions:
         "- MMI x log p(reply) under the model's own language model, so stock replies that "
         "fit anything lose "
         "(Li et al. 2016; 0 = off)",
+        at_least=0,
     )
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
-        for name in ("temperature", "repetition_penalty", "mmi"):
-            if not math.isfinite(getattr(self, name)):
-                raise ChatbotError(f"{name.replace('_', ' ')} must be a finite number")
-        if self.temperature <= 0:
-            raise ChatbotError(f"temperature must be above 0, not {self.temperature}")
-        for name in ("top_k", "beam", "rank"):
-            if getattr(self, name) < 1:
-                raise ChatbotError(f"{name.replace('_', '-')} must be at least 1")
-        if self.mmi < 0:
-            raise ChatbotError("mmi cannot be negative")
-        if self.repetition_penalty < 1:
-            raise ChatbotError("repetition penalty must be at least 1")
-        if self.min_length < 0 or self.max_length < 1:
-            raise ChatbotError("min length cannot be negative, max length must be at least 1")
+        check_bounds(self)
+        if self.rank > 1 and self.strategy != "sample":
+            raise ChatbotError("--rank draws several replies: it needs --strategy sample")
+        if self.mmi and not (self.strategy == "beam" or self.rank > 1):
+            raise ChatbotError("--mmi chooses among replies: it needs beam search or --rank")
 
 
 # Writing on from a passage: sampling a little cooler than replies, with guards that let
@@ -331,6 +416,7 @@ class DecodeOptions:
 # search per window (--strategy beam) read a little more coherent to a reader (set c2:
 # 1.93 vs 1.68 of 5, fluency equal at 2.0) but says the same phrases across passages
 # (distinct-2 0.39 vs 0.69) and sometimes a word three times in a row.
+MAX_STORY_WORDS = 1000  # words written on at a time: beyond, a typo that runs for hours
 CONTINUE_OPTIONS = DecodeOptions(
     strategy="sample",
     temperature=0.8,

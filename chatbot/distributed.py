@@ -17,6 +17,7 @@ import torch
 import torch.distributed as dist
 
 from chatbot.data import Batch
+from chatbot.errors import ChatbotError
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ def setup(device: str) -> tuple[Ranks, torch.device]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
         return Ranks(), pick_device(device)
-    want_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    if device != "auto":
+        checked_device(device)
+    want_cuda = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if not dist.is_initialized():
         dist.init_process_group("nccl" if want_cuda else "gloo")
@@ -62,7 +65,23 @@ def pick_device(name: str, processes: int = 1) -> torch.device:
     process's share of the cores."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
-    return _with_threads(torch.device(name), processes)
+    return _with_threads(checked_device(name), processes)
+
+
+def checked_device(name: str) -> torch.device:
+    """The torch device ``name`` names, or a one-line error when there is no such
+    device here (torch would raise deep inside the first tensor it moves)."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ChatbotError(f"unknown device {name!r}: auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ChatbotError(f"--device {name}: this machine's torch has no CUDA (auto or cpu)")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ChatbotError(f"--device {name}: there are {torch.cuda.device_count()} GPUs")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ChatbotError(f"--device {name}: this machine's torch has no MPS (auto or cpu)")
+    return device
 
 
 def _with_threads(device: torch.device, processes: int) -> torch.device:

@@ -29,6 +29,7 @@ import torch
 
 from chatbot.bot import Chatbot, DecodeOptions, line_key
 from chatbot.cast import HISTORY, Conversation
+from chatbot.config import ModelCard
 from chatbot.data import (
     EOS,
     PAD,
@@ -461,6 +462,8 @@ def evaluate_model(
 ) -> dict[str, Any]:
     """The whole evaluation: the model, retrieval and (optionally) the softmax model."""
     options = options or DecodeOptions()
+    if softmax_dir and ModelCard.read(softmax_dir).model.head != "softmax":
+        raise ChatbotError(f"--softmax {softmax_dir} is not a softmax model (train --head softmax)")
     bot = Chatbot.load(model_dir)
     tc = bot.card.train
     corpus = corpus_of(bot, corpus_dir)

@@ -49,6 +49,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     For writers that want a file name rather than a handle (gensim, safetensors).
     """
+    if Path(path).is_dir():  # os.replace would raise IsADirectoryError
+        raise ChatbotError(f"{path} is a folder: give a file name")
     tmp = temp_beside(path)
     try:
         yield tmp

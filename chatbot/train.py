@@ -146,6 +146,16 @@ def train_step(
     return loss.item()
 
 
+def diverged(model: nn.Module, when: str, lr: float) -> None:
+    """A one-line error, before anything is saved, when the weights are no longer
+    finite numbers (every rank holds the same weights, so every rank stops)."""
+    if not all(p.isfinite().all() for p in model.parameters()):
+        raise ChatbotError(
+            f"training diverged in {when}: the weights are no longer finite numbers; "
+            f"--resume from the last saved epoch with a lower --lr (was {lr:g})"
+        )
+
+
 def _words(target: torch.Tensor, step: nn.Module, weight: torch.Tensor | None) -> float:
     """How much of the loss a batch's targets carry: its sayable words, weighted."""
     model = step.module.model if hasattr(step, "module") else step.model  # type: ignore[union-attr]
@@ -402,6 +412,7 @@ def fit(
         train_loss = train_epoch(
             step, optimizer, data.text.train, dim, config, None, -epoch, on_batch, True, ranks
         )
+        diverged(model, f"text epoch {epoch}", state["lr"])
         metrics = text_metrics(model, data.text.valid[:VALID_WINDOWS])
         state["text_epoch"] = epoch
         seconds = time.perf_counter() - t0
@@ -425,6 +436,7 @@ def fit(
         train_loss = train_epoch(
             step, optimizer, examples, dim, config, weight, seed, on_batch, False, ranks
         )
+        diverged(model, f"epoch {epoch}", state["lr"])
         metrics = validate(
             model,
             data.valid,

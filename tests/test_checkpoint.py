@@ -49,3 +49,17 @@ def test_a_corpus_named_as_a_model_points_at_its_model(echo_model, tmp_path):
     shutil.copytree(echo_model, corpus / "model")
     with pytest.raises(ChatbotError, match="is a corpus; its model is .*corpus/model"):
         load_model(corpus)
+
+
+def test_weights_that_are_not_finite_numbers_fail_in_one_line(echo_model, tmp_path):
+    """A diverged run's weights would only say one word over and over."""
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(echo_model, tmp_path / "m")
+    lay = ModelLayout.at(tmp_path / "m")
+    tensors = load_file(lay.weights)
+    name = next(k for k, v in tensors.items() if v.is_floating_point())
+    tensors[name][0] = float("nan")
+    save_file(tensors, lay.weights)
+    with pytest.raises(ChatbotError, match=f"NaN or infinite weights \\({name}\\)"):
+        load_model(lay.root)

@@ -37,6 +37,18 @@ def test_older_flat_settings_and_strict_overrides():
         lambda: DecodeOptions(top_k=0),
         lambda: DecodeOptions(min_length=-1),
         lambda: DecodeOptions(max_length=0),
+        lambda: DecodeOptions(beam=10_000),  # minutes per reply
+        lambda: DecodeOptions(seed=2**64),  # past what a generator takes
+        lambda: DecodeOptions(strategy="greedy", rank=4),  # would be ignored
+        lambda: DecodeOptions(strategy="greedy", mmi=0.5),
+        lambda: TrainConfig(seed=-1),
+        lambda: TrainConfig(lr_patience=0),  # bad epochs % 0
+        lambda: TrainConfig(clip=-1),
+        lambda: TrainConfig(valid_share=0),  # nothing to stop early on
+        lambda: TrainConfig(ground_gold=2),  # a share
+        lambda: TrainConfig(valid_share=0.3, test_share=0.3),
+        lambda: TrainConfig(context=-1),
+        lambda: ModelConfig(persona=0),
     ],
 )
 def test_bad_settings_are_clear_errors(bad):
@@ -60,6 +72,18 @@ def test_numbers_that_are_not_finite_are_clear_errors():
     for bad in ("nan", "inf"):
         with pytest.raises(ChatbotError, match="finite"):
             DecodeOptions(temperature=float(bad))
+        for name in ("lr", "clip", "text_mix", "valid_share", "max_minutes", "freq_weight"):
+            with pytest.raises(ChatbotError, match=f"--{name.replace('_', '-')} must be a finite"):
+                TrainConfig(**{name: float(bad)})
+
+
+def test_an_error_names_the_option_its_bound_and_the_value():
+    with pytest.raises(ChatbotError, match=r"^--context must be at least 0, not -1$"):
+        TrainConfig(context=-1)
+    with pytest.raises(ChatbotError, match=r"^--valid-share must be above 0, not 0$"):
+        TrainConfig(valid_share=0)
+    with pytest.raises(ChatbotError, match=r"^characters must be at least 0, not -2$"):
+        ModelConfig(characters=-2)  # not an option of its own: no dashes
 
 
 @pytest.mark.skipif(not ModelLayout(SHIPPED_MODEL).exists(), reason="no shipped model")

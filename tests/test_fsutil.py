@@ -47,3 +47,10 @@ def test_a_folder_has_one_writer_and_a_dead_ones_lock_is_taken_over(tmp_path):
     # released when its holder is gone, whatever it left in the file
     with only_writer(tmp_path / "m"):
         assert lock.read_text() == str(os.getpid())
+
+
+def test_writing_onto_a_folder_is_a_one_line_error_and_the_folder_stays(tmp_path):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(ChatbotError, match="is a folder"):
+        write_json(tmp_path / "out", {"a": 1})
+    assert (tmp_path / "out").is_dir() and not list(tmp_path.glob(".out.*"))

@@ -209,3 +209,19 @@ def test_the_time_cap_holds_across_resumes_and_zero_lifts_it(story_corpus, tmp_p
         story_corpus, tiny(max_minutes=0), model_dir=out, resume=True, given={"max_minutes"}
     )
     assert lifted.stopped == "max_epochs" and lifted.epochs == 3
+
+
+def test_weights_that_stop_being_numbers_end_training_in_one_line():
+    """Checked after every epoch, before anything is saved: a diverged run must not
+    replace the last good epoch with a model that says one word over and over."""
+    import torch
+
+    from chatbot.train import diverged
+    from tests.conftest import model_and_batch
+
+    model, _ = model_and_batch()
+    diverged(model, "epoch 1", 2e-3)  # finite: nothing to say
+    with torch.no_grad():
+        next(model.parameters())[0] = float("inf")
+    with pytest.raises(ChatbotError, match=r"diverged in epoch 3: .*lower --lr \(was 0.002\)"):
+        diverged(model, "epoch 3", 2e-3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from chatbot import __version__
 from chatbot.cli import (
@@ -44,8 +45,21 @@ SUBCOMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other error (argparse prints the whole
+    usage first, which buries the line that says what was wrong)."""
+
+    def error(self, message: str) -> NoReturn:
+        err_console.print(
+            f"[bold red]error:[/] {message} (see {self.prog} --help)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="chatbot",
         description="A terminal chatbot that learns to talk like the characters of a novel.",
     )

@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.common import add_model_option, chosen_model
 from chatbot.cli.options import HelpFormatter
 
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.errors import ChatbotError
     from chatbot.ingest.textio import in_novel_script
 
-    model = resolve_model(args.model or args.model_dir)
+    model = chosen_model(args)
     card = ModelCard.read(model)
     cast = Cast.from_dict(card.cast)
     if len(cast) < 2:

@@ -90,6 +90,8 @@ def resolve_model(name: str | Path | None) -> Path:
     """The model directory a command means: ``name``, else the default model."""
     from chatbot.layout import default_model
 
+    if name is not None and not str(name).strip():
+        raise ChatbotError("the model directory is empty: give one, or none for the shipped model")
     if name:
         return Path(name)
     found = default_model()
@@ -98,6 +100,11 @@ def resolve_model(name: str | Path | None) -> Path:
             "no model given and none shipped or under corpus/; train one with `chatbot train`"
         )
     return found
+
+
+def chosen_model(args: argparse.Namespace) -> Path:
+    """The model a command with ``--model`` and a MODEL_DIR positional means."""
+    return resolve_model(args.model if args.model is not None else args.model_dir)
 
 
 DETECT_MIN_BYTES = 256  # below this, guessing an encoding picks mojibake too often

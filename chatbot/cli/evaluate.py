@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.common import add_model_option, chosen_model
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
@@ -61,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ChatbotError("--limit must be at least 1")
-    model = resolve_model(args.model or args.model_dir)
+    if args.out and Path(args.out).is_dir():  # say so before the minutes of evaluating
+        raise ChatbotError(f"--out {args.out} is a folder: give a file name")
+    model = chosen_model(args)
     report = evaluate_model(
         model,
         corpus_dir=args.corpus,

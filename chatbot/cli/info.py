@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.cli.common import add_model_option, resolve_model
+from chatbot.cli.common import add_model_option, chosen_model
 from chatbot.cli.options import HelpFormatter
+from chatbot.errors import ChatbotError
 
 # Test-split numbers a model card keeps when there is no eval.json: (label, key, format).
 CARD_ROWS = [
@@ -23,6 +24,8 @@ CARD_ROWS = [
     ("greedy mean length", "mean_length", "{:.1f}"),
     ("Hits@1 of 10 (chance 10%)", "hits1", "{:.1%}"),
 ]
+
+MIN_WIDTH = 30  # the curves' axis labels and a few columns of plot
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +42,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model_dir", nargs="?", metavar="MODEL_DIR", help="same as --model")
     add_model_option(p)
     p.add_argument(
-        "--width", type=int, help="plot width in columns (default: the terminal's, up to 100)"
+        "--width",
+        type=int,
+        help="plot width in columns, at least 30 (default: the terminal's, up to 100)",
     )
     p.set_defaults(func=run)
 
@@ -198,7 +203,9 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.tui.catalog import describe
     from chatbot.tui.curves import read_metrics, render
 
-    model = resolve_model(args.model or args.model_dir)
+    if args.width is not None and args.width < MIN_WIDTH:
+        raise ChatbotError(f"--width must be at least {MIN_WIDTH} columns, not {args.width}")
+    model = chosen_model(args)
     card = ModelCard.read(model)
     entry = describe(model)
     rows = read_metrics(ModelLayout.at(model).metrics)

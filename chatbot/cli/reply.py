@@ -81,9 +81,12 @@ def _turn(line: str) -> str:
     """A history line: plain text, or a JSON object with "text"."""
     if line.lstrip().startswith("{"):
         try:
-            return str(json.loads(line)["text"])
+            text = json.loads(line)["text"]
         except (ValueError, KeyError, TypeError):
             raise ChatbotError(f'a JSON history line needs "text": {line[:60]}') from None
+        if not isinstance(text, str):
+            raise ChatbotError(f'a JSON history line\'s "text" must be a string: {line[:60]}')
+        return text
     return line
 
 
@@ -115,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
 
     options = from_args(DecodeOptions, args)
     check_encoding(args.encoding)
+    for flag, name in (("--as", args.speaker), ("--to", args.addressee)):
+        if name is not None and not name.strip():
+            raise ChatbotError(f"{flag} needs a name (chatbot characters lists them)")
     model, text = _model_and_text(args)
     base = Conversation(_history(args.history, args.encoding), args.speaker, args.addressee)
     bot = Chatbot.load(resolve_model(model))
@@ -130,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         except ChatbotError as e:
             if text is not None:
                 raise
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             print(json.dumps({"error": str(e)}) if args.json else "", flush=True)
             status = 2
             continue
@@ -145,12 +151,13 @@ def run(args: argparse.Namespace) -> int:
                     "note: this model was trained without --context, so it reads no earlier "
                     "turns; the history only keeps it from repeating them",
                     highlight=False,
+                    soft_wrap=True,
                 )
             r = bot.reply(message, options, conversation)
         except ChatbotError as e:
             if text is not None:
                 raise
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             error = {"query": line, "error": str(e)}
             print(json.dumps(error, ensure_ascii=False) if args.json else "", flush=True)
             status = 2

@@ -14,7 +14,7 @@ from chatbot.cli.common import (
     resolve_model,
 )
 from chatbot.cli.options import HelpFormatter, add_options, from_args
-from chatbot.config import DecodeOptions
+from chatbot.config import MAX_STORY_WORDS, DecodeOptions
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,13 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("passage", nargs="?", metavar="PASSAGE", help="the text to continue")
     add_model_option(p)
     add_encoding_option(p)
-    p.add_argument("--words", type=int, default=60, metavar="N", help="how many words to write")
+    p.add_argument(
+        "--words",
+        type=int,
+        default=60,
+        metavar="N",
+        help=f"how many words to write (1 to {MAX_STORY_WORDS})",
+    )
     add_options(p, DecodeOptions, title="decoding", skip=frozenset({"min_length", "max_length"}))
     defaults = asdict(CONTINUE_OPTIONS)
     p.set_defaults(**{k: v for k, v in defaults.items() if k not in ("min_length", "max_length")})
@@ -43,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.config import CONTINUE_OPTIONS
     from chatbot.errors import ChatbotError
 
-    if args.words < 1:
-        raise ChatbotError("--words must be at least 1")
+    if not 1 <= args.words <= MAX_STORY_WORDS:
+        raise ChatbotError(f"--words must be from 1 to {MAX_STORY_WORDS}, not {args.words}")
+    check_encoding(args.encoding)
     options = from_args(
         DecodeOptions,
         args,
@@ -54,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
     if args.passage is not None:  # typed: the terminal's own encoding
         passage = decode_input(args.passage, "the passage")
     else:
-        check_encoding(args.encoding)
         passage = decode_input(sys.stdin.buffer.read(), "the passage", args.encoding)
     bot = Chatbot.load(resolve_model(args.model))
     from chatbot.ingest.textio import word_piece

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot import __version__
-from chatbot.config import setting
+from chatbot.config import check_bounds, setting
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import Transaction, ensure_dir, sha256_file
 from chatbot.ingest.dialogue import Pair, extract_dialogue, write_pairs
@@ -52,8 +52,10 @@ class PrepareConfig:
         "(林黛玉 10 nr), so names stay whole (default: OUT_DIR/userdict.txt when present)",
         metavar="FILE",
     )
-    workers: int = setting(0, "processes for segmentation and word2vec; 0 = all cores")
-    min_pairs: int = setting(50, "with fewer dialogue pairs, pair consecutive sentences instead")
+    workers: int = setting(0, "processes for segmentation and word2vec; 0 = all cores", at_least=0)
+    min_pairs: int = setting(
+        50, "with fewer dialogue pairs, pair consecutive sentences instead", at_least=0
+    )
     word2vec: Word2VecConfig = field(default_factory=Word2VecConfig)
     paragraphs: str | None = setting(
         None,
@@ -70,6 +72,7 @@ class PrepareConfig:
     )
 
     def __post_init__(self) -> None:
+        check_bounds(self)
         for name, allowed in (("paragraphs", PARAGRAPH_MODES), ("speech", SPEECH_MODES)):
             value = getattr(self, name)
             if value is not None and value not in allowed:

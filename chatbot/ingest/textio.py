@@ -208,6 +208,11 @@ def decode(
             continue
         if _looks_binary(text):
             raise ChatbotError(f"{name} looks like a binary file, not a text novel")
+        if encoding and _other_than_utf8(data, text):
+            raise ChatbotError(
+                f"{name} is UTF-8, which --encoding {encoding} reads as other characters; "
+                "leave --encoding out"
+            )
         return text, codec, detected
     assert first_error is not None
     # A few bad bytes (a file cut or joined carelessly) are lost: the codec losing fewest.
@@ -218,6 +223,17 @@ def decode(
     tried = "/".join(candidates)
     hint = "check --encoding" if encoding else "pass --encoding if the detector guessed wrong"
     raise ChatbotError(f"{name}: bytes at offset {first_error.start} are not valid {tried}; {hint}")
+
+
+def _other_than_utf8(data: bytes, text: str) -> bool:
+    """Whether ``data`` is valid UTF-8 that ``text`` (a given codec's reading) does not
+    say: other multi-byte text is valid UTF-8 only by accident, so the given codec is
+    wrong (UTF-8 read as UTF-16 gives a page of rare characters without an error)."""
+    try:
+        as_utf8 = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return as_utf8 != text.removeprefix("\ufeff")
 
 
 def _nearly_utf8(data: bytes) -> str | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from chatbot.config import setting
+from chatbot.config import SEED_MAX, check_bounds, setting
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path
 
@@ -38,28 +38,29 @@ class Word2VecConfig:
     - ``min_count`` 3 keeps the rarer names and words a chatbot should know.
     """
 
-    vector_size: int = setting(200, "word-vector dimensions")
-    window: int = setting(8, "context words on each side")
+    vector_size: int = setting(200, "word-vector dimensions", at_least=1)
+    window: int = setting(8, "context words on each side", at_least=1)
     sg: bool = setting(False, "skip-gram (each word predicts its context) instead of CBOW")
-    negative: int = setting(25, "negative samples per word")
+    negative: int = setting(25, "negative samples per word", at_least=0)
     hs: bool = setting(
         False, "hierarchical softmax, beside --negative sampling (with --negative 0: alone)"
     )
-    sample: float = setting(1e-3, "down-sampling of frequent words")
-    epochs: int = setting(15, "passes over the text")
-    min_count: int = setting(3, "words seen fewer times are dropped")
-    max_vocab: int = setting(0, "keep only this many of the most frequent words (0 = all)")
-    seed: int = setting(
-        1, "random seed (word2vec repeats itself exactly only on one worker, with PYTHONHASHSEED=0)"
+    sample: float = setting(1e-3, "down-sampling of frequent words", at_least=0)
+    epochs: int = setting(15, "passes over the text", at_least=1)
+    min_count: int = setting(3, "words seen fewer times are dropped", at_least=1)
+    max_vocab: int = setting(
+        0, "keep only this many of the most frequent words (0 = all)", at_least=0
     )
-    workers: int = setting(0, "threads; 0 = all cores, 1 = reproducible", cli=False)
+    seed: int = setting(
+        1,
+        "random seed (word2vec repeats itself exactly only on one worker, with PYTHONHASHSEED=0)",
+        at_least=0,
+        at_most=SEED_MAX,
+    )
+    workers: int = setting(0, "threads; 0 = all cores, 1 = reproducible", cli=False, at_least=0)
 
     def __post_init__(self) -> None:
-        for name in ("vector_size", "window", "epochs", "min_count"):
-            if getattr(self, name) < 1:
-                raise ChatbotError(f"--{name.replace('_', '-')} must be at least 1")
-        if self.negative < 0 or self.sample < 0 or self.max_vocab < 0:
-            raise ChatbotError("--negative, --sample and --max-vocab must not be negative")
+        check_bounds(self)
         if self.negative == 0 and not self.hs:
             raise ChatbotError("--negative 0 leaves word2vec nothing to train: add --hs")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatbot.config import MAX_STORY_WORDS
+
 # name -> (usage, what it does), in the order the help screen lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("/new", "start a new chat"),
@@ -42,9 +44,6 @@ _SETTINGS: dict[str, tuple[str, type]] = {
     "max": ("max_length", int),
     "penalty": ("repetition_penalty", float),
 }
-
-
-MAX_STORY_WORDS = 1000
 
 
 class CommandError(ValueError):

@@ -111,3 +111,37 @@ def test_options_may_come_between_positionals():
     assert (args.text, args.seed, args.json) == (["how", "are", "you"], 2, True)
     with pytest.raises(SystemExit):  # one positional too many is still an error
         parse(parser, ["prepare", "a.txt", "--epochs", "2", "out", "more"])
+
+
+def test_bad_values_are_one_line_errors(capsys, echo_corpus, echo_model, tmp_path):
+    """Each was a traceback, a run that never ends, or a silent success."""
+    from tests.conftest import run_cli
+
+    history = tmp_path / "history.jsonl"
+    history.write_text('{"text": 5}\n', encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    m = str(echo_model)
+    cases = [
+        (["reply", "--beam", "abc", "hi"], "argument --beam: invalid int value"),  # argparse's
+        (["reply", "--model", m, "--seed", "99999999999999999999", "hi"], "--seed must be at most"),
+        (["reply", "--model", m, "--beam", "100000", "hi"], "--beam must be at most 64"),
+        (["reply", "--model", m, "--strategy", "greedy", "--rank", "5", "hi"], "--rank draws"),
+        (["reply", "--model", m, "--as", "", "hi"], "--as needs a name"),
+        (["reply", "--model", m, "--history", history, "hi"], '"text" must be a string'),
+        (["continue", "--model", m, "--words", "100000000", "x"], "--words must be from 1"),
+        (["continue", "--model", m, "--encoding", "xyz", "x"], "unknown encoding 'xyz'"),
+        (["eval", "--model", m, "--out", tmp_path / "folder"], "is a folder"),
+        (["eval", "--model", m, "--softmax", m], "is not a softmax model"),
+        (["info", ""], "the model directory is empty"),
+        (["info", m, "--width", "-10"], "--width must be at least 30"),
+        (["train", echo_corpus, "--lr", "nan"], "--lr must be a finite number"),
+        (["train", echo_corpus, "--device", "tpu", "--out", tmp_path / "m"], "unknown device"),
+        (["prepare", "x.txt", "--seed", "-1"], "--seed must be at least 0"),
+        (["prepare", "x.txt", "--sample", "inf"], "--sample must be a finite number"),
+        (["pretrain", "x.txt"], "required: --out"),
+    ]
+    for args, says in cases:
+        r = run_cli(args, capsys)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2, (args, r.stderr)
+        assert len(lines) == 1 and lines[0].startswith("error:") and says in lines[0], (args, lines)

@@ -306,7 +306,7 @@ def test_cli_errors_are_one_line_with_nonzero_exit(tmp_path):
         ((str(empty),), "empty"),
         ((str(tmp_path),), "is a folder"),
         ((str(binary), "--negative", "0"), "add --hs"),
-        ((str(binary), "--sample", "-1"), "must not be negative"),
+        ((str(binary), "--sample", "-1"), "--sample must be at least 0"),
     ]:
         r = run_cli("prepare", *args, str(tmp_path / "out"))
         assert r.returncode == 2

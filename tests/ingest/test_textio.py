@@ -443,3 +443,15 @@ def test_web_addresses_go_and_the_novels_words_stay():
     )
     for line in kept:
         assert strip_links(line) == (line, 0), line
+
+
+def test_utf8_read_with_another_given_encoding_is_an_error(tmp_path):
+    """UTF-8 read as UTF-16 decodes without an error into a page of rare characters."""
+    path = tmp_path / "novel.txt"
+    path.write_text("宝玉道：“你来了。”\n" * 30, encoding="utf-8")
+    with pytest.raises(ChatbotError, match="is UTF-8, which --encoding utf-16 reads as other"):
+        read_novel(path, encoding="utf-16")
+    assert read_novel(path, encoding="utf-8").encoding == "utf-8"
+    ascii_only = tmp_path / "plain.txt"
+    ascii_only.write_text('"Come in," she said.\n' * 30, encoding="ascii")
+    assert read_novel(ascii_only, encoding="gbk").paragraphs  # reads the same either way
