@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -197,6 +198,20 @@ def judged_table(judged: dict[str, Any]) -> Table:
 _SHARES = {"relevance_4plus": "relevance 4 or 5", "best": "picked best"}
 
 
+def _check_weights(path: Path) -> None:
+    """The weights file's header and tensor names, without reading the tensors (nor
+    importing torch): a damaged file is said here, not first when the chat loads it."""
+    from safetensors import SafetensorError, safe_open
+
+    if not path.is_file():
+        raise ChatbotError(f"no model weights at {path}")
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            f.keys()
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ChatbotError(f"{path} is corrupt or truncated ({e}); retrain the model") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from chatbot.config import ModelCard
     from chatbot.layout import ModelLayout
@@ -207,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         raise ChatbotError(f"--width must be at least {MIN_WIDTH} columns, not {args.width}")
     model = chosen_model(args)
     card = ModelCard.read(model)
+    _check_weights(ModelLayout.at(model).weights)
     entry = describe(model)
     rows = read_metrics(ModelLayout.at(model).metrics)
     console = Console()

@@ -57,3 +57,13 @@ def test_an_unfinished_model_and_a_base_model(capsys, echo_model, tmp_path):
     assert "running-text tokens" in out and any(
         [c.strip() for c in line.split("│")[1:3]] == ["all", total] for line in out.splitlines()
     ), out
+
+
+def test_damaged_weights_are_said_by_info_too(capsys, echo_model, tmp_path):
+    """info reads the config and curves; its weights' header is checked as well, so a
+    damaged model is not described as a good one."""
+    model = shutil.copytree(echo_model, tmp_path / "m")
+    (model / "model.safetensors").write_bytes(bytes(range(256)) * 20)
+    code, out, err = info(capsys, str(model))
+    assert not out
+    assert code == 2 and "is corrupt or truncated" in err and len(err.strip().splitlines()) == 1
