@@ -60,7 +60,8 @@ class Cast:
         close += [n for n in self.names[1:] if (name in n or n in name) and n not in close]
         hint = f"; did you mean {', '.join(map(shown, close[:3]))}?" if close else ""
         more = ", ..." if len(self.names) > 6 else ""
-        known = "" if close else f" (it knows {', '.join(map(shown, self.names[1:6]))}{more})"
+        named = ", ".join(map(shown, self.names[1:6]))
+        known = "" if close else f" (it knows {named}{more})" if named else " (it knows no one)"
         raise ChatbotError(f"the model does not know {name!r}{hint}{known}")
 
     def to_dict(self) -> dict:

@@ -61,11 +61,18 @@ class ModelConfig:
 
     vocab_size: int = setting(0, "rows of the word table", cli=False, at_least=0)
     dim: int = setting(0, "word-vector dimension (the table's)", cli=False, at_least=0)
-    hidden: int = setting(256, "LSTM units (per direction in the encoder)", at_least=1)
-    encoder_layers: int = setting(
-        2, "stacked bidirectional LSTM layers reading the query", at_least=1
+    hidden: int = setting(
+        256, "LSTM units (per direction in the encoder)", at_least=1, at_most=16384
     )
-    decoder_layers: int = setting(1, "stacked LSTM layers writing the reply", at_least=1)
+    encoder_layers: int = setting(
+        2,
+        "stacked bidirectional LSTM layers reading the query",
+        at_least=1,
+        at_most=16,
+    )
+    decoder_layers: int = setting(
+        1, "stacked LSTM layers writing the reply", at_least=1, at_most=16
+    )
     dropout: float = setting(
         0.2, "dropout on embeddings, between layers and before the output", at_least=0
     )
@@ -100,6 +107,7 @@ class ModelConfig:
         64,
         "size of each character's embedding, for speaker and addressee (see --characters)",
         at_least=1,
+        at_most=4096,
     )
 
     def __post_init__(self) -> None:
@@ -214,6 +222,7 @@ class TrainConfig:
         "the reply leans on lines of the book",
         group="grounding",
         at_least=0,
+        at_most=64,
     )
     ground_gold: float = setting(
         0.3,
@@ -237,6 +246,7 @@ class TrainConfig:
         "for the N-1 most frequent speakers",
         group="characters and context",
         at_least=0,
+        at_most=10000,
     )
     min_lines: int = setting(
         20,
@@ -249,6 +259,7 @@ class TrainConfig:
         "earlier turns of the conversation read before the message (0 = none)",
         group="characters and context",
         at_least=0,
+        at_most=64,
     )
     speaker_contrast: float = setting(
         1.0,
@@ -257,7 +268,9 @@ class TrainConfig:
         group="characters and context",
         at_least=0,
     )
-    batch_size: int = setting(64, "pairs per batch", group="optimisation", at_least=1)
+    batch_size: int = setting(
+        64, "pairs per batch", group="optimisation", at_least=1, at_most=65536
+    )
     lr: float = setting(
         2e-3,
         "Adam learning rate (halved when validation stalls)",

@@ -10,6 +10,7 @@ with the corpus's words the base lacks mapped into it (``extend_table``).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,14 @@ def load_data(
     if config.characters:
         speakers = [e.pair.reply_speaker for e in first]  # type: ignore[union-attr]
         cast = Cast.from_speakers(speakers, config.characters, config.min_lines)
+        if len(cast) <= 1:  # only "anyone": a persona that tells no one apart
+            most = Counter(s for s in speakers if s).most_common(1)
+            found = f"the most any speaker has is {most[0][1]}" if most else "it names no speaker"
+            raise ChatbotError(
+                f"--characters {config.characters}: no speaker has --min-lines "
+                f"{config.min_lines} training replies ({found}); lower --min-lines or leave "
+                "--characters out"
+            )
     parts = [dialogue(p, table, config, cast) for p in pairs]
     train = [e for d in parts for e in d.train]
     retrieved = None

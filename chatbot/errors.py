@@ -8,3 +8,8 @@ prints it without a traceback. Everything else is a bug and keeps its traceback.
 
 class ChatbotError(Exception):
     """A problem with the user's input or files, explained in one line."""
+
+
+class NotText(ChatbotError):
+    """Bytes that are no text in any encoding: a binary file. Reading line by line, the
+    rest of such input would give one error per "line", so readers stop at the first."""

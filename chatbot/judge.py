@@ -27,6 +27,7 @@ from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, write_json
 from chatbot.ingest.sentences import join_sentences, latin_script
+from chatbot.verdicts import KEY_VERSION
 
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
@@ -175,6 +176,11 @@ MODES = {
     ),
 }
 CONTINUATION_WORDS = 60
+EMPTY = {  # what a set of each mode draws from, when the test part has none
+    "reply": "dialogue pairs",
+    "continue": f"passages of running text with {CONTINUATION_WORDS} words after them",
+    "persona": "pairs whose speaker and addressee the book names (a speaker the model knows)",
+}
 
 
 def make_set(
@@ -217,6 +223,8 @@ def make_set(
         items = _reply_items(main, corpus, n, seed, systems, bots, persona=mode == "persona")
     else:
         items = _continuation_items(main, corpus, n, seed, systems, bots)
+    if not items:
+        raise ChatbotError(f"the test part of {corpus.root} has no {EMPTY[mode]}")
     return write_set(out_dir, items, MODES[mode], seed=seed, systems=systems, model=str(model_dir))
 
 
@@ -370,7 +378,7 @@ def write_set(
     write_json(
         out / "key.json",
         {
-            "version": 1,
+            "version": KEY_VERSION,
             "mode": mode.name,
             "seed": seed,
             "model": model,

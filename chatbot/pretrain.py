@@ -30,6 +30,8 @@ def find_books(paths: Sequence[str | Path]) -> list[Path]:
     folder stands for the novel files (.txt, .html) and prepared corpora in it)."""
     books: list[Path] = []
     for p in map(Path, paths):
+        if ModelLayout.at(p).exists():  # its vocab.txt is no novel
+            raise ChatbotError(f"{p} is a trained model, not a book or a folder of books")
         if is_prepared(p):
             books.append(p)
         elif p.is_dir():
@@ -62,6 +64,17 @@ def book_name(book: Path) -> str:
 def corpus_of(book: Path, cache: Path) -> CorpusLayout:
     """Where a book's prepared corpus is: the book itself, or its folder in ``cache``."""
     return CorpusLayout.at(book if is_prepared(book) else cache / book.stem)
+
+
+def check_apart(out: Path, corpora: Sequence[Path]) -> None:
+    """A base goes in a folder of its own: in a prepared corpus (a book's, or any) its
+    word2vec would replace the corpus's vectors and its scratch files the corpus's own."""
+    if is_prepared(out):
+        raise ChatbotError(f"--out {out} is a prepared corpus; give the base a folder of its own")
+    where = out.resolve()
+    for corpus in corpora:
+        if where == corpus.resolve() or corpus.resolve() in where.parents:
+            raise ChatbotError(f"--out {out} is inside {corpus}, a book's corpus; choose another")
 
 
 def book_record(book: Path, corpus: CorpusLayout) -> dict[str, Any]:
@@ -177,11 +190,12 @@ def pretrain(
     )
 
     out = ModelLayout.at(out_dir)
+    books = find_books(paths)
+    check_apart(out.root, [corpus_of(b, Path(cache)).root for b in books])
     check_fresh(out, resume, force)
     with holding(out):
         if resume:  # the first run's settings, but those the user typed (``resumed_config``)
             config = resumed_config(out, config, given)
-        books = find_books(paths)
         ranks, device = setup(config.device)
         if ranks.main:
             prepare_library(

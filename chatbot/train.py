@@ -79,7 +79,19 @@ def build_model(config: TrainConfig, data: TrainData, device: torch.device) -> S
     torch.manual_seed(config.seed)
     characters = len(data.cast) if config.characters else 0
     model_config = config.model_config(len(data.table), data.table.dim, data.outputs, characters)
-    return Seq2Seq(model_config, torch.from_numpy(data.table.vectors)).to(device)
+    try:
+        return Seq2Seq(model_config, torch.from_numpy(data.table.vectors)).to(device)
+    except (
+        RuntimeError,
+        MemoryError,
+    ) as e:  # torch: "can't allocate memory", CUDA: "out of memory"
+        if not isinstance(e, MemoryError) and "alloc" not in str(e) and "memory" not in str(e):
+            raise
+        mc = model_config
+        raise ChatbotError(
+            f"not enough memory for this model (--hidden {mc.hidden}, --encoder-layers "
+            f"{mc.encoder_layers}, --decoder-layers {mc.decoder_layers}); make it smaller"
+        ) from None
 
 
 def from_base(base: Seq2Seq, config: TrainConfig, data: TrainData, device: torch.device) -> Seq2Seq:

@@ -14,6 +14,8 @@ from chatbot.errors import ChatbotError
 from chatbot.fsutil import read_json
 from chatbot.metrics import bootstrap
 
+KEY_VERSION = 1  # what chatbot.judge writes
+
 
 @dataclass
 class Verdicts:
@@ -35,13 +37,15 @@ def read_verdicts(out_dir: str | Path, verdicts: str | Path | None = None) -> Ve
     def bad(message: str) -> ChatbotError:
         return ChatbotError(f"{path}: {message}")
 
-    criteria = key["criteria"]
+    criteria = check_key(key, out / "key.json")
+    if not isinstance(data, dict):
+        raise bad('expected {"items": [...]} (see rubric.md)')
     entries = data.get("items")
     if not isinstance(entries, list):
         raise bad('expected {"items": [...]} (see rubric.md)')
     by_item: dict[int, dict] = {}
     for e in entries:
-        if not isinstance(e, dict) or not isinstance(e.get("item"), int):
+        if not isinstance(e, dict) or not _whole(e.get("item")):
             raise bad(f"every entry needs an integer 'item' ({e!r:.60})")
         if e["item"] in by_item:
             raise bad(f"item {e['item']} is rated twice")
@@ -71,7 +75,7 @@ def read_verdicts(out_dir: str | Path, verdicts: str | Path | None = None) -> Ve
                 v = scores.get(c)
                 if c not in scores:
                     problems.append(f"item {item}, {letter}: {c} is missing")
-                elif not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 5:
+                elif not _whole(v) or not 1 <= v <= 5:
                     problems.append(
                         f"item {item}, {letter}: {c} must be a whole number 1-5, got {v!r}"
                     )
@@ -87,6 +91,47 @@ def read_verdicts(out_dir: str | Path, verdicts: str | Path | None = None) -> Ve
         shown = "; ".join(problems[1:4]) + ("; ..." if len(problems) > 4 else "")
         raise bad(problems[0] + (f" (and {len(problems) - 1} more: {shown})" if shown else ""))
     return Verdicts([s["name"] for s in key["systems"]], criteria, ratings, best)
+
+
+def _whole(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_key(key: Any, path: Path) -> list[str]:
+    """The key's criteria, once the key is whole: a known version and mode, its systems
+    named once each, and per item a number of its own and each system under one
+    letter. A damaged key is said as such, not blamed on the reader's verdicts."""
+
+    def bad(message: str) -> ChatbotError:
+        return ChatbotError(f"{path} is not a judged set's key ({message}); make the set again")
+
+    if not isinstance(key, dict) or key.get("version") != KEY_VERSION:
+        raise bad(f"version must be {KEY_VERSION}")
+    criteria = key.get("criteria")
+    if (
+        not isinstance(criteria, list)
+        or not criteria
+        or not all(isinstance(c, str) for c in criteria)
+    ):
+        raise bad("criteria must be a list of names")
+    systems = key.get("systems")
+    if not isinstance(systems, list) or not all(isinstance(x, dict) for x in systems):
+        raise bad("systems must be a list")
+    names = [x.get("name") for x in systems]
+    if not names or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+        raise bad("systems must have names, each once")
+    items = key.get("items")
+    if not isinstance(items, list) or not items:
+        raise bad("it has no items")
+    seen: set[int] = set()
+    for k in items:
+        if not isinstance(k, dict) or not _whole(k.get("item")) or k["item"] in seen:
+            raise bad(f"every item needs a number of its own ({k!r:.60})")
+        seen.add(k["item"])
+        letters = k.get("letters")
+        if not isinstance(letters, dict) or sorted(letters.values()) != sorted(names):
+            raise bad(f"item {k['item']} must give each system one letter")
+    return criteria
 
 
 def score_set(verdicts: Verdicts, reps: int = 2000, seed: int = 0) -> dict[str, Any]:

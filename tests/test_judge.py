@@ -222,3 +222,62 @@ def test_a_continuation_passage_keeps_the_spaces_between_english_sentences():
     assert latin_script(english) and not latin_script(chinese)  # decided for the book
     assert join_sentences(english, True) == '"Indeed?" asked Mary. There was a smell. “Yes.”'
     assert join_sentences(chinese, False) == "他说OK3个人来了。“你好。”“再见。”黛玉说。"
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda k: k.pop("items"), "it has no items"),
+        (lambda k: k.pop("criteria"), "criteria must be a list"),
+        (lambda k: k.update(criteria="fluency"), "criteria must be a list"),
+        (lambda k: k.pop("systems"), "systems must be a list"),
+        (lambda k: k.update(version=99), "version must be 1"),
+        (lambda k: k["items"][0]["letters"].update(A="ghost"), "item 1 must give each system"),
+        (lambda k: k["items"].append(k["items"][0]), "a number of its own"),
+    ],
+)
+def test_a_damaged_key_is_said_as_such(judge_set, tmp_path, spoil, message):
+    """Not a traceback, and not blamed on the reader's verdicts."""
+    import shutil
+
+    out = shutil.copytree(judge_set, tmp_path / "set")
+    write(out, verdicts_where(out, {"gold": 5, "retrieval": 4, "model": 2, "beam": 2}))
+    key = key_of(out)
+    spoil(key)
+    (out / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    with pytest.raises(ChatbotError, match=f"key.json is not a judged set's key .*{message}"):
+        read_verdicts(out)
+
+
+def test_an_item_number_must_be_a_whole_number_not_true(judge_set):
+    v = verdicts_where(judge_set, {"gold": 5, "retrieval": 4, "model": 2, "beam": 2})
+    v["items"][0]["item"] = True  # == 1 to Python
+    write(judge_set, v)
+    with pytest.raises(ChatbotError, match="integer 'item'"):
+        read_verdicts(judge_set)
+
+
+def test_make_refuses_stray_verdicts_and_empty_sets(echo_model, echo_corpus, tmp_path, capsys):
+    out = tmp_path / "set"
+    out.mkdir()
+    (out / "verdicts.json").write_text('{"items": []}', encoding="utf-8")
+    r = run_cli(["judge", "make", echo_model, out, "--n", "2", "--corpus", echo_corpus], capsys)
+    assert r.returncode == 2 and "already holds a judged set (verdicts.json" in r.stderr
+    assert (out / "verdicts.json").read_text(encoding="utf-8") == '{"items": []}'
+
+
+def test_a_set_with_nothing_to_draw_from_is_an_error_not_an_empty_set(tmp_path):
+    """A book whose speakers are never named has no persona items."""
+    from chatbot.ingest.prepare import PrepareConfig, prepare
+    from chatbot.ingest.vectors import Word2VecConfig
+    from chatbot.train import train
+    from tests.conftest import tiny
+
+    said = [f"{'他' if i % 2 else '她'}道：“{LINES[i % 12]}”" for i in range(90)]
+    (tmp_path / "book.txt").write_text("\n".join(said), encoding="utf-8")
+    w2v = Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1)
+    prepare(tmp_path / "book.txt", tmp_path / "c", PrepareConfig(word2vec=w2v))
+    train(tmp_path / "c", tiny(max_epochs=1), model_dir=tmp_path / "m")
+    with pytest.raises(ChatbotError, match="has no pairs whose speaker and addressee"):
+        make_set(tmp_path / "m", tmp_path / "p", n=2, mode="persona")
+    assert not (tmp_path / "p").exists()

@@ -26,3 +26,24 @@ def test_a_library_folder_holds_novels_and_prepared_corpora(tmp_path):
     (tmp_path / "b" / "manifest.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ChatbotError, match="same name"):
         find_books([tmp_path])
+
+
+def test_a_base_never_goes_into_a_corpus_and_a_model_is_no_book(story_corpus, echo_model, tmp_path):
+    """A base in a corpus folder replaced its vectors and deleted its segmented text,
+    even when the run then failed; a model's vocab.txt was read as a novel."""
+    from chatbot.config import TrainConfig
+    from chatbot.pretrain import pretrain
+
+    before = {p.name: p.read_bytes() for p in story_corpus.iterdir() if p.is_file()}
+    with pytest.raises(ChatbotError, match="is a prepared corpus"):
+        pretrain([story_corpus], story_corpus, TrainConfig())
+    novel = tmp_path / "novel.txt"
+    novel.write_text("甲道：“来。”\n", encoding="utf-8")
+    with pytest.raises(ChatbotError, match="is inside .*a book's corpus"):
+        pretrain(
+            [novel], tmp_path / "cache" / "novel" / "base", TrainConfig(), cache=tmp_path / "cache"
+        )
+    with pytest.raises(ChatbotError, match="is a trained model, not a book"):
+        pretrain([echo_model], tmp_path / "base", TrainConfig())
+    after = {p.name: p.read_bytes() for p in story_corpus.iterdir() if p.is_file()}
+    assert after == before and not (tmp_path / "base").exists()

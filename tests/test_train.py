@@ -225,3 +225,13 @@ def test_weights_that_stop_being_numbers_end_training_in_one_line():
         next(model.parameters())[0] = float("inf")
     with pytest.raises(ChatbotError, match=r"diverged in epoch 3: .*lower --lr \(was 0.002\)"):
         diverged(model, "epoch 3", 2e-3)
+
+
+def test_characters_that_no_speaker_qualifies_for_are_an_error(story_corpus, tmp_path):
+    """They were dropped without a word, leaving a model that knows no one."""
+    with pytest.raises(
+        ChatbotError,
+        match=r"--characters 3: no speaker has --min-lines 10000 .*the most any speaker has is \d+",
+    ):
+        train(story_corpus, tiny(characters=3, min_lines=10_000), model_dir=tmp_path / "m")
+    assert not (tmp_path / "m" / "config.json").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from chatbot.cli.common import add_model_option
+from chatbot.cli.common import add_model_option, model_arg
 from chatbot.cli.options import HelpFormatter
 
 
@@ -38,8 +38,6 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.pace < 60_000:  # NaN fails this too
         raise ChatbotError("--pace must be 0 or more milliseconds (under a minute)")
-    app = ChatApp(
-        args.model or args.model_dir, data_dir=args.data_dir, pace_ms=args.pace, novel=args.novel
-    )
+    app = ChatApp(model_arg(args), data_dir=args.data_dir, pace_ms=args.pace, novel=args.novel)
     app.run()
     return app.return_code or 0

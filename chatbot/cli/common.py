@@ -102,9 +102,18 @@ def resolve_model(name: str | Path | None) -> Path:
     return found
 
 
+def model_arg(args: argparse.Namespace) -> str | None:
+    """What a command with ``--model`` and a MODEL_DIR positional was told, if anything."""
+    if args.model is not None and args.model_dir is not None and args.model != args.model_dir:
+        raise ChatbotError(
+            f"two models given ({args.model_dir} and --model {args.model}); give one"
+        )
+    return args.model if args.model is not None else args.model_dir
+
+
 def chosen_model(args: argparse.Namespace) -> Path:
     """The model a command with ``--model`` and a MODEL_DIR positional means."""
-    return resolve_model(args.model if args.model is not None else args.model_dir)
+    return resolve_model(model_arg(args))
 
 
 DETECT_MIN_BYTES = 256  # below this, guessing an encoding picks mojibake too often

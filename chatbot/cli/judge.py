@@ -76,24 +76,27 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     score.add_argument("out", metavar="OUT_DIR", help="a set made by `chatbot judge make`")
     score.add_argument("--verdicts", help="the verdicts file (default OUT_DIR/verdicts.json)")
-    score.add_argument("--reps", type=int, default=2000, help="bootstrap resamples")
+    score.add_argument(
+        "--reps", type=int, default=2000, metavar="N", help="bootstrap resamples (100 to 100000)"
+    )
     score.set_defaults(func=run_score)
+
+
+MAX_REPS = 100_000  # resamples: beyond, the intervals stop moving and memory runs out
 
 
 def run_make(args: argparse.Namespace) -> int:
     from chatbot.config import CONTINUE_OPTIONS, DecodeOptions
     from chatbot.judge import make_set, parse_system
 
-    if (Path(args.out) / "key.json").exists() and not args.force:
+    held = [n for n in ("key.json", "verdicts.json") if (Path(args.out) / n).exists()]
+    if held and not args.force:
         raise ChatbotError(
-            f"{args.out} already holds a judged set (its key would no longer match verdicts "
-            "given on it); --force replaces it, or choose another OUT_DIR"
+            f"{args.out} already holds a judged set ({held[0]}; a new key would no longer "
+            "match verdicts given on it); --force replaces it, or choose another OUT_DIR"
         )
     if args.n < 1:
         raise ChatbotError("--n must be at least 1")
-    if args.force:  # verdicts on the old set would be read against the new key
-        for old in ("verdicts.json", "scores.json"):
-            (Path(args.out) / old).unlink(missing_ok=True)
     defaults = CONTINUE_OPTIONS if args.mode == "continue" else DecodeOptions()
     systems = [parse_system(s, defaults) for s in args.system]
     out = make_set(
@@ -105,6 +108,8 @@ def run_make(args: argparse.Namespace) -> int:
         corpus_dir=args.corpus,
         mode=args.mode,
     )
+    for old in ("verdicts.json", "scores.json"):  # of the old set: they would be read
+        (out / old).unlink(missing_ok=True)  # against the new key (kept if making failed)
     made = len(read_json(out / "key.json", "judge key")["items"])
     fewer = f" (all the test split has; --n asked for {args.n})" if made < args.n else ""
     print(f"wrote {made} items{fewer}: {out}/items.md, rubric.md (for the reader) and key.json")
@@ -115,8 +120,8 @@ def run_score(args: argparse.Namespace) -> int:
     from chatbot.fsutil import write_json
     from chatbot.verdicts import read_verdicts, score_set
 
-    if args.reps < 100:
-        raise ChatbotError("--reps must be at least 100 (bootstrap resamples)")
+    if not 100 <= args.reps <= MAX_REPS:
+        raise ChatbotError(f"--reps must be from 100 to {MAX_REPS} (bootstrap resamples)")
     report = score_set(read_verdicts(args.out, args.verdicts), reps=args.reps)
     write_json(Path(args.out) / "scores.json", report)
     print_scores(report)

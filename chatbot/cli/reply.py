@@ -19,7 +19,7 @@ from chatbot.cli.common import (
 )
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, NotText
 from chatbot.layout import ModelLayout
 
 
@@ -96,8 +96,11 @@ def _request(line: str, base: Conversation) -> tuple[str, Conversation]:
         return line, base
     try:
         d = json.loads(line)
+    except ValueError as e:
+        raise ChatbotError(f"a line that opens with {{ is not valid JSON ({e.msg})") from None
+    try:
         message = d["message"]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise ChatbotError(
             'a JSON line needs "message" (and may have "history", "as", "to")'
         ) from None
@@ -134,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             line = raw if isinstance(raw, str) else decode_input(raw, "the message")
             line = line.rstrip("\r\n")
         except ChatbotError as e:
-            if text is not None:
+            if text is not None or isinstance(e, NotText):  # binary: no line is a message
                 raise
             err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             print(json.dumps({"error": str(e)}) if args.json else "", flush=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, NotText
 from chatbot.fsutil import path_kind
 from chatbot.ingest import single_quotes
 from chatbot.ingest.gutenberg import FRAME, book_span, gutenberg_title
@@ -207,7 +207,7 @@ def decode(
             first_error = first_error or e
             continue
         if _looks_binary(text):
-            raise ChatbotError(f"{name} looks like a binary file, not a text novel")
+            raise NotText(f"{name} looks like a binary file, not text")
         if encoding and _other_than_utf8(data, text):
             raise ChatbotError(
                 f"{name} is UTF-8, which --encoding {encoding} reads as other characters; "
@@ -279,7 +279,7 @@ def _detect_encoding(data: bytes, name: str) -> str:
         best = charset_normalizer.from_bytes(data, threshold=_LOOSE_MESS).best()
     if best is None:
         if b"\x00" in data[:4096]:
-            raise ChatbotError(f"{name} looks like a binary file, not a text novel")
+            raise NotText(f"{name} looks like a binary file, not text")
         raise ChatbotError(
             f"{name}: cannot detect the encoding (undecodable bytes); pass --encoding"
         )

@@ -38,7 +38,7 @@ class Word2VecConfig:
     - ``min_count`` 3 keeps the rarer names and words a chatbot should know.
     """
 
-    vector_size: int = setting(200, "word-vector dimensions", at_least=1)
+    vector_size: int = setting(200, "word-vector dimensions", at_least=1, at_most=4096)
     window: int = setting(8, "context words on each side", at_least=1)
     sg: bool = setting(False, "skip-gram (each word predicts its context) instead of CBOW")
     negative: int = setting(25, "negative samples per word", at_least=0)

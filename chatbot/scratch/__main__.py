@@ -25,6 +25,17 @@ def run(demo: str, seed: int = 0) -> int:
     return 0 if min(mem[0] / mem[-1], pr[0] / pr[-1]) >= 100 else 1
 
 
+def _seed(text: str) -> int:
+    """A seed NumPy's generators take: a whole number from 0 to 2**32 - 1."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2**32 - 1, not {seed}")
+    return seed
+
+
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="python -m chatbot.scratch")
     parser.description = (
@@ -37,7 +48,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         choices=("adder", "primes"),
         help="adder: RNN learns 8-bit addition; primes: LSTM memorises and predicts primes",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights and data")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help="seed of weights and data (0 to 2**32 - 1)"
+    )
     return parser
 
 

@@ -139,9 +139,25 @@ def test_bad_values_are_one_line_errors(capsys, echo_corpus, echo_model, tmp_pat
         (["prepare", "x.txt", "--seed", "-1"], "--seed must be at least 0"),
         (["prepare", "x.txt", "--sample", "inf"], "--sample must be a finite number"),
         (["pretrain", "x.txt"], "required: --out"),
+        (["info", m, "--model", echo_corpus], "two models given"),
+        (["scratch", "adder", "--seed", "-1"], "--seed: must be from 0"),
+        (["judge", "score", tmp_path, "--reps", "99999999999"], "--reps must be from 100"),
+        (["train", echo_corpus, "--hidden", "1000000000000"], "--hidden must be at most"),
+        (["train", echo_corpus, "--encoder-layers", "100000"], "--encoder-layers must be at"),
     ]
     for args, says in cases:
         r = run_cli(args, capsys)
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
         assert r.returncode == 2, (args, r.stderr)
         assert len(lines) == 1 and lines[0].startswith("error:") and says in lines[0], (args, lines)
+
+
+def test_standard_input_that_is_binary_or_broken_json_is_said_once(capsys, monkeypatch, echo_model):
+    from tests.conftest import run_cli
+
+    blob = bytes(b for b in range(256) if b != ord("\n")) * 40
+    binary = blob + b"\n" + blob + b"\n"  # two "lines": one error, then it stops
+    r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=binary)
+    assert r.returncode == 2 and r.stderr.count("error:") == 1 and "binary" in r.stderr
+    r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin='{"message": "hi"\n')
+    assert r.returncode == 2 and "is not valid JSON" in r.stderr
