@@ -19,7 +19,7 @@ import torch
 
 from chatbot.cast import FIRST_MESSAGE, Cast, Conversation
 from chatbot.checkpoint import load_model
-from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, ModelCard, offset_seed
 from chatbot.data import (
     BOS,
     CONT,
@@ -345,7 +345,7 @@ class Chatbot:
             # nothing new to say (a retry, or a line the chat said, from greedy decoding
             # or a fixed seed): draws with other seeds say something else
             turns = len(conversation.retried) + len(conversation.history) + 1
-            seed = None if options.seed is None else options.seed + turns * RETRY["rank"]
+            seed = offset_seed(options.seed, turns * RETRY["rank"])
             retry = replace(options, **RETRY, seed=seed)
             d = self._decode(start_fn, retry, text, conversation)
         r = Reply(self._words_of(d), d.scores, d.stop, log_prob=d.log_prob, query_tokens=tokens)
@@ -370,7 +370,7 @@ class Chatbot:
         drawn = []
         memory, state = start_fn(1)  # encoded once; every draw starts from it
         for k in range(options.rank if options.strategy == "sample" else 1):
-            seed = None if options.seed is None else options.seed + k
+            seed = offset_seed(options.seed, k)
             o = replace(options, seed=seed)
             steps = run(
                 self.model,

@@ -91,9 +91,10 @@ def load_model(root: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         raise ChatbotError(f"{lay.weights} holds NaN or infinite weights ({broken[0]}); retrain it")
     table = tensors.get("table.weight")
     if table is None or table.shape != (mc.vocab_size, mc.dim) or len(words) != mc.vocab_size:
+        shape = "no word table" if table is None else f"a {tuple(table.shape)} word table"
         raise ChatbotError(
-            f"{lay.root}: vocabulary, weights and config disagree "
-            f"({len(words)} words, config says {mc.vocab_size}); retrain the model"
+            f"{lay.root}: vocabulary, weights and config disagree ({len(words)} words, "
+            f"{shape}, config says {mc.vocab_size} words of {mc.dim}); retrain the model"
         )
     model = Seq2Seq(mc)
     try:

@@ -8,7 +8,10 @@ from these classes (``chatbot.cli.options``), so an option cannot exist without 
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,9 +25,16 @@ LOSSES = ("cosine-softmax", "mse", "cosine")
 STRATEGIES = ("greedy", "sample", "beam")
 
 
+INT_MAX = 2**31 - 1  # any whole-number setting: torch sizes and counts stay below it
 SEED_MAX = 2**32 - 1  # numpy's generators (word2vec, shuffles) take no larger seed
 MAX_BEAM = 64  # beams or drawn replies: beyond, a reply takes minutes and reads no better
 MAX_WORDS = 1000  # words in one reply or one window of writing on
+
+
+def offset_seed(seed: int | None, k: int) -> int | None:
+    """The ``k``-th seed after ``seed`` (a retry's, a draw's), wrapping round within
+    what a generator takes: the highest seed a user may type has successors too."""
+    return None if seed is None else (seed + k) % (SEED_MAX + 1)
 
 
 def setting(default: Any, help: str, **meta: Any) -> Any:
@@ -32,6 +42,55 @@ def setting(default: Any, help: str, **meta: Any) -> Any:
     ``cli=False``: see ``chatbot.cli.options``; bounds ``at_least``, ``above``,
     ``at_most``: see ``check_bounds``)."""
     return field(default=default, metadata={"help": help, **meta})
+
+
+def _shown(value: float) -> str:
+    """A value for a one-line message: 10**400 is not printed digit by digit."""
+    return (
+        "a number that long" if isinstance(value, int) and value.bit_length() > 64 else str(value)
+    )
+
+
+def check_types(settings: Any) -> None:
+    """A one-line error for a field whose value is not of its annotated type (a config
+    file edited by hand: "hidden": "256", "title": 5): such values otherwise fail deep in
+    torch, or in the app when it shows them."""
+    hints = typing.get_type_hints(type(settings))
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if not _fits(value, hints[f.name]):
+            kind = type(value).__name__
+            raise ChatbotError(
+                f"{f.name.replace('_', ' ')} has the wrong type ({kind} {value!r:.40})"
+            )
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint in (int, float):  # an int is a float too; a bool is neither
+        return isinstance(value, hint if hint is int else int | float) and not isinstance(
+            value, bool
+        )
+    if hint in (bool, str):
+        return isinstance(value, hint)
+    if origin is dict:
+        kinds = args or (Any, Any)
+        return isinstance(value, dict) and all(
+            _fits(k, kinds[0]) and _fits(v, kinds[1]) for k, v in value.items()
+        )
+    if origin is list:
+        return (
+            isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+            if args
+            else isinstance(value, list)
+        )
+    if dataclasses.is_dataclass(hint):
+        return isinstance(value, hint)
+    return True  # Any
 
 
 def check_bounds(settings: Any) -> None:
@@ -45,14 +104,17 @@ def check_bounds(settings: Any) -> None:
         flag = f.name.replace("_", "-" if f.metadata.get("cli", True) else " ")
         name = "--" + flag if f.metadata.get("cli", True) else flag
         at_least, above, at_most = (f.metadata.get(k) for k in ("at_least", "above", "at_most"))
-        if not math.isfinite(value):
+        if at_most is None and isinstance(value, int):
+            at_most = INT_MAX
+        if isinstance(value, float) and not math.isfinite(value):  # an int is finite (and
+            # may be too large for a float: 10**400)
             raise ChatbotError(f"{name} must be a finite number, not {value}")
         if at_least is not None and value < at_least:
-            raise ChatbotError(f"{name} must be at least {at_least}, not {value}")
+            raise ChatbotError(f"{name} must be at least {at_least}, not {_shown(value)}")
         if above is not None and value <= above:
-            raise ChatbotError(f"{name} must be above {above}, not {value}")
+            raise ChatbotError(f"{name} must be above {above}, not {_shown(value)}")
         if at_most is not None and value > at_most:
-            raise ChatbotError(f"{name} must be at most {at_most}, not {value}")
+            raise ChatbotError(f"{name} must be at most {at_most}, not {_shown(value)}")
 
 
 @dataclass(frozen=True)
@@ -111,6 +173,7 @@ class ModelConfig:
     )
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.head not in HEADS:
             raise ChatbotError(f"head must be one of {', '.join(HEADS)}")
         if self.loss not in LOSSES:
@@ -321,6 +384,7 @@ class TrainConfig:
     )
 
     def __post_init__(self) -> None:
+        check_types(self)
         check_bounds(self)
         if self.max_epochs < (0 if self.text_epochs else 1):
             raise ChatbotError(
@@ -383,16 +447,21 @@ class DecodeOptions:
         choices=STRATEGIES,
     )
     temperature: float = setting(1.0, "sampling temperature: lower is closer to greedy", above=0)
-    top_k: int = setting(20, "sample among this many cosine-nearest words", at_least=1)
+    top_k: int = setting(
+        20, "sample among this many cosine-nearest words", at_least=1, at_most=1000
+    )
     beam: int = setting(4, "hypotheses kept by beam search", at_least=1, at_most=MAX_BEAM)
     repetition_penalty: float = setting(
         1.5, "a word already said is this many times less likely", at_least=1
     )
-    no_repeat_ngram: int = setting(2, "never repeat an n-gram of this size (0 = off)", at_least=0)
+    no_repeat_ngram: int = setting(
+        2, "never repeat an n-gram of this size (0 = off)", at_least=0, at_most=MAX_WORDS
+    )
     min_length: int = setting(
         6,
         "words before the reply may end, capped at --max-length (the book's replies average ~15)",
         at_least=0,
+        at_most=MAX_WORDS,
     )
     max_length: int = setting(30, "words at most", at_least=1, at_most=MAX_WORDS)
     seed: int | None = setting(
@@ -415,6 +484,7 @@ class DecodeOptions:
     )
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.strategy not in STRATEGIES:
             raise ChatbotError(f"strategy must be one of {', '.join(STRATEGIES)}")
         check_bounds(self)
@@ -476,13 +546,19 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: Path | str = "config.json") -> ModelCard:
+        names = {f.name for f in fields(cls)} - {"model", "train"}
+        for key in ("model", "train"):
+            if not isinstance(d.get(key, {}), dict):
+                raise ChatbotError(f"{path} is not a valid model config ({key} must be an object)")
         try:
             model = ModelConfig(**d["model"])
             train = TrainConfig.from_dict(d.get("train", {}), d["model"])
-        except (KeyError, TypeError) as e:
+            return cls(model, train, **{k: v for k, v in d.items() if k in names})
+        except (KeyError, TypeError, AttributeError, ChatbotError) as e:
             raise ChatbotError(f"{path} is not a valid model config ({e})") from None
-        names = {f.name for f in fields(cls)} - {"model", "train"}
-        return cls(model, train, **{k: v for k, v in d.items() if k in names})
+
+    def __post_init__(self) -> None:
+        check_types(self)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -147,7 +147,9 @@ def run(
                 if logits[0] == float("-inf"):  # every word banned: end the reply
                     forced = True
                 elif not greedy_pick:
-                    probs = torch.softmax(torch.tensor(logits) / options.temperature, dim=-1)
+                    # from the best logit down, so a tiny temperature is greedy, not inf/inf
+                    shifted = torch.tensor(logits) - logits[0]
+                    probs = torch.softmax(shifted / options.temperature, dim=-1)
                     pick = int(torch.multinomial(probs, 1, generator=generator))
             word, score = (PAD if done[r] else ids[pick]), cos[pick]
             if forced and not done[r]:

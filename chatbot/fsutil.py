@@ -43,6 +43,21 @@ def temp_beside(final: str | os.PathLike[str]) -> Path:
     return Path(tmp)
 
 
+def user_path(text: str) -> Path:
+    """A path the user typed, ``~`` expanded; one no file system takes (an unknown
+    user's ~, a NUL, a name over 255 bytes) is a one-line error, not an exception from
+    deep in pathlib or the first system call."""
+    if "\0" in text:
+        raise ChatbotError("a path cannot hold a NUL character")
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:
+        raise ChatbotError(f"no home folder for {text.split('/')[0]}") from None
+    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
+        raise ChatbotError(f"a file or folder name in {text[:40]}… is over 255 bytes")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only on success.

@@ -107,3 +107,26 @@ def test_model_card_of_a_broken_config_is_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ChatbotError, match="no model config"):
         ModelCard.read(tmp_path / "empty")
+
+
+def test_a_hand_edited_config_of_the_wrong_types_is_one_clear_error(tmp_path):
+    from chatbot.config import offset_seed
+
+    card = ModelCard(ModelConfig(vocab_size=9, dim=4), TrainConfig()).to_dict()
+    for path, value, says in (
+        (("model", "hidden"), "256", "hidden has the wrong type"),
+        (("title",), 5, "title has the wrong type"),
+        (("test",), {"top1": "x"}, "test has the wrong type"),
+        (("train",), [], "train must be an object"),
+    ):
+        d = json.loads(json.dumps(card))
+        *inner, last = path
+        target = d
+        for k in inner:
+            target = target[k]
+        target[last] = value
+        with pytest.raises(ChatbotError, match=f"c.json is not a valid model config.*{says}"):
+            ModelCard.from_dict(d, "c.json")
+    with pytest.raises(ChatbotError, match="must be at most 2147483647, not a number that long"):
+        TrainConfig(max_query=10**400)
+    assert offset_seed(2**32 - 1, 3) == 2 and offset_seed(None, 3) is None

@@ -54,3 +54,16 @@ def test_writing_onto_a_folder_is_a_one_line_error_and_the_folder_stays(tmp_path
     with pytest.raises(ChatbotError, match="is a folder"):
         write_json(tmp_path / "out", {"a": 1})
     assert (tmp_path / "out").is_dir() and not list(tmp_path.glob(".out.*"))
+
+
+def test_a_path_no_file_system_takes_is_one_line():
+    from chatbot.fsutil import user_path
+
+    for typed, says in (
+        ("~nosuchuser9/book.txt", "no home folder for ~nosuchuser9"),
+        ("a\0b", "NUL"),
+        ("n" * 300 + ".md", "over 255 bytes"),
+    ):
+        with pytest.raises(ChatbotError, match=says):
+            user_path(typed)
+    assert user_path("~/x").name == "x" and not str(user_path("~/x")).startswith("~")

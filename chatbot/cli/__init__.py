@@ -26,7 +26,7 @@ from chatbot.cli import (
     train,
     write_on,
 )
-from chatbot.cli.common import err_console
+from chatbot.cli.common import err_console, labelled
 from chatbot.cli.options import typed_options
 from chatbot.errors import ChatbotError
 
@@ -51,8 +51,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         err_console.print(
-            f"[bold red]error:[/] {message} (see {self.prog} --help)",
-            highlight=False,
+            labelled("error:", "bold red", f"{message} (see {self.prog} --help)"),
             soft_wrap=True,
         )
         sys.exit(2)
@@ -97,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except ChatbotError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err_console.print(labelled("error:", "bold red", str(e)), soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted")

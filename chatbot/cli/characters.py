@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("training replies", justify="right")
     for name, lines in zip(cast.names[1:], cast.lines[1:]):
         table.add_row(in_novel_script(name, card.script), f"{lines:,}")
-    Console().print(table)
+    Console(markup=False).print(table)
     return 0

@@ -21,10 +21,18 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from chatbot.errors import ChatbotError
 
-err_console = Console(stderr=True)
+# No markup: messages hold paths and the user's text ("a[/]b" is a file name, not a tag).
+err_console = Console(stderr=True, markup=False)
+
+
+def labelled(label: str, style: str, message: str) -> Text:
+    """A one-line message ("error: ...", "note: ..."): the label styled, the message
+    as it is."""
+    return Text.assemble((label, style), " ", message)
 
 
 class LoggedProgress(Progress):
@@ -62,7 +70,7 @@ def progress(disable: bool = False, every: float = 30.0) -> Progress:
     live = not disable and err_console.is_terminal
     return LoggedProgress(
         SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

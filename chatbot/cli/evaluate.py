@@ -81,15 +81,15 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(
             label, *(fmt.format(report[s][key]) if key in report[s] else "-" for s in systems)
         )
-    Console().print(table)
+    Console(markup=False).print(table)
     if "running_text" in report:
         t = report["running_text"]
-        Console().print(
+        Console(markup=False).print(
             f"held-out running text: perplexity {t['ppl']:.0f}, next-word top-1 "
             f"{t['top1']:.1%}, top-5 {t['top5']:.1%}"
         )
     for line in character_lines(report):
-        Console().print(line)
+        Console(markup=False).print(line)
     shipped = model.resolve() == SHIPPED_MODEL.resolve()
     out = args.out or (None if shipped else ModelLayout.at(model).eval_report)
     if out is not None:

@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     _check_weights(ModelLayout.at(model).weights)
     entry = describe(model)
     rows = read_metrics(ModelLayout.at(model).metrics)
-    console = Console()
+    console = Console(markup=False)
     console.print(what_table(entry, card, rows))
     if card.books:
         console.print(books_table(card.books))

@@ -135,7 +135,7 @@ def interval(s: dict, percent: bool = False) -> str:
 
 
 def print_scores(report: dict) -> None:
-    console = Console()
+    console = Console(markup=False)
     criteria = report["criteria"]
     main = criteria[-1]
     table = Table(title=f"judged blind: {report['items']} items (mean [95% bootstrap interval])")

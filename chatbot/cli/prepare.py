@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.common import progress
+from chatbot.cli.common import labelled, progress
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 def print_summary(result: PrepareResult) -> None:
     from chatbot.ingest.prepare import speakers_row, summary
 
-    console = Console()
+    console = Console(markup=False)
     steps = Table(title=f"prepared {result.layout.root}")
     for col, justify in (
         ("step", "left"),
@@ -84,4 +84,4 @@ def print_summary(result: PrepareResult) -> None:
         found.add_row(what, value)
     console.print(found)
     for note in notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(labelled("note:", "yellow", note), highlight=False)

@@ -92,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
     text_epochs = planned_text_epochs(ModelLayout.at(args.out), config, args.resume, args.typed)
     status = report(start, text_epochs, resumed=args.resume)
     if status == 0 and int(os.environ.get("RANK", "0")) == 0:
-        Console().print(books_table(ModelCard.read(args.out).books))
+        Console(markup=False).print(books_table(ModelCard.read(args.out).books))
     return status

@@ -14,6 +14,7 @@ from chatbot.cli.common import (
     check_encoding,
     decode_input,
     err_console,
+    labelled,
     resolve_model,
     stdin_lines,
 )
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         except ChatbotError as e:
             if text is not None or isinstance(e, NotText):  # binary: no line is a message
                 raise
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            err_console.print(labelled("error:", "bold red", str(e)), soft_wrap=True)
             print(json.dumps({"error": str(e)}) if args.json else "", flush=True)
             status = 2
             continue
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         except ChatbotError as e:
             if text is not None:
                 raise
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            err_console.print(labelled("error:", "bold red", str(e)), soft_wrap=True)
             error = {"query": line, "error": str(e)}
             print(json.dumps(error, ensure_ascii=False) if args.json else "", flush=True)
             status = 2

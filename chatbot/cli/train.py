@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.common import err_console, progress
+from chatbot.cli.common import err_console, labelled, progress
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
@@ -121,7 +121,7 @@ def report(
     import os
 
     quiet = int(os.environ.get("RANK", "0")) != 0
-    console = Console(quiet=quiet)
+    console = Console(quiet=quiet, markup=False)
     epochs = Table(
         title="epochs (validation)", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
     )
@@ -196,8 +196,12 @@ def report(
     console.print(test)
     if result.stopped == "time_budget" and epochs.row_count:
         console.print(
-            "[yellow]note:[/] the --max-minutes cap (counted across resumes) ended training "
-            "before early stopping; continue with --resume --max-minutes N (a larger cap) "
-            "or --resume --max-minutes 0 (none)"
+            labelled(
+                "note:",
+                "yellow",
+                "the --max-minutes cap (counted across resumes) ended training before early "
+                "stopping; continue with --resume --max-minutes N (a larger cap) or --resume "
+                "--max-minutes 0 (none)",
+            )
         )
     return 0

@@ -27,9 +27,9 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from chatbot.cast import ANYONE, HISTORY, Conversation
-from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig
+from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig, offset_seed
 from chatbot.errors import ChatbotError
-from chatbot.fsutil import atomic_path
+from chatbot.fsutil import atomic_path, user_path
 from chatbot.ingest.prepare import PrepareConfig
 from chatbot.ingest.textio import ends_sentence, join_words
 from chatbot.layout import ModelLayout, default_model
@@ -150,8 +150,8 @@ class ChatApp(App):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="log")
-        yield Static("", id="training-status")
-        yield Static("loading the model…", id="status")
+        yield Static("", id="training-status", markup=False)
+        yield Static("loading the model…", id="status", markup=False)
         yield HistoryInput(placeholder="say something (/help for commands)", id="prompt")
         yield Footer()
 
@@ -341,8 +341,8 @@ class ChatApp(App):
         if not reply.writing:
             return reply.bot.stream(text, self.options, conversation)
         strategy = "greedy" if self.options.strategy == "greedy" else CONTINUE_OPTIONS.strategy
-        seed = self.options.seed  # each retry of a passage draws with another seed
-        seed = None if seed is None else seed + len(conversation.retried)
+        # each retry of a passage draws with another seed
+        seed = offset_seed(self.options.seed, len(conversation.retried))
         options = replace(CONTINUE_OPTIONS, strategy=strategy, seed=seed)
         return reply.bot.write_on(text, self.story_words, options)
 
@@ -487,7 +487,7 @@ class ChatApp(App):
             elif command.name == "newbot":
                 self.action_new_bot(command.arg)
             elif command.name == "model" and command.arg:  # any model, wherever trained
-                model = ModelLayout.at(Path(command.arg).expanduser()).existing()
+                model = ModelLayout.at(user_path(command.arg)).existing()
                 if not model.config.is_file():
                     raise ChatbotError(f"no model in {model.root} (its config.json is missing)")
                 self.switch_model(model.root)
@@ -715,7 +715,7 @@ class ChatApp(App):
             elif self.bot is None:  # --novel with no bot to chat with: say what is missing
                 self.load_model(self.model_dir)
 
-        path = Path(novel).expanduser() if novel else None
+        path = user_path(novel) if novel else None
         if path is not None and path.is_dir():  # /newbot DIR: pick from that folder
             start, root = None, path
         else:

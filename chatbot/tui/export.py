@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from chatbot.fsutil import user_path
 from chatbot.tui.store import Message
 
 # Marks Markdown would read as formatting (a novel's ` or * is text).
@@ -30,9 +31,10 @@ def export_path(chat_id: int, path: str | None, folder: Path) -> Path:
     """Where ``/export [FILE]`` writes: FILE (``~`` expanded), else the first of
     ``chat-ID.md``, ``chat-ID-2.md``... in ``folder`` (or in FILE, a folder) that does
     not exist yet, so an earlier export is never overwritten."""
-    if path and not Path(path).expanduser().is_dir():
-        return Path(path).expanduser()
-    folder = Path(path).expanduser() if path else folder
+    given = user_path(path) if path else None
+    if given is not None and not given.is_dir():
+        return given
+    folder = given or folder
     for k in range(1, 1000):
         name = f"chat-{chat_id}.md" if k == 1 else f"chat-{chat_id}-{k}.md"
         if not (folder / name).exists():

@@ -81,7 +81,8 @@ class Store:
             self.db = sqlite3.connect(self.path, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self._migrate()
-        except sqlite3.DatabaseError as e:
+            self._check()
+        except (sqlite3.DatabaseError, ValueError) as e:
             raise ChatbotError(
                 f"{self.path} cannot be read as a chat store ({e}); move it away to start "
                 "with no saved chats"
@@ -101,6 +102,15 @@ class Store:
                     f"BEGIN; {script} INSERT OR REPLACE INTO meta "
                     f"VALUES ('schema_version', '{number}'); COMMIT;"
                 )
+
+    def _check(self) -> None:
+        """Damage found now, when it can be said, not when a chat is shown: pages that do
+        not read back (quick_check) and tables without the columns we read."""
+        (result,) = self.db.execute("PRAGMA quick_check").fetchone()
+        if result != "ok":
+            raise sqlite3.DatabaseError(result)
+        self.db.execute(f"SELECT {self._CHAT_COLUMNS} FROM chats LIMIT 0")
+        self.db.execute(f"SELECT {self._MESSAGE_COLUMNS} FROM messages LIMIT 0")
 
     def new_chat(
         self,
@@ -157,14 +167,17 @@ class Store:
             else:
                 self.db.execute("UPDATE chats SET updated = ? WHERE id = ?", (now, chat))
 
+    _MESSAGE_COLUMNS = "role, text, scores, speaker, grounding"
+
     def messages(self, chat: int) -> list[Message]:
         rows = self.db.execute(
-            "SELECT role, text, scores, speaker, grounding FROM messages WHERE chat = ?"
-            " ORDER BY id",
+            f"SELECT {self._MESSAGE_COLUMNS} FROM messages WHERE chat = ? ORDER BY id",
             (chat,),
         ).fetchall()
-        load = lambda v: json.loads(v) if v else None  # noqa: E731
-        return [Message(r, t, load(s), sp, load(g)) for r, t, s, sp, g in rows]
+        return [
+            Message(str(r), str(t), _list(s, float), _text(sp), _list(g, str))
+            for r, t, s, sp, g in rows
+        ]
 
     def delete_last_bot_message(self, chat: int) -> None:
         with self.db:
@@ -184,13 +197,39 @@ class Store:
         rows = self.db.execute(
             f"SELECT {self._CHAT_COLUMNS} FROM chats ORDER BY updated DESC"
         ).fetchall()
-        return [ChatInfo(*r) for r in rows]
+        return [_chat_info(r) for r in rows]
 
     def chat(self, chat: int) -> ChatInfo | None:
         row = self.db.execute(
             f"SELECT {self._CHAT_COLUMNS} FROM chats WHERE id = ?", (chat,)
         ).fetchone()
-        return ChatInfo(*row) if row else None
+        return _chat_info(row) if row else None
 
     def close(self) -> None:
         self.db.close()
+
+
+# A row another program (or a damaged disk) wrote badly reads as what it can: a chat
+# with a wrong value in one cell still opens.
+
+
+def _text(v: object) -> str | None:
+    return None if v is None else str(v)
+
+
+def _list(v: object, kind: type) -> list | None:
+    """A JSON list of ``kind`` (scores, the book's lines), else None."""
+    try:
+        items = json.loads(v) if isinstance(v, str) and v else None
+        return [kind(x) for x in items] if isinstance(items, list) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _chat_info(row: tuple) -> ChatInfo:
+    id_, title, model, updated, speaker, addressee = row
+    try:
+        when = float(updated)
+    except (TypeError, ValueError):
+        when = 0.0
+    return ChatInfo(int(id_), str(title), str(model), when, _text(speaker), _text(addressee))

@@ -90,12 +90,14 @@ def join_lines(text: str) -> str:
     """Pasted lines as one line: Chinese ones (a hard-wrapped passage) run on directly,
     as the book would, decided by the nearest letters across the break (“你好。”|“我”
     too); a space between others (English, quotes and accents included)."""
-    out = ""
+    parts: list[str] = []
+    last = ""  # the last letter or digit so far: kept, not searched for (linear in text)
     for line in (x.strip() for x in text.splitlines()):
         if line:
-            cjk = _HAN_RE.match(_nearest(reversed(out))) or _HAN_RE.match(_nearest(line))
-            out += ("" if not out or cjk else " ") + line
-    return out
+            cjk = _HAN_RE.match(last) or _HAN_RE.match(_nearest(line))
+            parts.append(("" if not parts or cjk else " ") + line)
+            last = _nearest(reversed(line)) or last
+    return "".join(parts)
 
 
 def _nearest(chars: Iterable[str]) -> str:

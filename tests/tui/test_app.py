@@ -407,3 +407,26 @@ def test_a_message_sent_while_the_model_loads_is_answered_once_it_is_ready(echo_
             assert [b.plain for b in bubbles(app, "user")] == [LINES[0]]
 
     run(main())
+
+
+def test_what_the_user_types_is_shown_as_typed_never_read_as_markup(echo_model, data_dir):
+    """ "[/]" in a command, a path or a huge number crashed the app from its status line."""
+
+    async def main():
+        async with chat(echo_model, data_dir) as (app, pilot):
+            status = app.query_one("#status")
+            for line, shown in (
+                ("/nosuch[/]", "/nosuch[/]"),
+                ("/model /tmp/no[/]where", "no[/]where"),
+                ("/export ~nosuchuser9/x.md", "no home folder for ~nosuchuser9"),
+                ("/topk " + "9" * 400, "--top-k must be at most 1000, not a number that long"),
+                ("/seed 4294967296", "--seed must be at most 4294967295"),
+            ):
+                await say(pilot, app, line)
+                await wait_for(pilot, lambda: shown in str(status.render()))  # noqa: B023
+            await say(pilot, app, "/strategy sample")
+            await say(pilot, app, "/temp 1e-38")  # as good as greedy: no inf / inf
+            await ask(pilot, app, LINES[0])
+            assert bubbles(app, "bot")[-1].plain
+
+    run(main())

@@ -74,3 +74,34 @@ def test_a_data_dir_that_is_a_file_or_a_damaged_store_is_one_clear_error(tmp_pat
     ):
         r = subprocess.run(cmd + args, capture_output=True, text=True, timeout=120)
         assert r.returncode == 2 and "Traceback" not in r.stderr and said in r.stderr
+
+
+def test_damaged_cells_read_as_what_they_can_and_damaged_pages_at_open(tmp_path):
+    """A bad value in one cell used to crash the app when it showed the chat; pages that
+    no longer read back are found when the store opens, not mid-chat."""
+    import pytest
+
+    from chatbot.errors import ChatbotError
+
+    store = Store(tmp_path)
+    chat = store.new_chat("m")
+    store.add(chat, Message("user", "你好"))
+    store.add(chat, Message("bot", "好", scores=[0.5], grounding=["书里的话"]))
+    store.close()
+    db = sqlite3.connect(tmp_path / "chats.sqlite3")
+    with db:
+        db.execute("UPDATE messages SET scores = 'not json', grounding = '5'")
+        db.execute("UPDATE chats SET updated = 'yesterday', title = 7")
+    db.close()
+    store = Store(tmp_path)
+    (info,) = store.chats()
+    assert (info.title, info.updated) == ("7", 0.0)
+    bot = store.messages(chat)[-1]
+    assert (bot.text, bot.scores, bot.grounding) == ("好", None, None)
+    store.close()
+    db = sqlite3.connect(tmp_path / "chats.sqlite3")
+    with db:
+        db.execute("DROP TABLE messages")
+    db.close()
+    with pytest.raises(ChatbotError, match="cannot be read as a chat store .*no such table"):
+        Store(tmp_path)

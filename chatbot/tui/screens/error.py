@@ -21,7 +21,7 @@ class ErrorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="error"):
             yield Label("The chatbot cannot start", id="title")
-            yield Static(self.message, id="message")
+            yield Static(self.message, id="message", markup=False)
             yield Markdown(
                 "Make a bot from a novel here (**New bot**), or on the command line:\n\n"
                 "```\nchatbot prepare NOVEL.txt\n"

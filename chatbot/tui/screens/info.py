@@ -21,11 +21,15 @@ def info_markdown(bot) -> str:
         f"- trainable parameters: {params:,}" if params else "- trainable parameters: ?",
         f"- best epoch: {card.best_epoch or '?'}",
     ]
-    if test:
-        lines.append(
-            f"- test split: top-1 {test['top1']:.1%}, top-5 {test['top5']:.1%}, "
-            f"degenerate {test['degenerate']:.1%}, distinct-2 {test['distinct2']:.3f}"
-        )
+    shown = [
+        ("top-1", "top1", ".1%"),
+        ("top-5", "top5", ".1%"),
+        ("degenerate", "degenerate", ".1%"),
+    ]
+    shown.append(("distinct-2", "distinct2", ".3f"))
+    found = [f"{label} {test[key]:{fmt}}" for label, key, fmt in shown if key in test]
+    if found:  # those the card has: one written by hand may lack some
+        lines.append("- test split: " + ", ".join(found))
     if card.cast and len(bot.names) > 1:  # who /as can pick, with their training replies
         counts = bot.cast.lines
         cast = ", ".join(f"{n} ({c:,})" for n, c in zip(bot.names[1:], counts[1:]))

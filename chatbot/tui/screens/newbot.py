@@ -30,6 +30,7 @@ from textual.widgets import (
 
 from chatbot.config import TrainConfig
 from chatbot.errors import ChatbotError
+from chatbot.fsutil import user_path
 from chatbot.ingest.prepare import PrepareConfig
 from chatbot.layout import NOVEL_SUFFIXES
 from chatbot.tui.training import (
@@ -134,7 +135,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="wide tall"):
-            yield Label("New bot from a novel", id="title")
+            yield Label("New bot from a novel", id="title", markup=False)
             with ContentSwitcher(initial="pick", id="steps"):
                 with Vertical(id="pick"):
                     yield Static(
@@ -149,7 +150,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
                         )
                         yield Button("Prepare", id="prepare", variant="primary", compact=True)
                 with Vertical(id="preparing"):
-                    yield Static("", id="preparing-title")
+                    yield Static("", id="preparing-title", markup=False)
                     yield Vertical(id="bars")
                 with VerticalScroll(id="found"):
                     yield Static("", id="summary")
@@ -184,8 +185,8 @@ class NewBotScreen(ModalScreen[NewBot | None]):
                                 )
                                 field.tooltip = helps[name]
                                 yield field
-                    yield Static("", id="existing")
-            yield Static("", id="error")
+                    yield Static("", id="existing", markup=False)
+            yield Static("", id="error", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Train", id="train", variant="primary", compact=True)
                 yield Button("Resume", id="resume", compact=True)
@@ -211,10 +212,16 @@ class NewBotScreen(ModalScreen[NewBot | None]):
 
     @on(Input.Submitted, "#path")
     def typed(self, event: Input.Submitted) -> None:
-        self.start(Path(event.value.strip()).expanduser())
+        self.start(event.value.strip())
 
-    def start(self, novel: Path, config: PrepareConfig | None = None) -> None:
-        """Prepare ``novel`` (its finished steps are reused) and then show it."""
+    def start(self, novel: Path | str, config: PrepareConfig | None = None) -> None:
+        """Prepare ``novel`` (a path, or what the user typed; its finished steps are
+        reused) and then show it."""
+        try:
+            novel = user_path(novel) if isinstance(novel, str) else novel
+        except ChatbotError as e:
+            self._error(str(e))
+            return
         if not novel.is_file():
             self._error(f"not a file: {novel}")
             return
@@ -299,7 +306,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
         table.add_column("what", style="bold")
         table.add_column("value")
         for what, value in self.found:
-            table.add_row(what, value)
+            table.add_row(Text(what), Text(value))
         self.query_one("#summary", Static).update(table)
         text = Text()
         for kind, note in self.notes:
@@ -340,7 +347,7 @@ class NewBotScreen(ModalScreen[NewBot | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id
         if button == "prepare":
-            self.start(Path(self.query_one("#path", Input).value.strip()).expanduser())
+            self.start(self.query_one("#path", Input).value.strip())
             return
         if button == "back":
             self._step("pick")

@@ -91,7 +91,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             with Horizontal(classes="row"):
                 yield Label("word scores")
                 yield Checkbox("colour each word", self.show_scores, id="scores", compact=True)
-            yield Static("", id="error")
+            yield Static("", id="error", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)

@@ -6,6 +6,7 @@ chat goes on) and opened again."""
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,7 +27,9 @@ def samples_table(progress: Progress, last: int = 2) -> Table:
         table.add_row("", "replies to two fixed questions appear after each epoch")
     for epoch, pairs in progress.samples[-last:]:
         for k, (question, reply) in enumerate(pairs):
-            table.add_row(epoch if k == 0 else "", f"[bold]{question}[/] → {reply}")
+            # Text, not markup: a reply may hold the book's brackets ("[" is no tag)
+            exchange = Text.assemble((question, "bold"), f" → {reply}")
+            table.add_row(Text(epoch if k == 0 else ""), exchange)
     return table
 
 
@@ -43,8 +46,8 @@ class TrainingScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="wide tall"):
-            yield Label(f"Training a bot on {self.progress.job.novel}", id="title")
-            yield Static("", id="headline")
+            yield Label(f"Training a bot on {self.progress.job.novel}", id="title", markup=False)
+            yield Static("", id="headline", markup=False)
             yield ProgressBar(id="epoch-bar", show_eta=True)
             yield PlotextPlot(id="curves")
             yield Static("", id="samples")
