@@ -88,6 +88,8 @@ class Reply:
     pending: deque[tuple[str, float]] = field(default_factory=deque)
     lines: list[str] = field(default_factory=list)  # the book's lines it leaned on
     settled: bool = False
+    # a retry: the stored reply it replaces, which stays until this one has words
+    replaces: str | None = None
 
 
 class ChatApp(App):
@@ -322,9 +324,16 @@ class ChatApp(App):
         log.scroll_end(animate=False)
         self._reply_to(text, before)
 
-    def _reply_to(self, text: str, before: list[Message], retried: tuple[str, ...] = ()) -> None:
+    def _reply_to(
+        self,
+        text: str,
+        before: list[Message],
+        retried: tuple[str, ...] = (),
+        replaces: str | None = None,
+    ) -> None:
         """Start the bot's reply to ``text``, said after ``before`` in this chat (and
-        not one of the ``retried`` replies to it)."""
+        not one of the ``retried`` replies to it; in place of the stored reply
+        ``replaces``, once it has words)."""
         self._retry_of = None
         bubble = Bubble("bot", speaker=None if self.writing else self.speaker)
         bubble.show_scores = self.show_scores
@@ -332,7 +341,7 @@ class ChatApp(App):
         self.query_one("#log", VerticalScroll).mount(bubble)
         history = () if self.writing else tuple(m.text for m in before[-HISTORY:])
         self.conversation = Conversation(history, *self._cast(), retried=retried)
-        self._reply = Reply(self.chat_id, bubble, self.bot, self.writing)
+        self._reply = Reply(self.chat_id, bubble, self.bot, self.writing, replaces=replaces)
         self._reply_worker = self.generate(text, self._reply, self.conversation)
 
     def _words(self, reply: Reply, text: str, conversation: Conversation):
@@ -381,7 +390,7 @@ class ChatApp(App):
 
     def _reply_failed(self, reply: Reply, message: str) -> None:
         self._settle(reply, keep=False)
-        reply.bubble.plain = "(no reply)"
+        reply.bubble.plain = reply.replaces or "(no reply)"  # a failed retry keeps the reply
         reply.bubble.refresh_text()
         self._status(f"error: {message}")
 
@@ -398,13 +407,13 @@ class ChatApp(App):
         words = reply.bubble.words
         reply.bubble.grounding = reply.lines
         if not words:
-            reply.bubble.plain = "(no reply)" if finished else "(stopped)"
+            reply.bubble.plain = reply.replaces or ("(no reply)" if finished else "(stopped)")
         reply.bubble.refresh_text()
         if keep and reply.chat_id is not None and words:
             message = Message(
                 "bot", join_words(words), reply.bubble.scores, reply.bubble.speaker, reply.lines
             )
-            self.store.add(reply.chat_id, message)
+            self.store.add(reply.chat_id, message, replacing=reply.replaces is not None)
         self._status("ready" if finished else "stopped")
 
     def _stop_reply(self, keep: bool = True) -> None:
@@ -448,15 +457,16 @@ class ChatApp(App):
         again = self.conversation.retried if self._retry_of == (self.chat_id, last_user) else ()
         shown = self._reply.bubble.words if self._reply is not None else []
         self._stop_reply(keep=False)
+        replaces = None
         if messages[-1].role == "bot":
             again += (messages[-1].text,)
-            self.store.delete_last_bot_message(self.chat_id)
+            replaces = messages[-1].text  # stored until the new reply has words
         elif shown:
             again += (join_words(shown),)
         bubbles = list(self.query(Bubble))
         if bubbles and bubbles[-1].role == "bot":
             bubbles[-1].remove()
-        self._reply_to(messages[last_user].text, messages[:last_user], again)
+        self._reply_to(messages[last_user].text, messages[:last_user], again, replaces)
         self._retry_of = (self.chat_id, last_user)
 
     # -------------------------------------------------------------- commands

@@ -141,10 +141,14 @@ class Store:
         with self.db:
             self.db.execute("UPDATE chats SET model = ? WHERE id = ?", (model, chat))
 
-    def add(self, chat: int, message: Message) -> None:
+    def add(self, chat: int, message: Message, replacing: bool = False) -> None:
+        """Store ``message``; ``replacing``: in place of the chat's last bot message, in
+        one transaction (a retry that failed leaves the earlier reply)."""
         now = time.time()
         dump = lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None  # noqa: E731
         with self.db:
+            if replacing:
+                self._delete_last_bot_message(chat)
             self.db.execute(
                 "INSERT INTO messages (chat, role, text, scores, created, speaker, grounding)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -179,13 +183,12 @@ class Store:
             for r, t, s, sp, g in rows
         ]
 
-    def delete_last_bot_message(self, chat: int) -> None:
-        with self.db:
-            self.db.execute(
-                "DELETE FROM messages WHERE id = (SELECT MAX(id) FROM messages WHERE chat = ?"
-                " AND role = 'bot')",
-                (chat,),
-            )
+    def _delete_last_bot_message(self, chat: int) -> None:
+        self.db.execute(
+            "DELETE FROM messages WHERE id = (SELECT MAX(id) FROM messages WHERE chat = ?"
+            " AND role = 'bot')",
+            (chat,),
+        )
 
     def clear(self, chat: int) -> None:
         with self.db:

@@ -430,3 +430,32 @@ def test_what_the_user_types_is_shown_as_typed_never_read_as_markup(echo_model, 
             assert bubbles(app, "bot")[-1].plain
 
     run(main())
+
+
+def test_a_retry_that_fails_keeps_the_reply_it_would_replace(echo_model, data_dir):
+    """The stored reply goes only when its retry has words: a retry that failed (here
+    one whose model raises, as a damaged one would) used to lose it."""
+    from chatbot.errors import ChatbotError
+
+    async def main():
+        async with chat(echo_model, data_dir) as (app, pilot):
+            await ask(pilot, app, LINES[0])
+            kept = app.store.messages(app.chat_id)[-1].text
+            stream = app.bot.stream
+
+            def broken(*args, **kw):
+                raise ChatbotError("the model cannot answer")
+
+            app.bot.stream = broken
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: app._reply is None)
+            assert "the model cannot answer" in str(app.query_one("#status").render())
+            assert [m.text for m in app.store.messages(app.chat_id)] == [LINES[0], kept]
+            assert bubbles(app, "bot")[-1].plain == kept
+            app.bot.stream = stream
+            await pilot.press("ctrl+r")  # a retry with words replaces it, once
+            await wait_for(pilot, lambda: app._reply is None and bubbles(app, "bot")[-1].words)
+            messages = app.store.messages(app.chat_id)
+            assert [m.role for m in messages] == ["user", "bot"] and messages[-1].text != kept
+
+    run(main())
