@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, NotText
 
 # No markup: messages hold paths and the user's text ("a[/]b" is a file name, not a tag).
 err_console = Console(stderr=True, markup=False)
@@ -144,6 +144,8 @@ def decode_input(data: bytes | str, name: str, encoding: str | None = None) -> s
 
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
+    if encoding is None and b"\0" in data:  # no text typed or piped holds a NUL
+        raise NotText(f"{name} holds NUL bytes: a binary file, or UTF-16 (--encoding utf-16)")
     if encoding is not None:
         return decode_bytes(data, encoding=encoding, name=name)[0] if data.strip() else ""
     try:

@@ -159,5 +159,8 @@ def test_standard_input_that_is_binary_or_broken_json_is_said_once(capsys, monke
     binary = blob + b"\n" + blob + b"\n"  # two "lines": one error, then it stops
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=binary)
     assert r.returncode == 2 and r.stderr.count("error:") == 1 and "binary" in r.stderr
+    nul = b"\x00\x01garbage\n" * 5  # short lines: too short to tell binary, but a NUL
+    r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=nul)
+    assert r.returncode == 2 and r.stderr.count("error:") == 1 and "NUL bytes" in r.stderr
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin='{"message": "hi"\n')
     assert r.returncode == 2 and "is not valid JSON" in r.stderr
