@@ -19,14 +19,19 @@ import math
 import time
 from pathlib import Path
 
+from chatbot.cli.common import at_least, run_script
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("model", help="a model trained with running text (--text-epochs or --text-mix)")
     ap.add_argument("corpus", nargs="?", help="its corpus (default: the one it was trained on)")
-    ap.add_argument("--order", type=int, default=3, help="n-gram order")
+    ap.add_argument("--order", type=at_least(2), default=3, help="n-gram order (2 or more)")
     ap.add_argument(
-        "--positions", type=int, default=2000, help="test positions both models are scored on"
+        "--positions",
+        type=at_least(1),
+        default=2000,
+        help="test positions both models are scored on",
     )
     args = ap.parse_args()
 
@@ -129,4 +134,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

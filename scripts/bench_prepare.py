@@ -34,6 +34,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from chatbot.cli.common import given_path, run_script
+from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import extract_dialogue, read_pairs
 from chatbot.ingest.prepare import prepare
 from chatbot.ingest.segment import get_tokenizer, tokenize_many
@@ -58,11 +60,15 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("novel", nargs="?", default=str(DEFAULT))
+    ap.add_argument(
+        "novel", nargs="?", default=str(DEFAULT), help="the novel whose prepare steps are timed"
+    )
     ap.add_argument("--library", action="store_true", help="every shared novel, whole prepare")
     ap.add_argument("--labels", action="store_true", help="speaker precision on the labels")
     ap.add_argument("--retyped", action="store_true", help="pairs of the novel typed otherwise")
     args = ap.parse_args()
+    if (args.library or args.labels or args.retyped) and args.novel != str(DEFAULT):
+        raise ChatbotError("--library, --labels and --retyped read the shared novels: no NOVEL")
     if args.library or args.labels or args.retyped:
         if not DEFAULT.is_file():
             print(f"skip: shared novels not found at {SHARED}", file=sys.stderr)
@@ -74,11 +80,9 @@ def main() -> int:
         if args.retyped:
             retyped()
         return 0
-    novel_path = Path(args.novel)
-    if not novel_path.is_file():
-        print(f"skip: novel not found at {novel_path}", file=sys.stderr)
+    if not given_path(args.novel, str(DEFAULT), "novel", Path.is_file):
         return 0
-    steps(novel_path)
+    steps(Path(args.novel))
     return 0
 
 
@@ -280,4 +284,4 @@ def _score_cells(s: SpeakerScore) -> list[str]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from chatbot.cli.common import at_least, run_script
+
 
 def run(books: list[str], out: Path, cache: Path, processes: int, extra: list[str]) -> dict:
     launcher = [sys.executable, "-m", "chatbot"]
@@ -39,8 +41,10 @@ def run(books: list[str], out: Path, cache: Path, processes: int, extra: list[st
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("books", nargs="+", help=".txt novels, or folders of them")
-    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="process counts")
-    ap.add_argument("--rounds", type=int, default=1, help="rounds, the order alternating")
+    ap.add_argument(
+        "--processes", type=at_least(1), nargs="+", default=[1, 2], help="process counts"
+    )
+    ap.add_argument("--rounds", type=at_least(1), default=1, help="rounds, the order alternating")
     ap.add_argument("--cache", default="corpus", help="where the books are prepared")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     args = ap.parse_args()
@@ -83,4 +87,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

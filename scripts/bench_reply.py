@@ -32,6 +32,7 @@ from rich.progress import track
 from rich.table import Table
 
 from chatbot.bot import Chatbot, DecodeOptions
+from chatbot.cli.common import at_least, given_path, run_script
 from chatbot.decode import run
 from chatbot.ingest.dialogue import Pair, read_pairs
 from chatbot.layout import CorpusLayout, ModelLayout
@@ -87,13 +88,16 @@ def retrieval_rows(pairs: list[Pair], timed: int, rounds: int) -> list[tuple[str
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("model", nargs="?", default=str(DEFAULT))
-    ap.add_argument("--queries", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds")
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (this machine: 2)")
+    ap.add_argument(
+        "model", nargs="?", default=str(DEFAULT), help="the model whose replies are timed"
+    )
+    ap.add_argument("--queries", type=at_least(1), default=50, help="test messages replied to")
+    ap.add_argument("--rounds", type=at_least(1), default=7, help="interleaved timing rounds")
+    ap.add_argument(
+        "--threads", type=at_least(1), default=2, help="torch threads (this machine: 2)"
+    )
     args = ap.parse_args()
-    if not ModelLayout.at(args.model).exists():
-        print(f"skip: no model at {args.model} (train one with `chatbot train`)")
+    if not given_path(args.model, str(DEFAULT), "model", lambda p: ModelLayout.at(p).exists()):
         return 0
     torch.set_num_threads(args.threads)
     bot = Chatbot.load(args.model)
@@ -209,4 +213,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

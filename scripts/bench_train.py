@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from chatbot.cli.common import at_least, given_path, run_script
+
 DEFAULT = Path("corpus/hongloumeng")
 CASES = {
     "dialogue, vector head": ("dialogue", {}),
@@ -78,20 +80,25 @@ def measure(corpus: str, case: str, n_batches: int, negatives: int) -> dict:
     }
 
 
+def _prepared(path: Path) -> bool:
+    return (path / "pairs.tsv").is_file()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("corpus", nargs="?", default=str(DEFAULT), help="a prepared corpus")
-    ap.add_argument("--batches", type=int, default=30, help="timed batches per case")
-    ap.add_argument("--rounds", type=int, default=2, help="rounds, the case order alternating")
-    ap.add_argument("--negatives", type=int, default=2048, help="sampled rows (text case)")
+    ap.add_argument("--batches", type=at_least(1), default=30, help="timed batches per case")
+    ap.add_argument(
+        "--rounds", type=at_least(1), default=2, help="rounds, the case order alternating"
+    )
+    ap.add_argument("--negatives", type=at_least(0), default=2048, help="sampled rows (text case)")
     ap.add_argument("--only", help="run only the cases whose name contains this")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(measure(args.corpus, args.child, args.batches, args.negatives)))
         return 0
-    if not (Path(args.corpus) / "pairs.tsv").is_file():
-        print(f"skip: no prepared corpus at {args.corpus} (run scripts/prepare_corpus.sh)")
+    if not given_path(args.corpus, str(DEFAULT), "prepared corpus", _prepared):
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -122,4 +129,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

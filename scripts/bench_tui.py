@@ -33,6 +33,7 @@ from pathlib import Path
 
 from textual import events
 
+from chatbot.cli.common import at_least, given_path, run_script
 from chatbot.layout import ModelLayout, default_model
 
 START = time.perf_counter()
@@ -147,22 +148,22 @@ def spawn(args: argparse.Namespace, *extra: str) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("model", nargs="?", default=str(default_model() or "corpus/hongloumeng/model"))
-    ap.add_argument("--runs", type=int, default=3)
+    default = str(default_model() or "corpus/hongloumeng/model")
+    ap.add_argument("model", nargs="?", default=default, help="the model the app chats with")
+    ap.add_argument("--runs", type=at_least(1), default=3, help="measurements, the median kept")
     ap.add_argument("--training", action="store_true", help="responsiveness while training")
     ap.add_argument("--corpus", default="corpus/hongloumeng", help="what --training trains on")
-    ap.add_argument("--keys", type=int, default=60, help="keys typed per measurement")
+    ap.add_argument("--keys", type=at_least(1), default=60, help="keys typed per measurement")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if not ModelLayout.at(args.model).exists():
-        print(f"skip: no model at {args.model}")
+    if not given_path(args.model, default, "model", lambda p: ModelLayout.at(p).exists()):
         return 0
     if args.child:
         return child(args)
     print(f"load average before: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     if args.training:
-        if not (Path(args.corpus) / "pairs.tsv").is_file():
-            print(f"skip: no prepared corpus at {args.corpus} (chatbot prepare makes one)")
+        prepared = lambda p: (p / "pairs.tsv").is_file()  # noqa: E731
+        if not given_path(args.corpus, "corpus/hongloumeng", "prepared corpus", prepared):
             return 0
         extra = ["--training", "--corpus", args.corpus, "--keys", str(args.keys)]
         r = spawn(args, *extra)
@@ -186,4 +187,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

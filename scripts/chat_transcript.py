@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from chatbot.cli.common import run_script
+from chatbot.errors import ChatbotError
+
 
 async def transcript(
     model: str, messages: list[str], speaker: str | None, addressee: str | None
@@ -47,6 +50,17 @@ async def transcript(
         return to_markdown("chat", app.store.messages(app.chat_id))
 
 
+def check_cast(model: str, *names: str | None) -> None:
+    """The model is there and knows each name given (before the app waits on it)."""
+    from chatbot.bot import Chatbot
+
+    bot = Chatbot.load(model)
+    for name in filter(None, names):
+        if len(bot.cast) <= 1:
+            raise ChatbotError(f"{model} has no characters: --as and --to need a model that has")
+        bot.character(name)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("model", help="a trained model directory")
@@ -54,9 +68,10 @@ def main() -> int:
     ap.add_argument("--as", dest="speaker", help="the character the bot speaks as (/as)")
     ap.add_argument("--to", dest="addressee", help="the character the user is (/to)")
     args = ap.parse_args()
+    check_cast(args.model, args.speaker, args.addressee)  # the app would only say so in its status
     print(asyncio.run(transcript(args.model, args.messages, args.speaker, args.addressee)))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

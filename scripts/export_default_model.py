@@ -15,13 +15,14 @@ vocabulary and metrics are shipped: never novel text.
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
+from chatbot.checkpoint import load_model
+from chatbot.cli.common import run_script
 from chatbot.evaluate import evaluate_model
-from chatbot.fsutil import ensure_dir, read_json, write_json
+from chatbot.fsutil import atomic_path, ensure_dir, read_json, write_json
 from chatbot.layout import SHIPPED_BASE, SHIPPED_MODEL, ModelLayout
 
 
@@ -42,18 +43,27 @@ def main() -> int:
     )
     args = ap.parse_args()
     default = SHIPPED_BASE if args.base else SHIPPED_MODEL
-    src, out = ModelLayout.at(args.model), ModelLayout.at(ensure_dir(args.out or default))
     if args.eval_only:
-        return write_eval(out, Path(args.eval_only))
+        return write_eval(ModelLayout.at(args.out or default).existing(), Path(args.eval_only))
+    # Everything is read and checked before anything is written: a failed export must
+    # not leave new weights beside an old vocabulary.
+    src = ModelLayout.at(args.model).existing()
+    load_model(src.root)  # weights, vocabulary and config agree
     tensors = {
         k: v.half() if v.is_floating_point() else v for k, v in load_file(str(src.weights)).items()
     }
-    save_file(tensors, str(out.weights))
-    shutil.copyfile(src.vocab, out.vocab)
-    if src.userdict.is_file():
-        shutil.copyfile(src.userdict, out.userdict)
+    vocab = src.vocab.read_bytes()
+    userdict = src.userdict.read_bytes() if src.userdict.is_file() else None
     config = read_json(src.config, "model config")
     config["weights_dtype"] = "float16"
+    out = ModelLayout.at(ensure_dir(args.out or default))
+    with atomic_path(out.weights) as tmp:
+        save_file(tensors, str(tmp))
+    with atomic_path(out.vocab) as tmp:
+        tmp.write_bytes(vocab)
+    if userdict is not None:
+        with atomic_path(out.userdict) as tmp:
+            tmp.write_bytes(userdict)
     if args.base:
         write_json(out.config, config)
         print(f"base model in {out.root}: {_megabytes(out)}, {len(config['books'])} books")
@@ -84,4 +94,4 @@ def _megabytes(out: ModelLayout) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -11,8 +11,11 @@ The README's judged tables are this script's output.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from chatbot.cli.common import run_script
+from chatbot.errors import ChatbotError
+from chatbot.fsutil import read_json
 
 
 def cell(stat: dict, percent: bool = False) -> str:
@@ -51,10 +54,12 @@ def main() -> int:
     args = ap.parse_args()
     files = args.files or sorted(Path("evals").glob("judged-*.json"))
     for f in files:
-        report = json.loads(f.read_text(encoding="utf-8"))
+        report = read_json(f, "judged score file")
+        if not isinstance(report.get("systems"), dict) or "criteria" not in report:
+            raise ChatbotError(f"{f} is not a judged score file (chatbot judge score writes one)")
         print(table(report, f.stem.removeprefix("judged-")), end="\n\n")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

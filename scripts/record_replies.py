@@ -16,8 +16,10 @@ import json
 from pathlib import Path
 
 from chatbot.bot import Chatbot
+from chatbot.cli.common import run_script
 from chatbot.config import DecodeOptions
-from chatbot.fsutil import sha256_file
+from chatbot.errors import ChatbotError
+from chatbot.fsutil import atomic_path, sha256_file
 from chatbot.layout import SHIPPED_MODEL, ModelLayout
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "shipped_replies.json"
@@ -60,11 +62,17 @@ def main() -> int:
     ap.add_argument("model", nargs="?", default=str(SHIPPED_MODEL), help="model directory")
     ap.add_argument("out", nargs="?", default=str(OUT), help="where to write the recording")
     args = ap.parse_args()
+    out = Path(args.out)
+    if out.is_dir() or not out.parent.is_dir():  # said before the replies are made
+        raise ChatbotError(
+            f"cannot write {out}: " + ("a folder" if out.is_dir() else "no such folder")
+        )
     data = record(Path(args.model))
-    Path(args.out).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    with atomic_path(out) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"{len(data['replies'])} replies recorded in {args.out}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

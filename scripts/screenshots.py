@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from chatbot.cli.common import run_script
 from chatbot.layout import SHIPPED_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,4 +120,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -18,18 +18,33 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from chatbot.cli.common import run_script
 from chatbot.config import TrainConfig
+from chatbot.errors import ChatbotError
 from chatbot.train import train
+
+
+def overrides_of(text: str, what: str) -> dict:
+    """A JSON object of TrainConfig overrides, checked."""
+    try:
+        d = json.loads(text)
+    except ValueError as e:
+        raise ChatbotError(f"{what} is not JSON ({e.msg}): {text[:40]}") from None
+    if not isinstance(d, dict):
+        raise ChatbotError(f'{what} must be a JSON object, like {{"lr": 0.001}}: {text[:40]}')
+    TrainConfig.from_dict(d, strict=True)  # unknown names and bad values, before any training
+    return d
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("corpus")
+    ap.add_argument("corpus", help="a prepared corpus (chatbot prepare)")
     ap.add_argument("runs", nargs="+", help="JSON objects of TrainConfig overrides")
     ap.add_argument("--common", default="{}", help="JSON overrides for every run")
     ap.add_argument("--out", help="write one JSON line per run here")
     args = ap.parse_args()
-    common = json.loads(args.common)
+    common = overrides_of(args.common, "--common")
+    runs = [overrides_of(spec, "a run") for spec in args.runs]  # all checked before training
     console = Console()
     table = Table(title=f"sweep on {args.corpus}")
     for col in (
@@ -45,8 +60,8 @@ def main() -> int:
         "length",
     ):
         table.add_column(col, justify="right")
-    for spec in args.runs:
-        overrides = {**common, **json.loads(spec)}
+    for spec, own in zip(args.runs, runs):
+        overrides = {**common, **own}
         config = TrainConfig.from_dict(overrides, strict=True)
         with tempfile.TemporaryDirectory() as tmp:
             rows: list[dict] = []
@@ -83,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_script(main))

@@ -26,9 +26,8 @@ from chatbot.cli import (
     train,
     write_on,
 )
-from chatbot.cli.common import err_console, labelled
+from chatbot.cli.common import err_console, labelled, run_script
 from chatbot.cli.options import typed_options
-from chatbot.errors import ChatbotError
 
 SUBCOMMANDS = (
     prepare,
@@ -93,14 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(parser, argv)
     args.typed = typed_options(_commands(parser).choices[args.command], argv)
-    try:
-        return args.func(args)
-    except ChatbotError as e:
-        err_console.print(labelled("error:", "bold red", str(e)), soft_wrap=True)
-        return 2
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        return 130
+    return run_script(lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import codecs
 import io
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -82,6 +82,45 @@ def progress(disable: bool = False, every: float = 30.0) -> Progress:
         log=not disable and not live,
         every=every,
     )
+
+
+def run_script(main: Callable[[], int]) -> int:
+    """``main`` (a subcommand's, or a script's) with the CLI's manners: a ChatbotError
+    is one ``error:`` line and exit code 2, Ctrl-C exits with 130."""
+    try:
+        return main()
+    except ChatbotError as e:
+        err_console.print(labelled("error:", "bold red", str(e)), soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
+def given_path(path: str, default: str, what: str, exists: Callable[[Path], bool]) -> bool:
+    """Whether a benchmark has its input: a missing default is skipped (the shared
+    corpus may be absent: False), a missing path the user gave is an error."""
+    if exists(Path(path)):
+        return True
+    if path != default:
+        raise ChatbotError(f"no {what} at {path}")
+    print(f"skip: no {what} at {path}", file=sys.stderr)
+    return False
 
 
 def add_model_option(p: argparse.ArgumentParser) -> None:
