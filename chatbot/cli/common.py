@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -95,6 +96,9 @@ def run_script(main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
+    except BrokenPipeError:  # `chatbot ... | head` stopped reading: nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+        return 141  # as a shell reports SIGPIPE
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
