@@ -9,6 +9,7 @@ from these classes (``chatbot.cli.options``), so an option cannot exist without 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -55,7 +56,7 @@ def check_types(settings: Any) -> None:
     """A one-line error for a field whose value is not of its annotated type (a config
     file edited by hand: "hidden": "256", "title": 5): such values otherwise fail deep in
     torch, or in the app when it shows them."""
-    hints = typing.get_type_hints(type(settings))
+    hints = _hints(type(settings))
     for f in fields(settings):
         value = getattr(settings, f.name)
         if not _fits(value, hints[f.name]):
@@ -63,6 +64,13 @@ def check_types(settings: Any) -> None:
             raise ChatbotError(
                 f"{f.name.replace('_', ' ')} has the wrong type ({kind} {value!r:.40})"
             )
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The class's annotations, evaluated once: every ``replace`` of a setting checks
+    them, and evaluating them is most of what that costs."""
+    return typing.get_type_hints(cls)
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -83,11 +91,8 @@ def _fits(value: Any, hint: Any) -> bool:
             _fits(k, kinds[0]) and _fits(v, kinds[1]) for k, v in value.items()
         )
     if origin is list:
-        return (
-            isinstance(value, list) and all(_fits(v, args[0]) for v in value)
-            if args
-            else isinstance(value, list)
-        )
+        kind = args[0] if args else Any
+        return isinstance(value, list) and all(_fits(v, kind) for v in value)
     if dataclasses.is_dataclass(hint):
         return isinstance(value, hint)
     return True  # Any
@@ -101,13 +106,13 @@ def check_bounds(settings: Any) -> None:
         value = getattr(settings, f.name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        flag = f.name.replace("_", "-" if f.metadata.get("cli", True) else " ")
-        name = "--" + flag if f.metadata.get("cli", True) else flag
+        cli = f.metadata.get("cli", True)
+        name = "--" + f.name.replace("_", "-") if cli else f.name.replace("_", " ")
         at_least, above, at_most = (f.metadata.get(k) for k in ("at_least", "above", "at_most"))
         if at_most is None and isinstance(value, int):
             at_most = INT_MAX
-        if isinstance(value, float) and not math.isfinite(value):  # an int is finite (and
-            # may be too large for a float: 10**400)
+        # an int is finite (and may be too large to become a float: 10**400)
+        if isinstance(value, float) and not math.isfinite(value):
             raise ChatbotError(f"{name} must be a finite number, not {value}")
         if at_least is not None and value < at_least:
             raise ChatbotError(f"{name} must be at least {at_least}, not {_shown(value)}")

@@ -71,9 +71,8 @@ def check_apart(out: Path, corpora: Sequence[Path]) -> None:
     word2vec would replace the corpus's vectors and its scratch files the corpus's own."""
     if is_prepared(out):
         raise ChatbotError(f"--out {out} is a prepared corpus; give the base a folder of its own")
-    where = out.resolve()
     for corpus in corpora:
-        if where == corpus.resolve() or corpus.resolve() in where.parents:
+        if out.resolve().is_relative_to(corpus.resolve()):
             raise ChatbotError(f"--out {out} is inside {corpus}, a book's corpus; choose another")
 
 

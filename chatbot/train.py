@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from chatbot.checkpoint import load_checkpoint, load_model, save_checkpoint, save_model
+from chatbot.checkpoint import finite, load_checkpoint, load_model, save_checkpoint, save_model
 from chatbot.config import ModelCard, ModelConfig, TrainConfig
 from chatbot.data import Batch, Example, batches
 from chatbot.dataset import VALID_WINDOWS, TrainData, check_corpus, epoch_examples, load_data
@@ -161,7 +161,7 @@ def train_step(
 def diverged(model: nn.Module, when: str, lr: float) -> None:
     """A one-line error, before anything is saved, when the weights are no longer
     finite numbers (every rank holds the same weights, so every rank stops)."""
-    if not all(p.isfinite().all() for p in model.parameters()):
+    if not finite(model.parameters()):
         raise ChatbotError(
             f"training diverged in {when}: the weights are no longer finite numbers; "
             f"--resume from the last saved epoch with a lower --lr (was {lr:g})"

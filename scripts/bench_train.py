@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from chatbot.cli.common import at_least, given_path, run_script
+from chatbot.pretrain import is_prepared
 
 DEFAULT = Path("corpus/hongloumeng")
 CASES = {
@@ -80,10 +81,6 @@ def measure(corpus: str, case: str, n_batches: int, negatives: int) -> dict:
     }
 
 
-def _prepared(path: Path) -> bool:
-    return (path / "pairs.tsv").is_file()
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("corpus", nargs="?", default=str(DEFAULT), help="a prepared corpus")
@@ -98,7 +95,7 @@ def main() -> int:
     if args.child:
         print(json.dumps(measure(args.corpus, args.child, args.batches, args.negatives)))
         return 0
-    if not given_path(args.corpus, str(DEFAULT), "prepared corpus", _prepared):
+    if not given_path(args.corpus, str(DEFAULT), "prepared corpus", is_prepared):
         return 0
     from rich.console import Console
     from rich.table import Table

@@ -35,6 +35,7 @@ from textual import events
 
 from chatbot.cli.common import at_least, given_path, run_script
 from chatbot.layout import ModelLayout, default_model
+from chatbot.pretrain import is_prepared
 
 START = time.perf_counter()
 QUERY = "你今天去哪里了？"
@@ -162,8 +163,7 @@ def main() -> int:
         return child(args)
     print(f"load average before: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     if args.training:
-        prepared = lambda p: (p / "pairs.tsv").is_file()  # noqa: E731
-        if not given_path(args.corpus, "corpus/hongloumeng", "prepared corpus", prepared):
+        if not given_path(args.corpus, "corpus/hongloumeng", "prepared corpus", is_prepared):
             return 0
         extra = ["--training", "--corpus", args.corpus, "--keys", str(args.keys)]
         r = spawn(args, *extra)
