@@ -27,14 +27,16 @@ from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import ensure_dir, write_json
 from chatbot.ingest.sentences import join_sentences, latin_script
-from chatbot.verdicts import KEY_VERSION
+from chatbot.verdicts import KEY_VERSION, RETRIEVAL, retrieval_name
 
 if TYPE_CHECKING:
     from chatbot.bot import Chatbot
+    from chatbot.ingest.dialogue import Pair
 
 MAX_GOLD_WORDS = 60
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-GOLD, MODEL, RETRIEVAL = "gold", "model", "retrieval"
+GOLD, MODEL = "gold", "model"
+MAX_RETRIEVED = 8  # lines per item beside the others: more tires the reader
 
 # Every criterion a set can ask for: what it measures and an anchor for each score.
 CRITERIA: dict[str, tuple[str, list[str]]] = {
@@ -192,20 +194,29 @@ def make_set(
     systems: list[System] | None = None,
     corpus_dir: str | Path | None = None,
     mode: str = "reply",
+    retrieved: int = 1,
 ) -> Path:
     """Write items.md, rubric.md and key.json for ``n`` items from the test part of the
     model's corpus (see the module docstring); the same arguments give the same set.
 
     ``reply``: test pairs; candidates are the book's reply, the model's, the retrieval
-    baseline's and each other system's. ``continue``: passages of the test part's
-    running text; candidates are the book's next 60 words and each model's."""
+    baseline's and each other system's. ``retrieved`` > 1 adds the replies BM25 ranks
+    2nd to ``retrieved``-th (distinct lines; systems retrieval2, retrieval3, ...): the
+    best of them per item is what a perfect re-ranker of that shortlist could reach.
+    ``continue``: passages of the test part's running text; candidates are the book's
+    next 60 words and each model's."""
     from chatbot.bot import Chatbot
     from chatbot.evaluate import corpus_of
 
     if mode not in MODES:
         raise ChatbotError(f"mode must be one of {', '.join(MODES)}")
     replies = mode != "continue"
-    base = [System(MODEL, str(model_dir))] + ([System(RETRIEVAL)] if replies else [])
+    if not 1 <= retrieved <= MAX_RETRIEVED:
+        raise ChatbotError(f"--retrieved must be from 1 to {MAX_RETRIEVED}")
+    if retrieved > 1 and not replies:
+        raise ChatbotError("--retrieved lists the book's lines for a message: not with continue")
+    lines = [System(retrieval_name(r)) for r in range(1, retrieved + 1)] if replies else []
+    base = [System(MODEL, str(model_dir)), *lines]
     systems = base + list(systems or [])
     names = [GOLD] + [s.name for s in systems]
     if len(set(names)) != len(names):
@@ -220,7 +231,8 @@ def make_set(
     main = bots[str(model_dir)]
     corpus = corpus_of(main, corpus_dir)
     if replies:
-        items = _reply_items(main, corpus, n, seed, systems, bots, persona=mode == "persona")
+        persona = mode == "persona"
+        items = _reply_items(main, corpus, n, seed, systems, bots, persona, retrieved)
     else:
         items = _continuation_items(main, corpus, n, seed, systems, bots)
     if not items:
@@ -235,7 +247,7 @@ def _options(s: System, k: int, default: DecodeOptions) -> DecodeOptions:
     return o if o.seed is not None else replace(o, seed=k)
 
 
-def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[Item]:
+def _reply_items(main, corpus, n, seed, systems, bots, persona=False, retrieved=1) -> list[Item]:
     """Test pairs and their replies. ``persona``: only pairs whose speaker and addressee
     the book names (the speaker one of ``main``'s cast, if it has one), shown with the
     turns said before the message (each model reads as many of them as it was trained
@@ -260,14 +272,15 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
         ]
     chosen = random.Random(seed).sample(eligible, min(n, len(eligible)))
     index = OverlapIndex([e.pair.query_tokens for e in train])
+    ranks = {retrieval_name(r): r - 1 for r in range(1, retrieved + 1)}
     items = []
     for k, ex in enumerate(chosen, 1):
         p = ex.pair
         candidates = {GOLD: p.reply}
+        found = _retrieved(index, train, p.query_tokens, retrieved)
         for s in systems:
-            if s.name == RETRIEVAL:
-                hits = index.search(p.query_tokens)
-                best = train[hits[0][0]].pair if hits else train[0].pair
+            if s.name in ranks:
+                best = found[ranks[s.name]]
                 candidates[s.name] = _book_line(best.reply, best.reply_tokens, main)
             elif s.quote:
                 bot = bots[s.model]
@@ -290,6 +303,24 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False) -> list[It
         earlier = ex.history[len(ex.history) - EARLIER_TURNS :] if persona else ()
         items.append(Item(k, p.position, p.query, candidates, speakers, earlier))
     return items
+
+
+def _retrieved(index, train, tokens: list[str], k: int) -> list[Pair]:
+    """The pairs of the ``k`` best training queries for ``tokens`` with distinct replies,
+    best first (the first training pairs where fewer match)."""
+    found: list[Pair] = []
+    for i, _ in index.search(tokens, 8 * k):
+        pair = train[i].pair
+        if all(pair.reply != f.reply for f in found):
+            found.append(pair)
+            if len(found) == k:
+                return found
+    for e in train:
+        if len(found) == k:
+            break
+        if all(e.pair.reply != f.reply for f in found):
+            found.append(e.pair)
+    return found + found[-1:] * (k - len(found))  # a book of fewer distinct replies
 
 
 def _continuation_items(main, corpus, n, seed, systems, bots) -> list[Item]:

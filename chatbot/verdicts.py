@@ -7,6 +7,7 @@ over items, and pairwise win rates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import count, takewhile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,12 @@ from chatbot.fsutil import read_json
 from chatbot.metrics import bootstrap
 
 KEY_VERSION = 1  # what chatbot.judge writes
+RETRIEVAL = "retrieval"
+
+
+def retrieval_name(rank: int) -> str:
+    """The system of the book's line BM25 ranks ``rank``-th: retrieval, retrieval2, ..."""
+    return RETRIEVAL if rank == 1 else f"{RETRIEVAL}{rank}"
 
 
 @dataclass
@@ -138,7 +145,10 @@ def score_set(verdicts: Verdicts, reps: int = 2000, seed: int = 0) -> dict[str, 
     """Per system: each criterion's mean, the share rated >= 4 on the last criterion
     (relevance for replies), the share picked best, each with its 95% bootstrap interval;
     and for each pair of systems the share of items where the first scores higher
-    (criteria summed; a tie counts half)."""
+    (criteria summed; a tie counts half). Where the set lists several of the book's lines
+    (retrieval, retrieval2, ...: ``make_set(retrieved=K)``), ``ceiling`` holds the mean of
+    each item's best line on each criterion: what a perfect re-ranker of BM25's shortlist
+    could reach."""
 
     def stat(values: list[float]) -> dict[str, float]:
         lo, hi = bootstrap(values, reps, seed)
@@ -160,9 +170,19 @@ def score_set(verdicts: Verdicts, reps: int = 2000, seed: int = 0) -> dict[str, 
                     sa, sb = sum(r[a].values()), sum(r[b].values())
                     outcome.append(1.0 if sa > sb else 0.5 if sa == sb else 0.0)
                 wins.setdefault(a, {})[b] = stat(outcome)
-    return {
+    report = {
         "items": len(verdicts.ratings),
         "criteria": verdicts.criteria,
         "systems": systems,
         "wins": wins,
     }
+    lines = list(takewhile(verdicts.systems.__contains__, map(retrieval_name, count(1))))
+    if len(lines) > 1:  # per item the shortlist's best, criterion by criterion
+        best = [
+            {c: max(r[n][c] for n in lines) for c in verdicts.criteria} for r in verdicts.ratings
+        ]
+        ceiling: dict[str, Any] = {"systems": lines}
+        ceiling |= {c: stat([b[c] for b in best]) for c in verdicts.criteria}
+        ceiling[f"{main}_4plus"] = stat([float(b[main] >= 4) for b in best])
+        report["ceiling"] = ceiling
+    return report

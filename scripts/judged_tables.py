@@ -40,6 +40,11 @@ def table(report: dict, name: str) -> str:
             label += f": {described[system]}"
         row = [label, *(cell(stats[c]) for c in criteria), cell(stats["best"], percent=True)]
         lines.append("| " + " | ".join(row) + " |")
+    ceiling = report.get("ceiling")
+    if ceiling:  # no pick: a line per item, not a candidate of its own
+        label = f"each item's best of {', '.join(ceiling['systems'])}"
+        row = [label, *(cell(ceiling[c]) for c in criteria), "–"]
+        lines.append("| " + " | ".join(row) + " |")
     command = report.get("set", {}).get("command")
     if command:
         lines += ["", f"`{command}`"]

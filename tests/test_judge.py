@@ -281,3 +281,62 @@ def test_a_set_with_nothing_to_draw_from_is_an_error_not_an_empty_set(tmp_path):
     with pytest.raises(ChatbotError, match="has no pairs whose speaker and addressee"):
         make_set(tmp_path / "m", tmp_path / "p", n=2, mode="persona")
     assert not (tmp_path / "p").exists()
+
+
+def test_a_set_can_list_the_books_best_lines_and_score_what_a_reranker_could_reach(
+    echo_model, echo_corpus, tmp_path
+):
+    out = make_set(echo_model, tmp_path / "r", n=4, seed=2, corpus_dir=echo_corpus, retrieved=3)
+    key = key_of(out)
+    lines = ["retrieval", "retrieval2", "retrieval3"]
+    assert [s["name"] for s in key["systems"]] == ["gold", "model", *lines]
+    items = (out / "items.md").read_text(encoding="utf-8").split("## Item ")[1:]
+    for item, k in zip(items, key["items"]):
+        shown = [
+            item.split(f"- **{x}:** ")[1].split("\n")[0]
+            for x, n in k["letters"].items()
+            if n in lines
+        ]
+        assert len(set(shown)) == 3 and set(shown) <= set(LINES)  # three different lines
+    # the 2nd and 3rd lines take turns being the one that fits: each item's best is a 4
+    data = verdicts_where(out, {"gold": 5, "model": 2, **dict.fromkeys(lines, 1)})
+    for n, (item, k) in enumerate(zip(data["items"], key["items"])):
+        fits = "retrieval2" if n % 2 else "retrieval3"
+        letter = next(x for x, name in k["letters"].items() if name == fits)
+        item["ratings"][letter]["relevance"] = 4
+    write(out, data)
+    report = score_set(read_verdicts(out), reps=200)
+    assert report["systems"]["retrieval2"]["relevance"]["mean"] == 2.5
+    ceiling = report["ceiling"]
+    assert ceiling["systems"] == lines
+    assert ceiling["relevance"]["mean"] == 4.0 and ceiling["relevance_4plus"]["mean"] == 1.0
+    assert ceiling["fluency"]["mean"] == 1.0
+
+
+def test_a_set_of_one_line_per_item_has_no_ceiling_and_bad_counts_are_refused(
+    judge_set, echo_model, echo_corpus, tmp_path
+):
+    write(judge_set, verdicts_where(judge_set, {"gold": 5, "retrieval": 4, "model": 2, "beam": 2}))
+    assert "ceiling" not in score_set(read_verdicts(judge_set), reps=200)
+    for bad in (0, 9):
+        with pytest.raises(ChatbotError, match="--retrieved must be from 1 to 8"):
+            make_set(echo_model, tmp_path / "x", n=2, corpus_dir=echo_corpus, retrieved=bad)
+    with pytest.raises(ChatbotError, match="not with continue"):
+        make_set(
+            echo_model, tmp_path / "y", n=2, corpus_dir=echo_corpus, retrieved=2, mode="continue"
+        )
+
+
+def test_judge_cli_shows_the_shortlists_ceiling(
+    echo_model, echo_corpus, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "200")  # each table's title on one line
+    out = tmp_path / "set"
+    args = ["judge", "make", str(echo_model), str(out), "--n", "3", "--corpus", str(echo_corpus)]
+    r = run_cli([*args, "--retrieved", "9"], capsys)
+    assert r.returncode == 2 and "--retrieved must be from 1 to 8" in r.stderr
+    assert run_cli([*args, "--retrieved", "2"], capsys).returncode == 0
+    write(out, verdicts_where(out, {"gold": 5, "model": 1, "retrieval": 2, "retrieval2": 3}))
+    r = run_cli(["judge", "score", str(out), "--reps", "100"], capsys)
+    assert r.returncode == 0, r.stderr
+    assert "perfect re-ranker" in r.stdout and "3.00 [3.00, 3.00]" in r.stdout

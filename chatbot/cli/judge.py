@@ -51,6 +51,15 @@ def add(sub: argparse._SubParsersAction) -> None:
     )
     make.add_argument("--corpus", help="corpus directory (default: the model's)")
     make.add_argument(
+        "--retrieved",
+        type=int,
+        default=1,
+        metavar="K",
+        help="show the book's lines that BM25 ranks 1st to K-th for the message (systems "
+        "retrieval, retrieval2, ...; at most 8; reply and persona sets): `score` then "
+        "reports each item's best line, what a perfect re-ranker of that shortlist could reach",
+    )
+    make.add_argument(
         "--mode",
         choices=("reply", "continue", "persona"),
         default="reply",
@@ -107,6 +116,7 @@ def run_make(args: argparse.Namespace) -> int:
         systems=systems,
         corpus_dir=args.corpus,
         mode=args.mode,
+        retrieved=args.retrieved,
     )
     for old in ("verdicts.json", "scores.json"):  # of the old set: they would be read
         (out / old).unlink(missing_ok=True)  # against the new key (kept if making failed)
@@ -160,3 +170,16 @@ def print_scores(report: dict) -> None:
     for a in names:
         wins.add_row(a, *("-" if a == b else interval(report["wins"][a][b], True) for b in names))
     console.print(wins)
+    if "ceiling" in report:
+        c = report["ceiling"]
+        best = Table(title="what a perfect re-ranker could reach")
+        best.add_column("each item's best of")
+        for col in criteria:
+            best.add_column(col, justify="right")
+        best.add_column(f"{main} >= 4", justify="right")
+        best.add_row(
+            f"the {len(c['systems'])} retrieved lines",
+            *(interval(c[col]) for col in criteria),
+            interval(c[f"{main}_4plus"], True),
+        )
+        console.print(best)
