@@ -20,6 +20,7 @@ import json
 import random
 import shlex
 from dataclasses import asdict, dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -308,18 +309,15 @@ def _reply_items(main, corpus, n, seed, systems, bots, persona=False, retrieved=
 def _retrieved(index, train, tokens: list[str], k: int) -> list[Pair]:
     """The pairs of the ``k`` best training queries for ``tokens`` with distinct replies,
     best first (the first training pairs where fewer match)."""
+    hits = (train[i].pair for i, _ in index.search(tokens, 8 * k))
     found: list[Pair] = []
-    for i, _ in index.search(tokens, 8 * k):
-        pair = train[i].pair
-        if all(pair.reply != f.reply for f in found):
+    seen: set[str] = set()
+    for pair in chain(hits, (e.pair for e in train)):
+        if pair.reply not in seen:
+            seen.add(pair.reply)
             found.append(pair)
             if len(found) == k:
                 return found
-    for e in train:
-        if len(found) == k:
-            break
-        if all(e.pair.reply != f.reply for f in found):
-            found.append(e.pair)
     return found + found[-1:] * (k - len(found))  # a book of fewer distinct replies
 
 
