@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from chatbot import __version__
 from chatbot.config import ModelCard
 from chatbot.data import WordTable
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, corrupt_weights
 from chatbot.fsutil import atomic_path, ensure_dir, read_json, write_json
 from chatbot.layout import ModelLayout
 from chatbot.model import Seq2Seq
@@ -47,7 +47,7 @@ def _load_tensors(path: Path, what: str) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as e:
-        raise ChatbotError(f"{path} is corrupt or truncated ({e}); retrain the model") from None
+        raise corrupt_weights(path, e) from None
 
 
 def save_model(model: Seq2Seq, table: WordTable, root: Path, card: ModelCard) -> None:

@@ -13,3 +13,9 @@ class ChatbotError(Exception):
 class NotText(ChatbotError):
     """Bytes that are no text in any encoding: a binary file. Reading line by line, the
     rest of such input would give one error per "line", so readers stop at the first."""
+
+
+def corrupt_weights(path: object, error: Exception) -> ChatbotError:
+    """The one message for a weights file safetensors cannot read, said alike by the
+    loader and by ``chatbot info`` (which checks the header without importing torch)."""
+    return ChatbotError(f"{path} is corrupt or truncated ({error}); retrain the model")

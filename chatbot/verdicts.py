@@ -105,9 +105,10 @@ def _whole(v: Any) -> bool:
 
 
 def check_key(key: Any, path: Path) -> list[str]:
-    """The key's criteria, once the key is whole: a known version and mode, its systems
-    named once each, and per item a number of its own and each system under one
-    letter. A damaged key is said as such, not blamed on the reader's verdicts."""
+    """The key's criteria, once the key is whole: a known version, its systems named
+    once each, and per item a number of its own and each system under one letter
+    (scoring reads the criteria from the key, so its mode needs no check). A damaged
+    key is said as such, not blamed on the reader's verdicts."""
 
     def bad(message: str) -> ChatbotError:
         return ChatbotError(f"{path} is not a judged set's key ({message}); make the set again")

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from chatbot.cli.common import add_model_option, chosen_model
 from chatbot.cli.options import HelpFormatter
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, corrupt_weights
 
 # Test-split numbers a model card keeps when there is no eval.json: (label, key, format).
 CARD_ROWS = [
@@ -209,7 +209,7 @@ def _check_weights(path: Path) -> None:
         with safe_open(str(path), framework="numpy") as f:
             f.keys()
     except (SafetensorError, OSError, ValueError) as e:
-        raise ChatbotError(f"{path} is corrupt or truncated ({e}); retrain the model") from None
+        raise corrupt_weights(path, e) from None
 
 
 def run(args: argparse.Namespace) -> int:
