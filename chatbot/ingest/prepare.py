@@ -34,7 +34,7 @@ from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
-PIPELINE_VERSION = 9  # every step's
+PIPELINE_VERSION = 10  # every step's
 PAIRS_VERSION = 8  # only pairs.tsv (who is found speaking, how turns pair up)
 
 
@@ -184,6 +184,7 @@ def _prepare(
                 markup=n.markup,
                 title=n.title,
                 links=n.links,
+                marks=n.marks,
             )
             return n, sentences
 
@@ -418,7 +419,8 @@ def summary(manifest: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]
     quotes, speech = dia.get("quotes"), dia.get("speech")
     if speech:
         if speech != "script":
-            rows.append(("quotation marks", quotes or "none"))
+            read_as = f" (the book's {src['marks']}, read as such)" if src.get("marks") else ""
+            rows.append(("quotation marks", (quotes or "none") + read_as))
         how = {
             "quotes": "quoted",
             "tags": "after unquoted speech tags (道：/说：/曰：)",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chatbot.errors import ChatbotError, NotText
 from chatbot.fsutil import path_kind
-from chatbot.ingest import single_quotes
+from chatbot.ingest import quote_styles, single_quotes
 from chatbot.ingest.gutenberg import FRAME, book_span, gutenberg_title
 from chatbot.ingest.links import strip_links
 from chatbot.ingest.markup import html_text, looks_like_html
@@ -81,6 +81,7 @@ class Novel:
     markup: str = ""  # "html": a web page, read as the text it shows (offsets in that text)
     title: str = ""  # as the file names the book (Gutenberg's Title:, a first line 《…》)
     links: int = 0  # web addresses a download site wrote into the text, taken out
+    marks: str = ""  # speech marks read as “…” (quote_styles): «…», „…“, — dashes
 
     @property
     def text(self) -> str:
@@ -127,10 +128,14 @@ def read_novel(
     first, last = span or (0, len(text))
     book = text[first:last]
     title = gutenberg_title(text[:first]) if span else _first_line_title(book)
+    marks = quote_styles.book_marks(book)
+    if marks.table:
+        book = book.translate(marks.table)
     curl = single_quotes.curl if single_quotes.quotes_speech([book]) else None
     layout = split_paragraphs(book, clean_line, paragraphs, curl)
+    laid = quote_styles.dash_speech(layout.texts) if marks.dash else layout.texts
     texts, offsets, links = [], [], 0
-    for paragraph, offset in zip(layout.texts, layout.offsets):
+    for paragraph, offset in zip(laid, layout.offsets):
         paragraph, found = strip_links(paragraph)
         links += found
         if paragraph:
@@ -157,6 +162,7 @@ def read_novel(
         title=title,
         replaced=text.count("\ufffd"),
         links=links,
+        marks=marks.name,
     )
 
 

@@ -1,0 +1,91 @@
+"""Speech marked «…», »…«, „…“ or by dashes is read as speech, and only in books that
+mark it so."""
+
+from chatbot.ingest.dialogue import extract_utterances
+from chatbot.ingest.prepare import PrepareConfig, prepare, summary
+from chatbot.ingest.quote_styles import MIN_MARKS, book_marks, dash_speech
+from chatbot.ingest.textio import read_novel
+from chatbot.ingest.vectors import Word2VecConfig
+
+SMALL = PrepareConfig(word2vec=Word2VecConfig(vector_size=16, epochs=2, min_count=1, workers=1))
+NAMES = ["Tom", "Marie", "Paul", "Anne", "Luc", "Claire", "Henri", "Sophie"]
+THINGS = ["pain", "vin", "livre", "jardin", "cheval", "lettre", "porte", "lampe", "robe", "clef"]
+
+
+def exchanges(ask: str, answer: str, n: int = 60) -> str:
+    """A book of ``n`` two-turn exchanges; ``ask`` and ``answer`` format a thing and a
+    name, so no two lines are the same."""
+    out = []
+    for i in range(n):
+        thing, a, b = THINGS[i % 10], NAMES[i % 8], NAMES[(i + 3) % 8]
+        out += [f"Le jour {i} tomba sur la ville.", ask.format(thing, a), answer.format(thing, b)]
+    return "\n".join(out) + "\n"
+
+
+def marks_of(text: str) -> list[str]:
+    """The book's paragraphs as the reader sees them."""
+    m = book_marks(text)
+    pars = (text.translate(m.table) if m.table else text).splitlines()
+    return dash_speech(pars) if m.dash else pars
+
+
+def said(text: str) -> list[str]:
+    return [u.text for u in extract_utterances(marks_of(text))]
+
+
+def test_each_typography_is_read_as_speech():
+    french = "«Où est le {0}?» demanda {1}.\n«Dans la cuisine», dit {1}. «Va voir.»\n" * MIN_MARKS
+    assert book_marks(french).name == "«…»"
+    assert said(french)[:3] == ["Où est le {0}?", "Dans la cuisine", "Va voir."]
+    german = "»Wo ist das {0}?« fragte {1}.\n»In der Küche«, sagte {1}, »geh nur.«\n" * MIN_MARKS
+    assert book_marks(german).name == "»…«"
+    assert said(german)[:3] == ["Wo ist das {0}?", "In der Küche", "geh nur."]
+    # „…“: the closing “ no longer opens, so ", sagte Tom," is narration, not speech.
+    low = "„Wo ist das Brot?“ fragte Tom.\n„In der Küche“, sagte Anna, „geh nur.“\n" * MIN_MARKS
+    assert book_marks(low).name == "„…“"
+    assert said(low)[:3] == ["Wo ist das Brot?", "In der Küche", "geh nur."]
+
+
+def test_dash_dialogue_closes_at_a_narration_insert_and_reopens_after_it():
+    spanish = "—¿Vienes? —preguntó Juan—. Te espero.\n—No puedo —dijo Ana.\nLlovía.\n" * MIN_MARKS
+    marks = book_marks(spanish)
+    assert marks.dash and marks.name == "— dashes"
+    first, second = marks_of(spanish)[:2]
+    assert (first, second) == ("“¿Vienes? ”preguntó Juan. “Te espero.”", "“No puedo ”dijo Ana.")
+    assert said(spanish)[:3] == ["¿Vienes?", "Te espero.", "No puedo"]
+    # Spaced dashes, an insert after a comma; a dash inside a word is no insert.
+    assert dash_speech(["— Bien, — dit-il. — Et toi?", "— Peut-être— non."]) == [
+        "“ Bien, ” dit-il. “ Et toi?”",
+        "“ Peut-être— non.”",
+    ]
+    # French: « opens the first turn, the next turns open with a dash, » ends the last.
+    block = ["« Bonjour, dit-il.", "— Bonjour, répondit-elle.", "— Il pleut. »"]
+    pars = dash_speech([p.translate(book_marks("«x» " * MIN_MARKS).table) for p in block])
+    assert pars == ["“ Bonjour, dit-il.”", "“ Bonjour, répondit-elle.”", "“ Il pleut. ”"]
+    assert len(extract_utterances(pars)) == 3
+
+
+def test_books_quoted_otherwise_are_left_as_they_are():
+    english = "“Where is it?” asked Tom.\n“Here,” said Mary. “Look.”\n" * MIN_MARKS
+    chinese = "宝玉道：“你来了。”\n——黛玉道：“我来了。”\n" * MIN_MARKS
+    few = "«Où?» demanda Tom.\n" * (MIN_MARKS - 1)
+    # An English book with dashes for interruptions, not for speech.
+    dashes = "—and then he left.\n“Why?” asked Tom.\n“Because,” said Mary.\n" * MIN_MARKS
+    for text in (english, chinese, few, dashes):
+        marks = book_marks(text)
+        assert marks.table is None and not marks.dash and marks.name == "", text[:20]
+    # A Polish „…” closes with ”, which every parser here reads already.
+    assert book_marks("„Gdzie?” zapytał Tom.\n" * MIN_MARKS).table is None
+
+
+def test_a_guillemet_book_prepares_into_dialogue_pairs(tmp_path):
+    book = exchanges("«Où est le {0}, {1}?» demanda-t-il.", "«Le {0}? Je ne sais pas», dit {1}.")
+    path = tmp_path / "livre.txt"
+    path.write_text(book, encoding="utf-8")
+    novel = read_novel(path)
+    assert novel.marks == "«…»" and novel.paragraphs[1].startswith("“Où est le pain")
+    manifest = prepare(path, tmp_path / "out", SMALL).manifest
+    assert manifest["source"]["marks"] == "«…»" and manifest["counts"]["pairs"] >= 50
+    rows = dict(summary(manifest)[0])
+    assert rows["quotation marks"] == "“…” (the book's «…», read as such)"
+    assert rows["pairs"].endswith("from dialogue")
