@@ -148,6 +148,7 @@ def extract_utterances(
     *,
     mode: str = "quotes",
     soft_breaks: bool = False,
+    paragraph_turns: bool = False,
 ) -> list[Utterance]:
     """Every speech in the book (poems quoted in the narration aside), in order, with
     speakers where tags name them.
@@ -156,6 +157,9 @@ def extract_utterances(
     (``speech.bare_speech``; ``soft_breaks`` lets it run on into the next paragraph),
     "script" the lines that open with their speaker's name (``chatbot.ingest.script``);
     a quoting book's chat-log passages (runs of such lines) are speech too.
+    ``paragraph_turns``: a new speaker takes a new paragraph, as in books whose speech
+    marks ``quote_styles`` read («…», „…“, dashes), whose tags no English rule knows: a
+    paragraph that opens with speech is one turn, whatever narration cuts into it.
     English conventions (a speech cut by narration or running over paragraphs, speakers
     by turn-taking) apply to Latin-script books only.
     """
@@ -174,7 +178,7 @@ def extract_utterances(
             for s in bare_speech(paragraphs, soft_breaks=soft_breaks)
         ]
     else:
-        out = _quoted_utterances(paragraphs, latin)
+        out = _quoted_utterances(paragraphs, latin, paragraph_turns)
     out = _without_verse(out)
     _attribute(out, paragraphs, latin)
     if mode == "quotes":  # and the chat-log passages a quoting novel may have
@@ -233,7 +237,9 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bo
         name_untagged(utterances, paragraphs)
 
 
-def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance]:
+def _quoted_utterances(
+    paragraphs: Sequence[str], latin: bool, paragraph_turns: bool = False
+) -> list[Utterance]:
     out: list[Utterance] = []
     # (paragraph, opening mark) of a quotation an English paragraph left open at its end.
     left_open: tuple[int, str] | None = None
@@ -270,6 +276,7 @@ def _quoted_utterances(paragraphs: Sequence[str], latin: bool) -> list[Utterance
             u.tag = tag_before or (tag_after if owns_after else None)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
+            u.continues |= paragraph_turns and i > 0 and not narrations[0].strip()
             if u.tag is None and not u.continues:  # a tag of its own says who
                 if i == 0:
                     u.continues = carried_over
@@ -352,7 +359,11 @@ def _turns_away(u: Utterance, turns: Sequence[Turn]) -> bool:
 
 
 def _joiner(a: str, b: str) -> str:
-    return " " if a[-1:].isascii() and b[:1].isascii() else ""
+    """A space between two pieces of an alphabetic script's speech (Sí, pero), none in
+    Chinese (你来了。我知道。) nor between two marks outside ASCII."""
+    x, y = a[-1:], b[:1]
+    latin = x < "\u3000" and y < "\u3000" and (x.isalnum() or y.isalnum())
+    return " " if (x.isascii() and y.isascii()) or latin else ""
 
 
 def pair_turns(
@@ -416,13 +427,17 @@ def extract_dialogue(
     min_share: float = 0.02,
     paragraph_mode: str = "lines",
     speech: str | None = None,
+    paragraph_turns: bool = False,
 ) -> DialogueResult:
     """All query/reply pairs of a book; falls back to consecutive sentences when fewer than
     ``max(min_pairs, min_share * n_sentences)`` dialogue pairs exist. ``speech`` forces
-    where speech is ("quotes" or "tags"); None detects it."""
+    where speech is ("quotes" or "tags"); None detects it. ``paragraph_turns``: see
+    ``extract_utterances``."""
     style = speech_style(paragraphs, mode=speech)
     unbroken = paragraph_mode == "unbroken"
-    utterances = extract_utterances(paragraphs, mode=style.mode, soft_breaks=unbroken)
+    utterances = extract_utterances(
+        paragraphs, mode=style.mode, soft_breaks=unbroken, paragraph_turns=paragraph_turns
+    )
     gap = conversation_gap(paragraph_mode)
     spoken = [u.paragraph for u in utterances]
     bridged = between_turns(paragraphs, spoken) if style.mode == "script" else None

@@ -255,6 +255,7 @@ def _prepare(
                     min_pairs=config.min_pairs,
                     paragraph_mode=n.paragraph_mode,
                     speech=config.speech,
+                    paragraph_turns=n.paragraph_turns,
                 )
                 advance(1)
                 _segment_pairs(result.pairs, userdict, config.workers, progress)

@@ -22,17 +22,26 @@ from chatbot.ingest.sentences import latin_script
 MIN_MARKS = 20  # marks of a kind before a book counts as quoting with them
 DASHES = "—–―"  # em dash, en dash, horizontal bar: what opens a speech in dash dialogue
 _PUNCT = ".,;:!?…"
+_INNER_OPEN, _INNER_CLOSE = "“«„", "”»"  # a quotation inside a dash speech
 
 
 @dataclass(frozen=True)
 class Marks:
     """How a book marks speech: ``name`` as the book writes it (shown in the summary),
     ``table`` the characters read as “ ” ‘ ’ (a str.translate table), ``dash`` whether
-    paragraphs that open with a dash are speech."""
+    paragraphs that open with a dash are speech, ``hyphens`` whether that dash is typed
+    -- (as in plain-text e-books)."""
 
     name: str = ""
     table: dict[int, str] | None = None
     dash: bool = False
+    hyphens: bool = False
+
+    def apply(self, text: str) -> str:
+        """The book's text with its marks as the parsers read them, the same length."""
+        if self.hyphens:
+            text = text.replace("--", " —")
+        return text.translate(self.table) if self.table else text
 
 
 def _table(pairs: dict[str, str]) -> dict[int, str]:
@@ -48,31 +57,43 @@ def _nested(text: str) -> dict[str, str]:
 
 def book_marks(text: str) -> Marks:
     """The book's speech marks: «…», »…« or „…“ when it has at least ``MIN_MARKS`` of
-    them, about as many openers as closers; dash dialogue when at least ``MIN_MARKS``
-    paragraphs open with a dash and more than open with a quotation mark. Books quoted
-    “…” or '…', and Chinese books, get no change."""
+    them, about as many openers as closers, and more of them than of the other double
+    marks (a book that quotes speech “…” and titles «…» keeps its marks); dash dialogue
+    when at least ``MIN_MARKS`` paragraphs open with a dash (or --) and more than twice
+    as many as the other paragraphs that hold a quotation mark. Books quoted “…” or
+    '…', and Chinese books, get no change."""
     if not latin_script([text]):
         return Marks()
     name, table = "", None
     left, right = text.count("«"), text.count("»")
     low, high, closing = text.count("„"), text.count("“"), text.count("”")
-    if min(left, right) >= MIN_MARKS and max(left, right) <= 3 * min(left, right):
+    guillemets = left + right
+    if (
+        min(left, right) >= MIN_MARKS
+        and max(left, right) <= 3 * min(left, right)
+        and guillemets > low + high + closing
+    ):
         if _left_first(text):
             name = "«…»"
             table = _table({"«": "“", "»": "”", "‹": "‘", "›": "’", **_nested(text)})
         else:
             name = "»…«"
             table = _table({"»": "“", "«": "”", "›": "‘", "‹": "’", **_nested(text)})
-    elif low >= MIN_MARKS and high >= low / 2 and closing < low / 2:
+    elif low >= MIN_MARKS and high >= low / 2 and closing < low / 2 and low + high > guillemets:
         name, table = "„…“", _table({"„": "“", "“": "”", "‚": "‘", "‘": "’"})
-    lines = [line.lstrip() for line in text.splitlines()]
-    dashed = sum(1 for line in lines if line[:1] in DASHES and line[1:2] not in DASHES)
-    mapped = text.translate(table) if table else text
-    quoted = sum(1 for line in mapped.splitlines() if line.lstrip()[:1] in "“\"'‘")
-    dash = dashed >= MIN_MARKS and dashed > quoted
-    if dash:
-        name = f"{name} and — dashes" if name else "— dashes"
-    return Marks(name, table, dash)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    hyphens = sum(1 for line in lines if line.startswith("--") and line[2:3] != "-")
+    marks = Marks(name, table, hyphens=hyphens >= MIN_MARKS)
+    lines = [line.strip() for line in marks.apply(text).splitlines() if line.strip()]
+    dashed = sum(1 for line in lines if _opens_with_dash(line))
+    quoted = sum(1 for line in lines if not _opens_with_dash(line) and _has_quote(line))
+    if dashed < MIN_MARKS or dashed <= 2 * quoted:
+        return Marks(name, table)
+    return Marks(f"{name} and — dashes" if name else "— dashes", table, True, marks.hyphens)
+
+
+def _has_quote(line: str) -> bool:
+    return any(mark in line for mark in '“"‘')
 
 
 def _left_first(text: str) -> bool:
@@ -89,9 +110,10 @@ def _left_first(text: str) -> bool:
 def dash_speech(paragraphs: Sequence[str]) -> list[str]:
     """Dash dialogue as quotations: a paragraph that opens with a dash is speech, up to
     a dash after a space (a narration insert: —Ven —dijo Juan—. Ahora.) and again after
-    the insert's closing dash, to the paragraph's end. A speech opened with a quotation
-    mark that the next paragraph's dash goes on from (« Oui, dit-il.\\n— Non.) closes
-    at its paragraph's end, so each turn is one speech."""
+    the insert's closing dash, to the paragraph's end; a quotation inside it is read as
+    ‘…’. A speech opened with a quotation mark that the next paragraph's dash goes on
+    from (« Oui, dit-il.\n— Non.) closes at its paragraph's end, so each turn is one
+    speech. A line between dashes (— II —) is a heading, not speech."""
     out = []
     for i, par in enumerate(paragraphs):
         if _opens_with_dash(par):
@@ -107,17 +129,22 @@ def dash_speech(paragraphs: Sequence[str]) -> list[str]:
 
 
 def _opens_with_dash(par: str) -> bool:
-    return par[:1] in DASHES and par[1:2] not in DASHES
+    """Opens with one dash (—— is a Chinese book's, or a rule) and is no heading."""
+    par = par.strip()
+    return par[:1] in DASHES and par[1:2] not in DASHES and par[-1:] not in DASHES
 
 
 def _rewrite(par: str) -> str:
     """One dash paragraph: its opening dash as “, an insert's dashes as ” and “ (the
     reopening one moved after the insert's full stop: Juan—. Ahora -> Juan. “Ahora,
-    the same length), and a ” at the end while speech is open."""
-    chars = list(par)
-    chars[0] = "“"
+    the same length; none at the insert's end: Juan—.), its own quotations as ‘…’ (a
+    closer nothing opened, a quotation's end from paragraphs before, as a space), and
+    a ” at the end while speech is open."""
+    chars = list(_inner_quotes(par))
+    first = len(par) - len(par.lstrip())
+    chars[first] = "“"
     speaking = True
-    i = 1
+    i = first + 1
     while i < len(chars):
         ch = chars[i]
         if ch in DASHES and speaking and chars[i - 1].isspace():
@@ -125,12 +152,27 @@ def _rewrite(par: str) -> str:
         elif ch in DASHES and not speaking:
             follow = chars[i + 1] if i + 1 < len(chars) else ""
             after = chars[i + 2] if i + 2 < len(chars) else ""
-            if follow and follow in _PUNCT and after.isspace():
-                chars[i], chars[i + 1], chars[i + 2] = follow, " ", "“"
+            ends = not any(c.isalnum() for c in chars[i + 1 :])
+            if follow and follow in _PUNCT and (after.isspace() or not after):
+                chars[i], chars[i + 1] = follow, " "
+                if not ends:
+                    chars[i + 2] = "“"
                 i += 2
             else:
-                chars[i] = "“"
-            speaking = True
+                chars[i] = " " if ends else "“"
+            speaking = not ends
         i += 1
     text = "".join(chars).rstrip()
     return text + "”" if speaking and not text.endswith("”") else text
+
+
+def _inner_quotes(par: str) -> str:
+    """A dash paragraph's quotation marks as ‘’: the “ that opens speech is ours."""
+    chars, depth = list(par), 0
+    for i, ch in enumerate(chars):
+        if ch in _INNER_OPEN:
+            chars[i], depth = "‘", depth + 1
+        elif ch in _INNER_CLOSE:
+            chars[i] = "’" if depth else " "
+            depth = max(depth - 1, 0)
+    return "".join(chars)

@@ -82,6 +82,7 @@ class Novel:
     title: str = ""  # as the file names the book (Gutenberg's Title:, a first line 《…》)
     links: int = 0  # web addresses a download site wrote into the text, taken out
     marks: str = ""  # speech marks read as “…” (quote_styles): «…», „…“, — dashes
+    paragraph_turns: bool = False  # such marks: a paragraph opening with speech is a turn
 
     @property
     def text(self) -> str:
@@ -129,8 +130,7 @@ def read_novel(
     book = text[first:last]
     title = gutenberg_title(text[:first]) if span else _first_line_title(book)
     marks = quote_styles.book_marks(book)
-    if marks.table:
-        book = book.translate(marks.table)
+    book = marks.apply(book)
     curl = single_quotes.curl if single_quotes.quotes_speech([book]) else None
     layout = split_paragraphs(book, clean_line, paragraphs, curl)
     laid = quote_styles.dash_speech(layout.texts) if marks.dash else layout.texts
@@ -163,6 +163,7 @@ def read_novel(
         replaced=text.count("\ufffd"),
         links=links,
         marks=marks.name,
+        paragraph_turns=bool(marks.name),
     )
 
 

@@ -1,7 +1,7 @@
 """Speech marked «…», »…«, „…“ or by dashes is read as speech, and only in books that
 mark it so."""
 
-from chatbot.ingest.dialogue import extract_utterances
+from chatbot.ingest.dialogue import Utterance, extract_dialogue, extract_utterances
 from chatbot.ingest.prepare import PrepareConfig, prepare, summary
 from chatbot.ingest.quote_styles import MIN_MARKS, book_marks, dash_speech
 from chatbot.ingest.textio import read_novel
@@ -25,18 +25,33 @@ def exchanges(ask: str, answer: str, n: int = 60) -> str:
 def marks_of(text: str) -> list[str]:
     """The book's paragraphs as the reader sees them."""
     m = book_marks(text)
-    pars = (text.translate(m.table) if m.table else text).splitlines()
+    pars = [p for p in m.apply(text).splitlines() if p.strip()]
     return dash_speech(pars) if m.dash else pars
 
 
+def spoken(text: str) -> list[Utterance]:
+    return extract_utterances(marks_of(text), paragraph_turns=bool(book_marks(text).name))
+
+
 def said(text: str) -> list[str]:
-    return [u.text for u in extract_utterances(marks_of(text))]
+    return [u.text for u in spoken(text)]
+
+
+def turns(text: str) -> list[str]:
+    """The book's turns: the texts of a turn's utterances joined by |."""
+    out: list[str] = []
+    for u in spoken(text):
+        out[-1:] = [f"{out[-1]}|{u.text}"] if u.continues and out else [*out[-1:], u.text]
+    return out
 
 
 def test_each_typography_is_read_as_speech():
     french = "«Où est le {0}?» demanda {1}.\n«Dans la cuisine», dit {1}. «Va voir.»\n" * MIN_MARKS
     assert book_marks(french).name == "«…»"
     assert said(french)[:3] == ["Où est le {0}?", "Dans la cuisine", "Va voir."]
+    # A new speaker takes a new paragraph: the narration between two speeches of one
+    # paragraph cuts one turn, whose tag no English rule reads.
+    assert turns(french)[:2] == ["Où est le {0}?", "Dans la cuisine|Va voir."]
     german = "»Wo ist das {0}?« fragte {1}.\n»In der Küche«, sagte {1}, »geh nur.«\n" * MIN_MARKS
     assert book_marks(german).name == "»…«"
     assert said(german)[:3] == ["Wo ist das {0}?", "In der Küche", "geh nur."]
@@ -47,22 +62,41 @@ def test_each_typography_is_read_as_speech():
 
 
 def test_dash_dialogue_closes_at_a_narration_insert_and_reopens_after_it():
-    spanish = "—¿Vienes? —preguntó Juan—. Te espero.\n—No puedo —dijo Ana.\nLlovía.\n" * MIN_MARKS
-    marks = book_marks(spanish)
+    # Paragraphs apart by blank lines, as most e-books have them.
+    spanish = "—¿Vienes? —preguntó Juan—. Te espero.\n\n—No puedo —dijo Ana.\n\nLlovía.\n\n"
+    marks = book_marks(spanish * MIN_MARKS)
     assert marks.dash and marks.name == "— dashes"
-    first, second = marks_of(spanish)[:2]
+    first, second = marks_of(spanish * MIN_MARKS)[:2]
     assert (first, second) == ("“¿Vienes? ”preguntó Juan. “Te espero.”", "“No puedo ”dijo Ana.")
-    assert said(spanish)[:3] == ["¿Vienes?", "Te espero.", "No puedo"]
-    # Spaced dashes, an insert after a comma; a dash inside a word is no insert.
-    assert dash_speech(["— Bien, — dit-il. — Et toi?", "— Peut-être— non."]) == [
-        "“ Bien, ” dit-il. “ Et toi?”",
-        "“ Peut-être— non.”",
-    ]
+    # One paragraph is one speaker's turn: Juan does not answer himself.
+    assert turns(spanish * MIN_MARKS)[:2] == ["¿Vienes?|Te espero.", "No puedo"]
+    comma = "—Sí —dijo Juan—, pero no hoy.\n—Entonces mañana —dijo Ana.\n" * MIN_MARKS
+    pars = marks_of(comma)
+    pairs = extract_dialogue(pars, n_sentences=len(pars), min_pairs=1, paragraph_turns=True).pairs
+    assert (pairs[0].query, pairs[0].reply) == ("Sí pero no hoy.", "Entonces mañana")
+    cases = {
+        # Spaced dashes, an insert after a comma; a dash inside a word is no insert.
+        "— Bien, — dit-il. — Et toi?": "“ Bien, ” dit-il. “ Et toi?”",
+        "— Peut-être— non.": "“ Peut-être— non.”",
+        # An insert at the end, closed by its dash: no empty speech after it.
+        "—Vale —dijo Juan—.": "“Vale ”dijo Juan.",
+        "—Sí –dijo Juan–, pero no.": "“Sí ”dijo Juan, “pero no.”",
+        # A quotation inside the speech stays in it.
+        "—Lo llaman «el Rojo» —dijo Juan.": "“Lo llaman ‘el Rojo’ ”dijo Juan.",
+        "—Me dijo: “Vuelvo” —contó.": "“Me dijo: ‘Vuelvo’ ”contó.",
+        # A heading between dashes is no speech.
+        "— II —": "— II —",
+    }
+    for given, read in cases.items():
+        assert dash_speech([given]) == [read], given
     # French: « opens the first turn, the next turns open with a dash, » ends the last.
     block = ["« Bonjour, dit-il.", "— Bonjour, répondit-elle.", "— Il pleut. »"]
-    pars = dash_speech([p.translate(book_marks("«x» " * MIN_MARKS).table) for p in block])
-    assert pars == ["“ Bonjour, dit-il.”", "“ Bonjour, répondit-elle.”", "“ Il pleut. ”"]
-    assert len(extract_utterances(pars)) == 3
+    pars = dash_speech([book_marks("«x» " * MIN_MARKS).apply(p) for p in block])
+    assert pars == ["“ Bonjour, dit-il.”", "“ Bonjour, répondit-elle.”", "“ Il pleut.”"]
+    assert len(extract_utterances(pars, paragraph_turns=True)) == 3
+    # A plain-text e-book types the dash as --.
+    hyphens = "--¿Vienes?--preguntó Juan.\n--No puedo.\n" * MIN_MARKS
+    assert book_marks(hyphens).hyphens and said(hyphens)[:2] == ["¿Vienes?", "No puedo."]
 
 
 def test_books_quoted_otherwise_are_left_as_they_are():
@@ -71,9 +105,14 @@ def test_books_quoted_otherwise_are_left_as_they_are():
     few = "«Où?» demanda Tom.\n" * (MIN_MARKS - 1)
     # An English book with dashes for interruptions, not for speech.
     dashes = "—and then he left.\n“Why?” asked Tom.\n“Because,” said Mary.\n" * MIN_MARKS
-    for text in (english, chinese, few, dashes):
+    # Speech quoted “…” (or „…“), titles and phrases in «…» or »…«.
+    titles = "“Where?” asked Tom. “In «Le Monde».”\n“The boys’ hats,” said Mary.\n" * MIN_MARKS
+    german = "„Nein, nur Hans’ Notizen“, sagte er. „Gut.“ »Faust« lag da.\n" * MIN_MARKS
+    for text in (english, chinese, few, dashes, titles):
         marks = book_marks(text)
         assert marks.table is None and not marks.dash and marks.name == "", text[:20]
+    assert book_marks(german).name == "„…“"
+    assert said(german)[:2] == ["Nein, nur Hans’ Notizen", "Gut."]
     # A Polish „…” closes with ”, which every parser here reads already.
     assert book_marks("„Gdzie?” zapytał Tom.\n" * MIN_MARKS).table is None
 
