@@ -128,7 +128,9 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
     if not content.strip("，,、；;：: "):
         return False
     before = paragraph[:start].rstrip()
-    return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END
+    # A speech may end with a quotation of its own: "It said, 'Do not look for me.'"
+    nested_end = content[-1] in "'’\"”" and content[-2:-1] in (".", "!", "?")
+    return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END or nested_end
 
 
 _CLOSE = '”」』’"'
@@ -276,6 +278,9 @@ def _quoted_utterances(
             u.tag = tag_before or (tag_after if owns_after else None)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
+            # "Ready?" asked Tom. "Ready," said Mary.: a tag of its own naming someone.
+            if u.continues and u.tag is not None and u.tag.english:
+                u.continues = english_speaker(u.tag.text) is None
             u.continues |= paragraph_turns and i > 0 and not narrations[0].strip()
             if u.tag is None and not u.continues:  # a tag of its own says who
                 if i == 0:

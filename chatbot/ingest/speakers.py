@@ -32,7 +32,7 @@ _ZH_AFTER = re.compile(
 _EN_TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Mme|Mlle|Madame|Monsieur|Lady|Lord|Sir|Captain|Colonel|"
     r"Major|General|Aunt|Uncle|Father|Mother|Professor|Prince|Princess|Count|Countess|"
-    r"Duke|Duchess|King|Queen)\.? )?"
+    r"Duke|Duchess|King|Queen|Reverend|Rev|St)\.? ){0,2}"
 )
 # A name before the verb is one word (Then Tom said: not "Then Tom"); after it, two
 # may follow (said Sir William Lucas), or a capitalised role (said the Hatter: Hatter,
@@ -362,4 +362,8 @@ def english_aliases(counts: Counter[str]) -> dict[str, str]:
 
 
 def english_speaker(name: str) -> str | None:
-    return None if name.lower() in NOT_SPEAKERS else name
+    """The speaker an English tag names: not a pronoun, nor someone's (said Tom's
+    father is the father)."""
+    if name.lower() in NOT_SPEAKERS or name.endswith(("'s", "’s")):
+        return None
+    return name

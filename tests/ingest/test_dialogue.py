@@ -527,3 +527,22 @@ def test_an_aside_to_someone_else_is_a_turn_of_its_own():
     assert ("凤姐", "平儿", "你去把那箱子拿来。", "就去。") in got
     assert not any(p.query_speaker == p.reply_speaker for p in pairs)
     assert not any("箱子" in p.reply for p in pairs)
+
+
+def test_english_cases_a_helper_review_found():
+    # A quotation with a tag naming someone else is their turn, not the last one's.
+    text = '"Shall we?" said Tom.\n"Ready?" asked Tom. "Ready," said Mary.\n"Go!" said Tom.'
+    assert spoken(text) == [("Tom", "Shall we? Ready?"), ("Mary", "Ready."), ("Tom", "Go!")]
+    # A pronoun's tag goes on the turn.
+    assert spoken('"Come here," said Tom. "I want you," he added.') == [
+        ("Tom", "Come here. I want you.")
+    ]
+    # A speech may end with a quotation of its own.
+    text = '"He did," said Martha. "It said, \'Do not look for me.\'"\n"Who?" asked Tim.'
+    assert spoken(text)[0] == ("Martha", "He did. It said, 'Do not look for me.'")
+    # Someone's father is not someone; titles may be two, and St. is one.
+    assert speakers_of(
+        '"Come," said Tom\'s father.',
+        '"Where?" said St. John.',
+        '"Home," replied the Reverend Mr. Collins.',
+    ) == [None, "St. John", "Reverend Mr. Collins"]
