@@ -103,7 +103,8 @@ def load_data(
     if config.characters:
         speakers = [e.pair.reply_speaker for e in first]  # type: ignore[union-attr]
         cast = Cast.from_speakers(speakers, config.characters, config.min_lines)
-        if len(cast) <= 1:  # only "anyone": a persona that tells no one apart
+        # Only "anyone" tells no one apart; 1 is a base's persona layers kept for all.
+        if len(cast) <= 1 and config.characters > 1:
             most = Counter(s for s in speakers if s).most_common(1)
             found = f"the most any speaker has is {most[0][1]}" if most else "it names no speaker"
             raise ChatbotError(

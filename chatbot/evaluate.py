@@ -48,7 +48,7 @@ from chatbot.data import (
 from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
 from chatbot.ingest.dialogue import read_pairs
-from chatbot.layout import CorpusLayout
+from chatbot.layout import CorpusLayout, trained_on
 from chatbot.metrics import bleu, bootstrap, copied, degenerate_rate, distinct_n, repeated_share
 from chatbot.model import Seq2Seq
 from chatbot.objective import reply_log_likelihood
@@ -443,7 +443,7 @@ def overlap_hits(train: list[Example], test: list[Example], candidates: int = 10
 
 def corpus_of(bot: Chatbot, corpus_dir: str | Path | None = None) -> CorpusLayout:
     """The corpus a model was trained on (or ``corpus_dir``), with its pairs present."""
-    corpus = CorpusLayout.at(corpus_dir or bot.card.corpus)
+    corpus = CorpusLayout.at(corpus_dir) if corpus_dir else trained_on(bot.card.corpus, bot.root)
     if not corpus.pairs.is_file():
         raise ChatbotError(
             f"no pairs.tsv at {corpus.root}; pass the corpus directory the model was "

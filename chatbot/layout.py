@@ -84,6 +84,11 @@ class ModelLayout(_Layout):
         inner = ModelLayout(self.root / "model")
         if not self.config.is_file() and inner.config.is_file():  # a corpus was named
             raise ChatbotError(f"{self.root} is a corpus; its model is {inner.root}")
+        if not self.config.is_file() and CorpusLayout(self.root).pairs.is_file():
+            raise ChatbotError(
+                f"{self.root} is a prepared corpus with no model yet; train one with "
+                f"`chatbot train {self.root}`"
+            )
         return self
 
     @property
@@ -129,6 +134,24 @@ class ModelLayout(_Layout):
     def exists(self) -> bool:
         """Whether this looks like a trained model (its config is there)."""
         return self.config.is_file()
+
+
+def is_prepared(path: Path) -> bool:
+    """Whether ``path`` is a corpus folder that ``chatbot prepare`` wrote."""
+    return path.is_dir() and CorpusLayout.at(path).manifest.is_file()
+
+
+def trained_on(recorded: str, model_dir: str | Path) -> CorpusLayout:
+    """The corpus a model's card names. Training records the path as it was typed,
+    relative to where it ran; run from elsewhere, the corpus is found under a folder
+    above the model (CORPUS/model, or the project that holds both)."""
+    path = Path(recorded)
+    if not recorded or path.is_absolute() or CorpusLayout(path).pairs.is_file():
+        return CorpusLayout(path)
+    for parent in Path(model_dir).resolve().parents:
+        if CorpusLayout(parent / path).pairs.is_file():
+            return CorpusLayout(parent / path)
+    return CorpusLayout(path)
 
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "default_model"

@@ -20,7 +20,7 @@ from typing import Any
 from chatbot.config import ModelCard, TrainConfig
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path, ensure_dir, read_json, sha256_file, write_json
-from chatbot.layout import NOVEL_SUFFIXES, CorpusLayout, ModelLayout
+from chatbot.layout import NOVEL_SUFFIXES, CorpusLayout, ModelLayout, is_prepared
 
 ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
 
@@ -49,11 +49,6 @@ def find_books(paths: Sequence[str | Path]) -> list[Path]:
     if len(set(names)) != len(names):
         raise ChatbotError("two books have the same name; rename one")
     return books
-
-
-def is_prepared(path: Path) -> bool:
-    """Whether ``path`` is a corpus folder that ``chatbot prepare`` wrote."""
-    return path.is_dir() and CorpusLayout.at(path).manifest.is_file()
 
 
 def book_name(book: Path) -> str:

@@ -38,7 +38,7 @@ from chatbot.errors import ChatbotError
 from chatbot.evaluate import teacher_forced, validate
 from chatbot.fsutil import ensure_dir, only_writer, read_json, sha256_file
 from chatbot.heads import sayable
-from chatbot.layout import CorpusLayout, ModelLayout
+from chatbot.layout import CorpusLayout, ModelLayout, is_prepared
 from chatbot.model import Seq2Seq, count_trainable
 from chatbot.objective import frequency_weights, objective
 
@@ -236,6 +236,8 @@ def train(
     corpus = CorpusLayout.at(corpus_dir)
     check_corpus(corpus)
     out = corpus.model(model_dir)
+    if is_prepared(out.root):  # its files would mix with the corpus's own
+        raise ChatbotError(f"--out {out.root} is a prepared corpus; give the model a folder")
     check_fresh(out, resume, force)
     with holding(out):
         if resume:

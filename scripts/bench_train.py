@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from chatbot.cli.common import at_least, given_path, run_script
-from chatbot.pretrain import is_prepared
+from chatbot.layout import is_prepared
 
 DEFAULT = Path("corpus/hongloumeng")
 CASES = {

@@ -34,8 +34,7 @@ from pathlib import Path
 from textual import events
 
 from chatbot.cli.common import at_least, given_path, run_script
-from chatbot.layout import ModelLayout, default_model
-from chatbot.pretrain import is_prepared
+from chatbot.layout import ModelLayout, default_model, is_prepared
 
 START = time.perf_counter()
 QUERY = "你今天去哪里了？"

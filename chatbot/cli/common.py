@@ -175,7 +175,8 @@ def add_encoding_option(p: argparse.ArgumentParser, read: str = "standard input"
         "--encoding",
         metavar="CODEC",
         help=f"encoding of {read} when not UTF-8, e.g. gbk or big5 "
-        f"(default: UTF-8; other encodings are detected from {DETECT_MIN_BYTES} bytes up)",
+        f"(default: UTF-8; another is detected in a text, or a line of standard input, "
+        f"of {DETECT_MIN_BYTES} bytes or more)",
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.common import add_model_option, chosen_model
+from chatbot.cli.common import add_model_option, chosen_model, err_console
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
@@ -56,14 +56,17 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatbot.config import ModelCard
     from chatbot.evaluate import evaluate_model
     from chatbot.fsutil import write_json
-    from chatbot.layout import SHIPPED_MODEL, ModelLayout
+    from chatbot.layout import SHIPPED_MODEL, ModelLayout, trained_on
 
     if args.limit is not None and args.limit < 1:
         raise ChatbotError("--limit must be at least 1")
     if args.out and Path(args.out).is_dir():  # say so before the minutes of evaluating
         raise ChatbotError(f"--out {args.out} is a folder: give a file name")
+    if args.out and not Path(args.out).parent.is_dir():
+        raise ChatbotError(f"--out {args.out}: no folder {Path(args.out).parent} to write it in")
     model = chosen_model(args)
     report = evaluate_model(
         model,
@@ -92,7 +95,20 @@ def run(args: argparse.Namespace) -> int:
         Console(markup=False).print(line)
     shipped = model.resolve() == SHIPPED_MODEL.resolve()
     out = args.out or (None if shipped else ModelLayout.at(model).eval_report)
-    if out is not None:
+    # eval.json is what `chatbot info` shows as the model's scores: only a whole
+    # evaluation on its own corpus replaces it.
+    partial = "--limit" if args.limit is not None else ""
+    own = trained_on(ModelCard.read(model).corpus, model).root
+    if args.corpus and Path(args.corpus).resolve() != own.resolve():
+        partial = partial or "--corpus of another book"
+    if out is not None and partial and not args.out:
+        err_console.print(
+            f"note: with {partial} the report is not written to {out} (it holds the "
+            "model's own scores); --out FILE keeps it",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif out is not None:
         write_json(out, report)
     return 0
 

@@ -61,10 +61,23 @@ def _model_and_text(args: argparse.Namespace) -> tuple[str | None, str | None]:
     older MODEL_DIR [TEXT]."""
     words = list(args.text)
     model = args.model
-    if words and model is None and ModelLayout.at(words[0]).exists():
+    if words and model is None and _names_a_model(words[0], len(words)):
         model = words.pop(0)
     # several words are one message, as echo reads them: chatbot reply how are you
     return model, (" ".join(words) if words else None)
+
+
+def _names_a_model(word: str, n_words: int) -> bool:
+    """Whether the first positional is the older MODEL_DIR: a model, or, before a
+    message, a folder or a word written as a path (./mybot/), so that a typo in it is
+    an error that names it rather than part of the message. A pasted paragraph (no
+    file name is that long) is a message."""
+    if n_words > 1 and (word.endswith("/") or word.startswith(("./", "../", "~/"))):
+        return True
+    try:
+        return ModelLayout.at(word).exists() or (n_words > 1 and Path(word).is_dir())
+    except OSError:
+        return False
 
 
 def _history(path: str | None, encoding: str | None) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ shipped model."""
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 
@@ -99,6 +100,9 @@ def test_reply_uses_the_shipped_model_and_the_old_form_still_works(capsys):
     assert words[0] == words[1] == words[2] == words[3] and words[0]
     joined = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL), "--json")
     assert joined.returncode == 0 and json.loads(joined.stdout)["query"] == "你好 还有"
+    # A pasted paragraph is longer than any file name: a message, not a traceback.
+    pasted = chatbot("reply", "林妹妹身子可好些了？" * 30, "--json")
+    assert pasted.returncode == 0 and json.loads(pasted.stdout)["reply"], pasted.stderr
 
 
 def test_options_may_come_between_positionals():
@@ -131,6 +135,11 @@ def test_bad_values_are_one_line_errors(capsys, echo_corpus, echo_model, tmp_pat
         (["continue", "--model", m, "--words", "100000000", "x"], "--words must be from 1"),
         (["continue", "--model", m, "--encoding", "xyz", "x"], "unknown encoding 'xyz'"),
         (["eval", "--model", m, "--out", tmp_path / "folder"], "is a folder"),
+        (["eval", "--model", m, "--out", tmp_path / "no" / "e.json"], "no folder"),
+        # A typo in the older MODEL_DIR form is not the start of a message.
+        (["reply", "./no-such-bot/", "hi"], "no model directory at"),
+        (["reply", echo_corpus, "hi"], "is a prepared corpus with no model yet"),
+        (["train", echo_corpus, "--out", echo_corpus], "is a prepared corpus; give the model"),
         (["eval", "--model", m, "--softmax", m], "is not a softmax model"),
         (["info", ""], "the model directory is empty"),
         (["info", m, "--width", "-10"], "--width must be at least 30"),
@@ -164,3 +173,27 @@ def test_standard_input_that_is_binary_or_broken_json_is_said_once(capsys, monke
     assert r.returncode == 2 and r.stderr.count("error:") == 1 and "NUL bytes" in r.stderr
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin='{"message": "hi"\n')
     assert r.returncode == 2 and "is not valid JSON" in r.stderr
+
+
+def test_eval_finds_the_corpus_from_anywhere_and_keeps_the_models_own_scores(
+    capsys, monkeypatch, echo_corpus, echo_model, tmp_path
+):
+    from tests.conftest import run_cli
+
+    # A project as training leaves it: the corpus recorded relative to where it ran.
+    book = tmp_path / "project" / "book"
+    shutil.copytree(echo_corpus, book)
+    shutil.copytree(echo_model, book / "model")
+    card = json.loads((book / "model" / "config.json").read_text(encoding="utf-8"))
+    (book / "model" / "config.json").write_text(json.dumps({**card, "corpus": "book"}))
+    report = book / "model" / "eval.json"
+    monkeypatch.chdir(tmp_path)  # not where training ran
+    r = run_cli(["eval", "project/book/model"], capsys)
+    assert r.returncode == 0, r.stderr
+    whole = report.read_bytes()
+    assert json.loads(whole)["corpus"] == str(book)
+    # A part of the test split, or another book, would pass for the model's scores.
+    r = run_cli(["eval", "project/book/model", "--limit", "2"], capsys)
+    assert r.returncode == 0 and "not written" in r.stderr and report.read_bytes() == whole
+    r = run_cli(["eval", "project/book/model", "--limit", "2", "--out", "part.json"], capsys)
+    assert r.returncode == 0 and json.loads((tmp_path / "part.json").read_text())["test_pairs"] == 2
