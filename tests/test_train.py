@@ -8,6 +8,7 @@ import torch
 from safetensors.torch import load_file
 
 from chatbot.checkpoint import load_model
+from chatbot.config import ModelCard
 from chatbot.data import EOS, PAD, batches, make_examples
 from chatbot.decode import greedy
 from chatbot.errors import ChatbotError
@@ -235,3 +236,12 @@ def test_characters_that_no_speaker_qualifies_for_are_an_error(story_corpus, tmp
     ):
         train(story_corpus, tiny(characters=3, min_lines=10_000), model_dir=tmp_path / "m")
     assert not (tmp_path / "m" / "config.json").exists()
+
+
+def test_fine_tuning_a_model_with_characters_without_asking_for_them(
+    persona_model, story_corpus, tmp_path
+):
+    # Its persona layers stay, with one row: everyone speaks as "anyone" (it was an
+    # error that blamed a --characters 1 nobody typed).
+    train(story_corpus, tiny(max_epochs=1), model_dir=tmp_path / "m", base=persona_model)
+    assert ModelCard.read(tmp_path / "m").model.characters == 1
