@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,8 +261,11 @@ class ChatApp(App):
         self._update_title()
 
     def action_new_chat(self) -> None:
-        """A new chat: a fresh context, with the same character."""
-        self.open_chat(self.store.new_chat(str(self.model_dir), "new chat", *self._cast()))
+        """A new chat: a fresh context, with the same character. A chat of this bot
+        with nothing in it yet is that already (empty chats would pile up in /chats)."""
+        empty = self.chat_id is not None and not self.store.messages(self.chat_id)
+        if not (empty and same_model(self._chat_model(), self.model_dir)):
+            self.open_chat(self.store.new_chat(str(self.model_dir), "new chat", *self._cast()))
         self._status("new chat")
 
     def _cast(self) -> tuple[str | None, str | None]:
@@ -515,8 +518,16 @@ class ChatApp(App):
 
     def set_options(self, **changes) -> None:
         self.options = replace(self.options, **changes)
+        self._status(self._settings_said(changes))
+
+    def _settings_said(self, changes: dict) -> str:
+        """The status for changed decoding settings, saying when the strategy in use
+        ignores them (temperature and top-k shape sampling only)."""
         shown = ", ".join(f"{k}={v}" for k, v in changes.items())
-        self._status(f"settings: {shown}")
+        sampling = {"temperature", "top_k"} & set(changes)
+        if sampling and self.options.strategy != "sample":
+            shown += f" ({' and '.join(sorted(sampling))} apply with /strategy sample)"
+        return f"settings: {shown}"
 
     def action_write(self) -> None:
         self.set_writing(True)
@@ -622,9 +633,14 @@ class ChatApp(App):
         if self.chat_id is not None:
             self.store.clear(self.chat_id)
         self.query_one("#log", VerticalScroll).remove_children()
+        self._status("chat cleared: its messages are deleted")
 
     def action_export(self, path: str | None = None) -> None:
         if self.chat_id is None:
+            return
+        messages = self.store.messages(self.chat_id)
+        if not messages:
+            self._status("nothing to export: this chat has no messages yet")
             return
         target = export_path(self.chat_id, path, Path.cwd())
         if target.exists():
@@ -632,7 +648,6 @@ class ChatApp(App):
             return
         model = self._chat_model()  # the chat's own bot, whichever is loaded
         title = f"Chat {self.chat_id} with {bot_name(model)} ({short(Path(model))})"
-        messages = self.store.messages(self.chat_id)
         try:
             with atomic_path(target) as tmp:
                 tmp.write_text(to_markdown(title, messages), "utf-8")
@@ -651,10 +666,15 @@ class ChatApp(App):
     def action_settings(self) -> None:
         def apply(result: Settings | None) -> None:
             if result is not None:
+                changed = {
+                    k: v for k, v in asdict(result.options).items() if getattr(self.options, k) != v
+                }
                 self.options = result.options
                 self.set_scores(result.show_scores)
                 if names:
                     self.set_cast(speaker=result.speaker, addressee=result.addressee)
+                if changed:  # last, so the status says what the dialog changed
+                    self._status(self._settings_said(changed))
 
         try:
             names = self._names()

@@ -109,8 +109,8 @@ _HAN_RE = re.compile(f"[{HAN}]")
 
 
 class HistoryInput(Input):
-    """The message box: ↑/↓ walk through earlier messages; a multi-line paste becomes
-    one message (``join_lines``)."""
+    """The message box: ↑/↓ walk through earlier messages, and back down to what was
+    being typed; a multi-line paste becomes one message (``join_lines``)."""
 
     BINDINGS = [Binding("up", "history(-1)", show=False), Binding("down", "history(1)", show=False)]
 
@@ -118,20 +118,24 @@ class HistoryInput(Input):
         super().__init__(**kw)
         self.history: list[str] = []
         self.cursor_in_history = 0
+        self.draft = ""  # what was in the box when ↑ left it
 
     def remember(self, text: str) -> None:
         if text and (not self.history or self.history[-1] != text):
             self.history.append(text)
         self.cursor_in_history = len(self.history)
+        self.draft = ""
 
     def action_history(self, step: int) -> None:
         if not self.history:
             return
+        if self.cursor_in_history == len(self.history):
+            self.draft = self.value
         self.cursor_in_history = max(0, min(len(self.history), self.cursor_in_history + step))
         self.value = (
             self.history[self.cursor_in_history]
             if self.cursor_in_history < len(self.history)
-            else ""
+            else self.draft
         )
         self.cursor_position = len(self.value)
 

@@ -106,8 +106,17 @@ def test_settings_dialog_and_help(echo_model, data_dir):
             await pilot.click("#save")
             await wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
             assert app.options.temperature == 1.3
+            # The status says what changed, and that beam search does not sample.
+            said = str(app.query_one("#status").render())
+            assert "temperature=1.3" in said and "apply with /strategy sample" in said
             await pilot.press("f1")
             await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            body = app.screen.query_one("#help-body")
+            await pilot.pause(0.1)
+            # It opens at the top, and the keys scroll it.
+            assert app.screen.focused is body and body.scroll_y == 0 < body.max_scroll_y
+            await pilot.press("pagedown")
+            await wait_for(pilot, lambda: body.scroll_y > 0)
             await pilot.press("escape")
 
     run(main())
@@ -126,8 +135,12 @@ def test_commands_export_clear_new_and_history_survives_restart(
             await pilot.press("enter")
             text = out.read_text(encoding="utf-8")
             assert LINES[1] in text and "**bot**" in text
+            app.query_one("#prompt").value = "half typed"
             await pilot.press("up")  # input history
             assert app.query_one("#prompt").value == f"/export {out}"
+            await pilot.press("down")  # back to what was being typed
+            assert app.query_one("#prompt").value == "half typed"
+            await pilot.press("up")
             await pilot.press("enter")  # the same file again: kept, not overwritten
             assert "exists" in str(app.query_one("#status").render())
             await pilot.press("ctrl+o")  # the key works with the message box focused
@@ -146,10 +159,17 @@ def test_commands_export_clear_new_and_history_survives_restart(
             await pilot.press(*"/clear")
             await pilot.press("enter")
             await pilot.pause(0.1)
-            assert not list(app.query(Bubble))
+            status = app.query_one("#status")
+            assert not list(app.query(Bubble)) and "cleared" in str(status.render())
+            await pilot.press("ctrl+o")  # an empty chat: no file
+            assert "nothing to export" in str(status.render())
+            await pilot.press("ctrl+n")  # the empty chat is a new one already
+            await pilot.pause(0.1)
+            assert len(app.store.chats()) == 1
+            await ask(pilot, app, LINES[1])
             await pilot.press("ctrl+n")
             await pilot.pause(0.1)
-            assert len(app.store.chats()) == 2
+            assert len(app.store.chats()) == 2 and not list(app.query(Bubble))
 
     run(second())
 
@@ -415,6 +435,7 @@ def test_what_the_user_types_is_shown_as_typed_never_read_as_markup(echo_model, 
     async def main():
         async with chat(echo_model, data_dir) as (app, pilot):
             status = app.query_one("#status")
+            await ask(pilot, app, LINES[1])  # something to export
             for line, shown in (
                 ("/nosuch[/]", "/nosuch[/]"),
                 ("/model /tmp/no[/]where", "no[/]where"),

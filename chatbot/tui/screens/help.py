@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Markdown
 
@@ -26,24 +26,35 @@ KEYS = [
 
 
 def help_markdown() -> str:
-    def table(head: str, rows: list[tuple[str, str]]) -> str:
-        esc = lambda s: s.replace("|", "\\|")  # noqa: E731
-        body = "\n".join(f"| {esc(a)} | {esc(b)} |" for a, b in rows)
-        return f"| {head} | does |\n| --- | --- |\n{body}\n"
+    """Keys and commands as lists: a table's row rules would make the help three
+    screens long."""
+
+    def items(rows: list[tuple[str, str]]) -> str:
+        return "\n".join(f"- **{a}**: {b}" for a, b in rows) + "\n"
 
     return (
         "# novel chatbot\n\nType a message and press **Enter**; the reply streams in word "
-        "by word.\n\n" + table("key", KEYS) + "\n" + table("command", list(COMMANDS.values()))
+        "by word.\n\n## Keys\n\n"
+        + items(KEYS)
+        + "\n## Commands\n\n"
+        + items(list(COMMANDS.values()))
     )
 
 
 class HelpScreen(ModalScreen[None]):
+    """Opens at the top, with the text focused so that the arrows, Page Up/Down and
+    Home/End scroll it."""
+
     BINDINGS = [Binding("escape,f1,q", "dismiss", "close")]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Markdown(help_markdown())
+        with Vertical(id="dialog", classes="tall"):
+            with VerticalScroll(id="help-body"):
+                yield Markdown(help_markdown())
             yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body", VerticalScroll).focus()
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss()
