@@ -168,6 +168,9 @@ def chosen_model(args: argparse.Namespace) -> Path:
 
 
 DETECT_MIN_BYTES = 256  # below this, guessing an encoding picks mojibake too often
+# Control bytes that no typed text holds (tab, line and page breaks and ESC aside): in
+# a line of piped input, a sign of a binary file even where it has no NUL.
+_TEXT_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\v\f\r\x1b")
 
 
 def add_encoding_option(p: argparse.ArgumentParser, read: str = "standard input") -> None:
@@ -190,6 +193,8 @@ def decode_input(data: bytes | str, name: str, encoding: str | None = None) -> s
         data = data.encode("utf-8", "surrogateescape")
     if encoding is None and b"\0" in data:  # no text typed or piped holds a NUL
         raise NotText(f"{name} holds NUL bytes: a binary file, or UTF-16 (--encoding utf-16)")
+    if encoding is None and len(data.translate(None, _TEXT_CONTROLS)) < 0.95 * len(data):
+        raise NotText(f"{name} is mostly not text (control bytes): a binary file")
     if encoding is not None:
         return decode_bytes(data, encoding=encoding, name=name)[0] if data.strip() else ""
     try:

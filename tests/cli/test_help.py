@@ -171,6 +171,9 @@ def test_standard_input_that_is_binary_or_broken_json_is_said_once(capsys, monke
     nul = b"\x00\x01garbage\n" * 5  # short lines: too short to tell binary, but a NUL
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=nul)
     assert r.returncode == 2 and r.stderr.count("error:") == 1 and "NUL bytes" in r.stderr
+    short = b"\x01\x02\x03ab\xff\n" * 5  # short lines of control bytes, no NUL
+    r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=short)
+    assert r.returncode == 2 and r.stderr.count("error:") == 1 and "binary" in r.stderr
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin='{"message": "hi"\n')
     assert r.returncode == 2 and "is not valid JSON" in r.stderr
 
