@@ -9,7 +9,7 @@ import io
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -226,3 +226,20 @@ def check_encoding(encoding: str | None) -> None:
             codecs.lookup(encoding)
         except LookupError:
             raise ChatbotError(f"unknown encoding {encoding!r}") from None
+
+
+# Decoding options that only one strategy reads: (setting, option, strategy).
+_STRATEGY_ONLY = (
+    ("temperature", "--temperature", "sample"),
+    ("top_k", "--top-k", "sample"),
+    ("beam", "--beam", "beam"),
+)
+
+
+def note_ignored(strategy: str, typed: Collection[str]) -> None:
+    """Say on standard error which typed decoding options ``strategy`` does not read
+    (beam search is the default, so --temperature alone would change nothing)."""
+    ignored = [(flag, by) for name, flag, by in _STRATEGY_ONLY if name in typed and strategy != by]
+    if ignored:
+        said = "; ".join(f"{flag} works with --strategy {by} only" for flag, by in ignored)
+        err_console.print(f"note: {said} (this is {strategy})", highlight=False, soft_wrap=True)

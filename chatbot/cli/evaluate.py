@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.common import add_model_option, chosen_model, err_console
+from chatbot.cli.common import add_model_option, chosen_model, err_console, note_ignored
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError
@@ -68,10 +68,12 @@ def run(args: argparse.Namespace) -> int:
     if args.out and not Path(args.out).parent.is_dir():
         raise ChatbotError(f"--out {args.out}: no folder {Path(args.out).parent} to write it in")
     model = chosen_model(args)
+    options = from_args(DecodeOptions, args)
+    note_ignored(options.strategy, args.typed)
     report = evaluate_model(
         model,
         corpus_dir=args.corpus,
-        options=from_args(DecodeOptions, args),
+        options=options,
         softmax_dir=args.softmax,
         limit=args.limit,
     )

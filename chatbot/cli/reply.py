@@ -15,6 +15,7 @@ from chatbot.cli.common import (
     decode_input,
     err_console,
     labelled,
+    note_ignored,
     resolve_model,
     stdin_lines,
 )
@@ -134,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     from chatbot.bot import Chatbot
 
     options = from_args(DecodeOptions, args)
+    note_ignored(options.strategy, args.typed)
     check_encoding(args.encoding)
     for flag, name in (("--as", args.speaker), ("--to", args.addressee)):
         if name is not None and not name.strip():

@@ -11,6 +11,7 @@ from chatbot.cli.common import (
     add_model_option,
     check_encoding,
     decode_input,
+    note_ignored,
     resolve_model,
 )
 from chatbot.cli.options import HelpFormatter, add_options, from_args
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         min_length=CONTINUE_OPTIONS.min_length,
         max_length=CONTINUE_OPTIONS.max_length,
     )
+    note_ignored(options.strategy, args.typed)
     if args.passage is not None:  # typed: the terminal's own encoding
         passage = decode_input(args.passage, "the passage")
     else:

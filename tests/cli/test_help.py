@@ -98,6 +98,9 @@ def test_reply_uses_the_shipped_model_and_the_old_form_still_works(capsys):
     between = chatbot("reply", str(SHIPPED_MODEL), "--seed", "1", "--json", "你好")
     words = [json.loads(r.stdout)["words"] for r in (new, old, explicit, between)]
     assert words[0] == words[1] == words[2] == words[3] and words[0]
+    # An option the strategy does not read is said, not silently dropped.
+    beam = chatbot("reply", "你好", "--temperature", "0.3", "--json")
+    assert beam.returncode == 0 and "--temperature works with --strategy sample only" in beam.stderr
     joined = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL), "--json")
     assert joined.returncode == 0 and json.loads(joined.stdout)["query"] == "你好 还有"
     # A pasted paragraph is longer than any file name: a message, not a traceback.
