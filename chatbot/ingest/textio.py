@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from chatbot.errors import ChatbotError, NotText
 from chatbot.fsutil import path_kind
@@ -284,6 +285,10 @@ def _detect_encoding(data: bytes, name: str) -> str:
         # UTF-16 excerpts of real novels. A looser bar finds them; the least messy wins.
         # (On a few dozen bytes it can pick mojibake: those still ask for --encoding.)
         best = charset_normalizer.from_bytes(data, threshold=_LOOSE_MESS).best()
+    if best is None and b"\x00" not in data[:4096]:
+        found = _despite_bad_bytes(data, charset_normalizer)
+        if found is not None:
+            return found
     if best is None:
         if b"\x00" in data[:4096]:
             raise NotText(f"{name} looks like a binary file, not text")
@@ -294,6 +299,28 @@ def _detect_encoding(data: bytes, name: str) -> str:
     if enc != "cp1252" and _single_byte(enc) and _english(data) and _decodes(data, "cp1252"):
         return "cp1252"
     return _SUPERSETS.get(enc, enc)
+
+
+# Legacy multi-byte codecs to read a damaged file in: Big5 first, since GB18030 takes
+# almost any byte pair and so reads Big5 as other characters without an error.
+_DAMAGED_CANDIDATES = ("big5hkscs", "gb18030", "shift_jis", "euc_kr")
+
+
+def _despite_bad_bytes(data: bytes, detector: Any) -> str | None:
+    """The codec of a legacy-encoded file with a few bad bytes (a file cut or joined
+    carelessly), which the detector gives up on as a whole: the first candidate that
+    loses only a few characters and that the detector names once they are gone."""
+    for codec in _DAMAGED_CANDIDATES:
+        text = data.decode(codec, errors="replace")
+        if not _few_bad(text) or not text.count("\ufffd"):
+            continue
+        best = detector.from_bytes(text.replace("\ufffd", "").encode(codec)).best()
+        named = best.encoding.lower().replace("-", "_") if best is not None else ""
+        if _SUPERSETS.get(named, named) == _SUPERSETS.get(codec, codec) or named in _FALLBACKS.get(
+            codec, ()
+        ):
+            return codec
+    return None
 
 
 _LOOSE_MESS = 0.6

@@ -88,6 +88,13 @@ def test_a_few_bad_bytes_in_a_given_or_detected_codec_are_dropped_and_counted(tm
         novel = read_novel(f, encoding=codec, t2s=False)
         assert novel.encoding == codec and 3 <= novel.replaced <= 9, codec
         assert "\ufffd" not in novel.text
+        # Undetected: the detector gives up on a whole with one bad byte; the codec
+        # that loses only it, and that it names once it is gone, is used.
+        whole = (text * 10).encode(codec)
+        f.write_bytes(whole[: len(whole) // 2] + b"\xff" + whole[len(whole) // 2 :])
+        novel = read_novel(f, t2s=False)
+        assert novel.encoding[:2] == codec[:2] and novel.replaced == 1, codec
+        assert novel.text.count(text[:12]) >= 9  # read as written, not as other characters
 
 
 def test_decodes_big5():
