@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chatbot.ingest.sentences import TERMINATORS, sentence_bounds
+from chatbot.ingest.sentences import TERMINATORS, leading_heading, sentence_bounds
 
 PARAGRAPH_MODES = ("lines", "wrapped", "unbroken")
 # A line longer than this is many paragraphs whose breaks were lost.
@@ -204,17 +204,46 @@ def _latin_near(chars: Iterable[str]) -> bool:
 
 def _cut_long(par: str) -> list[tuple[int, str]]:
     """A paragraph of sensible length as is; a huge one as its sentences (a sentence
-    still over LONG_LINE is cut at its commas, or hard)."""
+    still over LONG_LINE is cut at its commas, or hard), and its chapter headings on
+    their own (a book without line breaks glues each to its chapter's first words)."""
     if len(par) <= LONG_LINE:
         return [(0, par)]
     out: list[tuple[int, str]] = []
-    for a, b in sentence_bounds(par):
+    start = 0
+    for h0, h1 in _headings(par):
+        _cut_sentences(out, par, start, h0)
+        _keep(out, par, h0, h1)
+        start = h1
+    _cut_sentences(out, par, start, len(par))
+    return out
+
+
+# Where a Chinese chapter heading may start in running text: at the start or after a
+# sentence's end (…。”第二章　风起　林远问道：…).
+_HEADING_START_RE = re.compile(
+    r"(?:^|(?<=[。！？!?…”」』\"]))[ \t\u3000]*"
+    r"(?=第[0-9零一二三四五六七八九十百千万〇两]+[回章节卷])"
+)
+
+
+def _headings(par: str) -> list[tuple[int, int]]:
+    """(start, end) of the headings in a paragraph that lost its line breaks."""
+    out = []
+    for m in _HEADING_START_RE.finditer(par):
+        n = leading_heading(par[m.end() :])
+        if n:
+            out.append((m.end(), m.end() + n))
+    return out
+
+
+def _cut_sentences(out: list[tuple[int, str]], par: str, start: int, end: int) -> None:
+    for a, b in sentence_bounds(par[start:end]):
+        a, b = a + start, b + start
         while b - a > LONG_LINE:
             cut = _last_soft_cut(par, a, a + LONG_LINE)
             _keep(out, par, a, cut)
             a = cut
         _keep(out, par, a, b)
-    return out
 
 
 def _last_soft_cut(par: str, a: int, b: int) -> int:

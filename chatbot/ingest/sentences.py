@@ -192,9 +192,37 @@ _HEADING_RE = re.compile(  # 正文 before it: how web-novel downloads open a ch
 )
 
 
+# Speech with its sentence's end mark inside the quotation: no heading holds one.
+_SPEECH_IN_RE = re.compile(r"[“「『\"][^”」』\"]*[。！？!?…，,][”」』\"]")
+# A heading's title: one word group after the number, ended by a space (第二章　风起　).
+_TITLE_RE = re.compile(r"[ \t\u3000]*[^\s，。！？!?；;：:“”「」\"]{1,30}(?=[ \t\u3000])")
+
+
+# Units that are also words of a sentence (第二节课, 第一场雪, 第三部手机): with speech
+# after them, the paragraph is a sentence. 第N回 and 第N章 stay headings: a book without
+# line breaks glues a chapter's first speech to them.
+_WORDLIKE_UNITS = frozenset("节卷集部篇幕场")
+
+
 def is_heading(paragraph: str) -> bool:
-    """A chapter/part heading: it ends a dialogue run and is not a sentence of speech."""
-    return len(paragraph) <= 60 and bool(_HEADING_RE.match(paragraph))
+    """A chapter/part heading: it ends a dialogue run and is not a sentence of speech
+    (第二节课下课后，他问道：“…” opens like one)."""
+    m = _HEADING_RE.match(paragraph)
+    if len(paragraph) > 60 or m is None:
+        return False
+    sentence_like = m.group(1)[-1:] in _WORDLIKE_UNITS
+    return not (sentence_like and _SPEECH_IN_RE.search(paragraph))
+
+
+def leading_heading(text: str) -> int:
+    """The length of the heading that ``text`` opens with, when spaces set it and its
+    title off from what follows (第二章　风起　林远问道：…, as a book without line breaks
+    runs on); else 0."""
+    m = _HEADING_RE.match(text)
+    if m is None:
+        return 0
+    title = _TITLE_RE.match(text, m.end())
+    return title.end() if title else 0
 
 
 def sentence_bounds(paragraph: str) -> list[tuple[int, int]]:

@@ -4,7 +4,7 @@ import random
 import textwrap
 
 from chatbot.ingest.paragraphs import LONG_LINE, split_paragraphs
-from chatbot.ingest.sentences import quote_spans
+from chatbot.ingest.sentences import is_heading, quote_spans
 from chatbot.ingest.textio import clean_line
 from tests.conftest import LINES, NAMES, NARRATION, make_story
 
@@ -116,6 +116,28 @@ def test_a_book_without_line_breaks_is_cut_into_sentences_never_inside_a_quotati
     for par in layout.texts:
         assert par.count("“") == par.count("”")  # every quotation within one piece
     assert all(book[o] == p[0] for o, p in zip(layout.offsets, layout.texts))
+
+
+def test_a_book_without_line_breaks_keeps_its_chapter_headings_apart():
+    # Each chapter ends on a speech, and its heading is glued to the next one's.
+    chapters = []
+    for c in range(1, 9):
+        turns = "".join(
+            f"{NAMES[i % 3]}问道：“{LINES[i % len(LINES)]}”{NAMES[(i + 1) % 3]}答道：“好。”"
+            + (NARRATION[i % len(NARRATION)] if i < 14 else "")
+            for i in range(15)
+        )
+        chapters.append(f"第{c}章　风起　{turns}")
+    book = "".join(chapters)
+    assert len(book) > LONG_LINE
+    layout = split_paragraphs(book, clean_line)
+    assert layout.mode == "unbroken"
+    headings = [p for p in layout.texts if is_heading(p)]
+    assert headings == [f"第{c}章 风起" for c in range(1, 9)]  # the space cleaned
+    assert all(book[o] == p[0] for o, p in zip(layout.offsets, layout.texts))
+    # A sentence that opens like a heading, with speech in it, is a sentence.
+    assert not is_heading("第二节课下课后，周文轩问道：“作业写完了吗？”")
+    assert is_heading("第四十六回施慈悲仙子降妖话说道姑道：“不消焦心。”")  # glued
 
 
 def test_a_forced_layout_wins():
