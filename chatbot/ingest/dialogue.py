@@ -128,10 +128,22 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
     if not content.strip("，,、；;：: "):
         return False
     before = paragraph[:start].rstrip()
+    if _NOT_SAID_BEFORE.search(before[-10:]) or _NOT_SAID_AFTER.match(paragraph, end + 1):
+        return False
     # A speech may end with a quotation of its own: "It said, 'Do not look for me.'"
     nested_end = content[-1] in "'’\"”" and content[-2:-1] in (".", "!", "?")
     return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END or nested_end
 
+
+# What is thought, written or sung, not said to anyone: 心想：“…”, 暗忖道：, 写着：“…”,
+# 唱道：, and "…," Ruth thought.
+_NOT_SAID_BEFORE = re.compile(
+    r"(?:想|忖|寻思|尋思|暗道|心道|写|寫|刻|题|題|唱)(?:着|著|了|道|的是)?\s*[：:]?\s*$"
+)
+_NOT_SAID_AFTER = re.compile(
+    r"\s*,?\s*(?:(?:he|she|I|they|we)\b|[A-Z][\w’'.-]*(?: [A-Z][\w’'-]*)?)\s+"
+    r"(?:thought|wondered|mused)\b"
+)
 
 _CLOSE = '”」』’"'
 # What closes the quotation each opener opens (a nested ’ does not close a “).

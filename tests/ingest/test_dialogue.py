@@ -546,3 +546,18 @@ def test_english_cases_a_helper_review_found():
         '"Where?" said St. John.',
         '"Home," replied the Reverend Mr. Collins.',
     ) == [None, "St. John", "Reverend Mr. Collins"]
+
+
+def test_what_is_thought_written_or_sung_is_not_said():
+    text = "林远心想：“她怎么还不走。”便问道：“你还有事吗？”\n苏晴道：“没有了。”"
+    assert [u.text for u in utterances(text)] == ["你还有事吗？", "没有了。"]
+    for line in (
+        "墙上贴着一张纸，写着“闲人免进。”",
+        "碑上刻着：“此路不通。”",
+        "窗外有人唱道：“月儿弯弯照九州。”",
+        "他暗暗思忖道：“这事不妙。”",
+        "“She is lying,” Ruth thought.",
+    ):
+        assert utterances(line) == [], line
+    # A tag after thinking it over is speech.
+    assert len(utterances("“你来了，”宝玉想了想，说：“坐罢。”")) == 2
