@@ -28,7 +28,7 @@ from chatbot.layout import SHIPPED_BASE, SHIPPED_MODEL, ModelLayout
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("model", help="the trained model directory")
+    ap.add_argument("model", nargs="?", help="the trained model directory (not with --eval-only)")
     ap.add_argument("out", nargs="?", help="where to write it (default: see above)")
     ap.add_argument(
         "--base",
@@ -45,6 +45,8 @@ def main() -> int:
     default = SHIPPED_BASE if args.base else SHIPPED_MODEL
     if args.eval_only:
         return write_eval(ModelLayout.at(args.out or default).existing(), Path(args.eval_only))
+    if args.model is None:
+        ap.error("MODEL_DIR is required (or --eval-only CORPUS_DIR)")
     # Everything is read and checked before anything is written: a failed export must
     # not leave new weights beside an old vocabulary.
     src = ModelLayout.at(args.model).existing()
