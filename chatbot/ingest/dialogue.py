@@ -299,6 +299,8 @@ def _quoted_utterances(
                     u.continues = carried_over
                 elif latin:
                     u.continues = _interrupted(out[-1].text, narrations[i], u.text)
+                else:
+                    u.continues = _zh_interrupted(out[-1].text, narrations[i])
             out.append(u)
             # "…," said Tom, and the old man answered, "…": the next speech is not Tom's.
             two_tags = latin and len(EN_VERB_RE.findall(narrations[i + 1])) > 1
@@ -307,6 +309,17 @@ def _quoted_utterances(
         still_open = b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
         left_open = (p_index, par[a]) if still_open else None
     return out
+
+
+def _zh_interrupted(before: str, narration: str) -> bool:
+    """Is this quotation the rest of the one before it, cut by a gesture in Chinese
+    (“嗯，”苏晴点点头，“我一早就来。”): the first ends in a comma and the narration
+    between is one short clause or two, with no sentence ended in it."""
+    return (
+        before.endswith(("，", ","))
+        and len(narration) <= 20
+        and not re.search(r"[。！？!?；;“”「」]", narration)
+    )
 
 
 def _same_mark(a: str, b: str) -> bool:

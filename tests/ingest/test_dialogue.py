@@ -561,3 +561,12 @@ def test_what_is_thought_written_or_sung_is_not_said():
         assert utterances(line) == [], line
     # A tag after thinking it over is speech.
     assert len(utterances("“你来了，”宝玉想了想，说：“坐罢。”")) == 2
+
+
+def test_a_chinese_speech_cut_by_a_gesture_is_one_turn():
+    assert spoken("“嗯，”苏晴点点头，“我一早就来。”") == [(None, "嗯，我一早就来。")]
+    # Someone else's tag between is their turn.
+    assert spoken("“你来了，”宝玉忙起身，黛玉笑道：“来了。”") == [
+        (None, "你来了。"),
+        ("黛玉", "来了。"),
+    ]
