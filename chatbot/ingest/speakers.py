@@ -234,7 +234,10 @@ def _learn_names(
             w = c[-k:]
             if count[w] < min_count:
                 break
-            bounded = max(left[w].values(), default=0) <= 0.5 * count[w]
+            # An object marker in front (赵小蝶对林远说) bounds a name as well as a
+            # clause start does: a character spoken to more than tagged is still one.
+            standing = (n for ch, n in left[w].items() if ch not in _OBJECT_MARKERS)
+            bounded = max(standing, default=0) <= 0.5 * count[w]
             # 向宦成 is 宦成 spoken to, unless the book says it more often (向知府: a surname).
             share = 1.0 if w[0] in _OBJECT_MARKERS else LONGER_NAME_SHARE
             if bounded and (best is None or count[w] >= share * whole[best]):

@@ -75,6 +75,15 @@ def test_the_name_next_to_the_verb_wins_and_objects_are_not_speakers():
     assert speakers(paragraphs)[-3:] == ["景兰舟", None, "鲍文山"]
 
 
+def test_a_character_spoken_to_more_often_than_tagged_is_still_a_speaker():
+    # 林远 is 对林远说 (a modern novel's way) more often than 林远道: still a name; the
+    # 对 bounds it as a clause start would.
+    contexts = ["赵小蝶对林远"] * 9 + ["苏晴对林远"] * 9 + ["林远"] * 13
+    contexts += ["赵小蝶"] * 20 + ["苏晴"] * 20 + ["林远笑着对苏晴"] * 5
+    names = NameLexicon.learn(contexts, "。".join(contexts)).names
+    assert {"林远", "苏晴", "赵小蝶"} <= names
+
+
 def test_lexicon_from_few_tags_in_a_short_text():
     lexicon = NameLexicon.learn(["景兰舟", "匡远人"], "景兰舟道。匡远人道。", short=True)
     assert lexicon.names == {"景兰舟", "匡远人"}
