@@ -13,6 +13,7 @@ import functools
 import math
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -439,6 +440,16 @@ class TrainConfig:
         nested = d.get("model") if isinstance(d.get("model"), dict) else {}
         m = {k: v for k, v in {**d, **nested, **(model or {})}.items() if k in arch}
         return cls(ModelConfig(**m), **{k: v for k, v in d.items() if k in own})
+
+
+# Decoding settings that only one strategy reads; set under another they change nothing.
+STRATEGY_ONLY = {"temperature": "sample", "top_k": "sample", "beam": "beam"}
+
+
+def unread_settings(strategy: str, names: Iterable[str]) -> dict[str, str]:
+    """Of the decoding settings ``names``, those ``strategy`` does not read, each with
+    the strategy that does (the CLI and the chat app say so rather than drop them)."""
+    return {n: STRATEGY_ONLY[n] for n in names if STRATEGY_ONLY.get(n, strategy) != strategy}
 
 
 @dataclass(frozen=True)

@@ -193,13 +193,13 @@ def decode_input(data: bytes | str, name: str, encoding: str | None = None) -> s
         data = data.encode("utf-8", "surrogateescape")
     if encoding is None and b"\0" in data:  # no text typed or piped holds a NUL
         raise NotText(f"{name} holds NUL bytes: a binary file, or UTF-16 (--encoding utf-16)")
-    if encoding is None and len(data.translate(None, _TEXT_CONTROLS)) < 0.95 * len(data):
-        raise NotText(f"{name} is mostly not text (control bytes): a binary file")
     if encoding is not None:
         return decode_bytes(data, encoding=encoding, name=name)[0] if data.strip() else ""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        if len(data.translate(None, _TEXT_CONTROLS)) < 0.95 * len(data):
+            raise NotText(f"{name} is not text (control bytes): a binary file") from None
         if len(data) < DETECT_MIN_BYTES:
             raise ChatbotError(
                 f"{name} is not UTF-8; say its encoding with --encoding (e.g. gbk, big5)"
@@ -228,18 +228,15 @@ def check_encoding(encoding: str | None) -> None:
             raise ChatbotError(f"unknown encoding {encoding!r}") from None
 
 
-# Decoding options that only one strategy reads: (setting, option, strategy).
-_STRATEGY_ONLY = (
-    ("temperature", "--temperature", "sample"),
-    ("top_k", "--top-k", "sample"),
-    ("beam", "--beam", "beam"),
-)
-
-
 def note_ignored(strategy: str, typed: Collection[str]) -> None:
     """Say on standard error which typed decoding options ``strategy`` does not read
     (beam search is the default, so --temperature alone would change nothing)."""
-    ignored = [(flag, by) for name, flag, by in _STRATEGY_ONLY if name in typed and strategy != by]
-    if ignored:
-        said = "; ".join(f"{flag} works with --strategy {by} only" for flag, by in ignored)
+    from chatbot.config import unread_settings
+
+    unread = unread_settings(strategy, sorted(typed))
+    if unread:
+        said = "; ".join(
+            f"--{name.replace('_', '-')} works with --strategy {by} only"
+            for name, by in unread.items()
+        )
         err_console.print(f"note: {said} (this is {strategy})", highlight=False, soft_wrap=True)

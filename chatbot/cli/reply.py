@@ -22,7 +22,7 @@ from chatbot.cli.common import (
 from chatbot.cli.options import HelpFormatter, add_options, from_args
 from chatbot.config import DecodeOptions
 from chatbot.errors import ChatbotError, NotText
-from chatbot.layout import ModelLayout
+from chatbot.layout import ModelLayout, is_prepared
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -70,13 +70,14 @@ def _model_and_text(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 def _names_a_model(word: str, n_words: int) -> bool:
     """Whether the first positional is the older MODEL_DIR: a model, or, before a
-    message, a folder or a word written as a path (./mybot/), so that a typo in it is
-    an error that names it rather than part of the message. A pasted paragraph (no
-    file name is that long) is a message."""
+    message, a prepared corpus or a word written as a path (./mybot/), so that a typo
+    in it is an error that names it rather than part of the message. Any other word is
+    the message's, even one that names a folder here (chatbot reply docs are great);
+    so is a pasted paragraph (no file name is that long)."""
     if n_words > 1 and (word.endswith("/") or word.startswith(("./", "../", "~/"))):
         return True
     try:
-        return ModelLayout.at(word).exists() or (n_words > 1 and Path(word).is_dir())
+        return ModelLayout.at(word).exists() or (n_words > 1 and is_prepared(Path(word)))
     except OSError:
         return False
 

@@ -128,7 +128,9 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
     if not content.strip("，,、；;：: "):
         return False
     before = paragraph[:start].rstrip()
-    if _NOT_SAID_BEFORE.search(before[-10:]) or _NOT_SAID_AFTER.match(paragraph, end + 1):
+    # "…," Ruth thought. (not "Come in." He thought she looked tired.: a new sentence)
+    thought_after = content[-1] != "." and _NOT_SAID_AFTER.match(paragraph, end + 1)
+    if _NOT_SAID_BEFORE.search(before[-10:]) or thought_after:
         return False
     # A speech may end with a quotation of its own: "It said, 'Do not look for me.'"
     nested_end = content[-1] in "'’\"”" and content[-2:-1] in (".", "!", "?")
@@ -138,8 +140,9 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
 # What is thought, written or sung, not said to anyone: 心想：“…”, 暗忖道：, 写着：“…”,
 # 唱道：, and "…," Ruth thought.
 _NOT_SAID_BEFORE = re.compile(
-    r"(?:想|忖|寻思|尋思|暗道|心道|写|寫|刻|题|題|唱)(?:着|著|了|道|的是)?\s*[：:]?\s*$"
-)
+    r"(?:(?<!了)想(?:着|著|道)?|忖道?|寻思道?|尋思道?|暗道|心道|[写寫](?:着|著|道|的是)"
+    r"|[刻题題](?:着|著|的是)|唱(?:着|著|道)?)\s*[：:]?\s*$"
+)  # not 想了想道, 立刻道, 问题：
 _NOT_SAID_AFTER = re.compile(
     r"\s*,?\s*(?:(?:he|she|I|they|we)\b|[A-Z][\w’'.-]*(?: [A-Z][\w’'-]*)?)\s+"
     r"(?:thought|wondered|mused)\b"
@@ -290,9 +293,11 @@ def _quoted_utterances(
             u.tag = tag_before or (tag_after if owns_after else None)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
-            # "Ready?" asked Tom. "Ready," said Mary.: a tag of its own naming someone.
-            if u.continues and u.tag is not None and u.tag.english:
-                u.continues = english_speaker(u.tag.text) is None
+            # "Ready?" asked Tom. "Ready," said Mary.: a tag of its own naming someone
+            # else ("Come," said Tom, "we must go." is Tom's tag again: his turn goes on).
+            if u.continues and u.tag is not None and u.tag.english and out:
+                last = out[-1].tag.text if out[-1].tag is not None else None
+                u.continues = english_speaker(u.tag.text) is None or u.tag.text == last
             u.continues |= paragraph_turns and i > 0 and not narrations[0].strip()
             if u.tag is None and not u.continues:  # a tag of its own says who
                 if i == 0:

@@ -222,17 +222,22 @@ def _cut_long(par: str) -> list[tuple[int, str]]:
 # sentence's end (…。”第二章　风起　林远问道：…).
 _HEADING_START_RE = re.compile(
     r"(?:^|(?<=[。！？!?…”」』\"]))[ \t\u3000]*"
-    r"(?=第[0-9零一二三四五六七八九十百千万〇两]+[回章节卷])"
+    r"(?=(?:正文[ \t\u3000]*)?第[0-9零一二三四五六七八九十百千万〇两]+[回章节卷])"
 )
 
 
 def _headings(par: str) -> list[tuple[int, int]]:
-    """(start, end) of the headings in a paragraph that lost its line breaks."""
-    out = []
+    """(start, end) of the headings in a paragraph that lost its line breaks, and of
+    those right after them (第一卷　风云　第一章　初见　…)."""
+    out: list[tuple[int, int]] = []
     for m in _HEADING_START_RE.finditer(par):
-        n = leading_heading(par[m.end() :])
-        if n:
-            out.append((m.end(), m.end() + n))
+        start = m.end()
+        if out and start < out[-1][1]:
+            continue
+        while n := leading_heading(par[start:]):
+            out.append((start, start + n))
+            start += n
+            start += len(par[start:]) - len(par[start:].lstrip(" \t\u3000"))
     return out
 
 

@@ -129,9 +129,11 @@ def dash_speech(paragraphs: Sequence[str]) -> list[str]:
 
 
 def _opens_with_dash(par: str) -> bool:
-    """Opens with one dash (—— is a Chinese book's, or a rule) and is no heading."""
+    """Opens with one dash (—— is a Chinese book's, or a rule) and is no heading: a
+    line between dashes with no small letter (— II —; —Pero yo no quería— is speech)."""
     par = par.strip()
-    return par[:1] in DASHES and par[1:2] not in DASHES and par[-1:] not in DASHES
+    heading = par[-1:] in DASHES and not any(c.islower() for c in par)
+    return par[:1] in DASHES and par[1:2] not in DASHES and not heading
 
 
 def _rewrite(par: str) -> str:

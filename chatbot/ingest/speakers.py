@@ -87,6 +87,8 @@ _OBJECT_MARKERS = frozenset(
     "向对對问問与與和同跟给給把被叫唤喚请請让讓替拉推望瞅瞧看指拍扶劝勸骂罵求谢謝回将將令命了着著"
     "咐嘱囑诉訴教使派差见見"
 )
+# Of these, the ones in front of whom a sentence speaks to (对林远说, 向他道, 跟她讲).
+_ADDRESSED = frozenset("向对對与與和同跟给給")
 # ... except 见 after these: 只见宝玉走来 has 宝玉 doing the next thing.
 _SEEING = frozenset("只忽但乍")
 # Clause adverbs no name starts with (又自, 便接口).
@@ -236,7 +238,7 @@ def _learn_names(
                 break
             # An object marker in front (赵小蝶对林远说) bounds a name as well as a
             # clause start does: a character spoken to more than tagged is still one.
-            standing = (n for ch, n in left[w].items() if ch not in _OBJECT_MARKERS)
+            standing = (n for ch, n in left[w].items() if ch not in _ADDRESSED)
             bounded = max(standing, default=0) <= 0.5 * count[w]
             # 向宦成 is 宦成 spoken to, unless the book says it more often (向知府: a surname).
             share = 1.0 if w[0] in _OBJECT_MARKERS else LONGER_NAME_SHARE

@@ -285,7 +285,7 @@ def _detect_encoding(data: bytes, name: str) -> str:
         # UTF-16 excerpts of real novels. A looser bar finds them; the least messy wins.
         # (On a few dozen bytes it can pick mojibake: those still ask for --encoding.)
         best = charset_normalizer.from_bytes(data, threshold=_LOOSE_MESS).best()
-    if best is None and b"\x00" not in data[:4096]:
+    if best is None and b"\x00" not in data[:4096] and len(data) >= _LOOSE_MIN_BYTES:
         found = _despite_bad_bytes(data, charset_normalizer)
         if found is not None:
             return found

@@ -27,7 +27,13 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from chatbot.cast import ANYONE, HISTORY, Conversation
-from chatbot.config import CONTINUE_OPTIONS, DecodeOptions, TrainConfig, offset_seed
+from chatbot.config import (
+    CONTINUE_OPTIONS,
+    DecodeOptions,
+    TrainConfig,
+    offset_seed,
+    unread_settings,
+)
 from chatbot.errors import ChatbotError
 from chatbot.fsutil import atomic_path, user_path
 from chatbot.ingest.prepare import PrepareConfig
@@ -521,12 +527,13 @@ class ChatApp(App):
         self._status(self._settings_said(changes))
 
     def _settings_said(self, changes: dict) -> str:
-        """The status for changed decoding settings, saying when the strategy in use
-        ignores them (temperature and top-k shape sampling only)."""
+        """The status for changed decoding settings, saying which of them the strategy
+        in use does not read (temperature and top-k shape sampling only)."""
         shown = ", ".join(f"{k}={v}" for k, v in changes.items())
-        sampling = {"temperature", "top_k"} & set(changes)
-        if sampling and self.options.strategy != "sample":
-            shown += f" ({' and '.join(sorted(sampling))} apply with /strategy sample)"
+        unread = unread_settings(self.options.strategy, changes)
+        for by in sorted(set(unread.values())):
+            names = " and ".join(n for n, s in unread.items() if s == by)
+            shown += f" ({names} apply with /strategy {by})"
         return f"settings: {shown}"
 
     def action_write(self) -> None:

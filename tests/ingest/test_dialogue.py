@@ -533,10 +533,16 @@ def test_english_cases_a_helper_review_found():
     # A quotation with a tag naming someone else is their turn, not the last one's.
     text = '"Shall we?" said Tom.\n"Ready?" asked Tom. "Ready," said Mary.\n"Go!" said Tom.'
     assert spoken(text) == [("Tom", "Shall we? Ready?"), ("Mary", "Ready."), ("Tom", "Go!")]
-    # A pronoun's tag goes on the turn.
+    # A pronoun's tag goes on the turn, and so does the speaker's own tag again:
+    # the untagged lines after it still alternate.
     assert spoken('"Come here," said Tom. "I want you," he added.') == [
         ("Tom", "Come here. I want you.")
     ]
+    text = (
+        '"Hello, Mary," said Tom.\n"Hello," said Mary.\n"Come," said Tom, "we must go now."\n'
+        '"Why?"\n"Because it is late."'
+    )
+    assert speakers_of(*text.split("\n"))[2:] == ["Tom", "Tom", "Mary", "Tom"]
     # A speech may end with a quotation of its own.
     text = '"He did," said Martha. "It said, \'Do not look for me.\'"\n"Who?" asked Tim.'
     assert spoken(text)[0] == ("Martha", "He did. It said, 'Do not look for me.'")
@@ -559,8 +565,11 @@ def test_what_is_thought_written_or_sung_is_not_said():
         "“She is lying,” Ruth thought.",
     ):
         assert utterances(line) == [], line
-    # A tag after thinking it over is speech.
+    # A tag after thinking it over is speech, and so are 立刻道 and a 问题.
     assert len(utterances("“你来了，”宝玉想了想，说：“坐罢。”")) == 2
+    for line in ("他立刻道：“走！”", "他想了想道：“也好。”", "他提出一个问题：“你是谁？”"):
+        assert len(utterances(line)) == 1, line
+    assert len(utterances("“Come in.” He thought she looked tired.")) == 1  # a new sentence
 
 
 def test_a_chinese_speech_cut_by_a_gesture_is_one_turn():

@@ -127,13 +127,17 @@ def test_a_book_without_line_breaks_keeps_its_chapter_headings_apart():
             + (NARRATION[i % len(NARRATION)] if i < 14 else "")
             for i in range(15)
         )
-        chapters.append(f"第{c}章　风起　{turns}")
+        volume = f"第{c // 4 + 1}卷　风云　" if c % 4 == 1 else ""  # a volume's, right before
+        chapters.append(f"{volume}第{c}章　风起　{turns}")
     book = "".join(chapters)
     assert len(book) > LONG_LINE
     layout = split_paragraphs(book, clean_line)
     assert layout.mode == "unbroken"
     headings = [p for p in layout.texts if is_heading(p)]
-    assert headings == [f"第{c}章 风起" for c in range(1, 9)]  # the space cleaned
+    assert headings == [  # the space cleaned
+        *("第1卷 风云", "第1章 风起", "第2章 风起", "第3章 风起", "第4章 风起"),
+        *("第2卷 风云", "第5章 风起", "第6章 风起", "第7章 风起", "第8章 风起"),
+    ]
     assert all(book[o] == p[0] for o, p in zip(layout.offsets, layout.texts))
     # A sentence that opens like a heading, with speech in it, is a sentence.
     assert not is_heading("第二节课下课后，周文轩问道：“作业写完了吗？”")

@@ -84,8 +84,10 @@ def test_dash_dialogue_closes_at_a_narration_insert_and_reopens_after_it():
         # A quotation inside the speech stays in it.
         "—Lo llaman «el Rojo» —dijo Juan.": "“Lo llaman ‘el Rojo’ ”dijo Juan.",
         "—Me dijo: “Vuelvo” —contó.": "“Me dijo: ‘Vuelvo’ ”contó.",
-        # A heading between dashes is no speech.
+        # A heading between dashes is no speech; speech cut off by a dash is.
         "— II —": "— II —",
+        "—Pero yo no quería—": "“Pero yo no quería—”",
+        "—No te entiendo —respondió Juan, mirándolo—": "“No te entiendo ”respondió Juan, mirándolo",
     }
     for given, read in cases.items():
         assert dash_speech([given]) == [read], given
