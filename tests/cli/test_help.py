@@ -103,6 +103,9 @@ def test_reply_uses_the_shipped_model_and_the_old_form_still_works(capsys):
     assert beam.returncode == 0 and "--temperature works with --strategy sample only" in beam.stderr
     joined = chatbot("reply", "你好", "还有", "--model", str(SHIPPED_MODEL), "--json")
     assert joined.returncode == 0 and json.loads(joined.stdout)["query"] == "你好 还有"
+    # A first word naming a plain folder here is the message's (tests run in the repo).
+    docs = chatbot("reply", "docs", "are", "great", "--json")
+    assert docs.returncode == 0 and json.loads(docs.stdout)["query"] == "docs are great"
     # A pasted paragraph is longer than any file name: a message, not a traceback.
     pasted = chatbot("reply", "林妹妹身子可好些了？" * 30, "--json")
     assert pasted.returncode == 0 and json.loads(pasted.stdout)["reply"], pasted.stderr
@@ -174,6 +177,9 @@ def test_standard_input_that_is_binary_or_broken_json_is_said_once(capsys, monke
     nul = b"\x00\x01garbage\n" * 5  # short lines: too short to tell binary, but a NUL
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=nul)
     assert r.returncode == 2 and r.stderr.count("error:") == 1 and "NUL bytes" in r.stderr
+    bell = "你好\x07\n".encode()  # a control character in valid UTF-8 is text
+    r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=bell)
+    assert r.returncode == 0 and "error" not in r.stderr
     short = b"\x01\x02\x03ab\xff\n" * 5  # short lines of control bytes, no NUL
     r = run_cli(["reply", "--model", echo_model], capsys, monkeypatch, stdin=short)
     assert r.returncode == 2 and r.stderr.count("error:") == 1 and "binary" in r.stderr
