@@ -64,6 +64,7 @@ def parse(line: str) -> Command:
     """Parse a line that starts with "/"; raises CommandError on anything else."""
     name, _, arg = line.strip().removeprefix("/").partition(" ")
     arg = arg.strip()
+    name = name.lower() if name.lower() in COMMANDS else name  # /HELP as /help (caps lock)
     if name not in COMMANDS:
         raise CommandError(f"unknown command /{name}; /help lists them")
     if name in _SETTINGS:

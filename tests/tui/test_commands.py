@@ -10,6 +10,8 @@ from chatbot.tui.commands import COMMANDS, Command, CommandError, parse
     [
         ("/new", Command("new")),
         ("/help", Command("help")),
+        ("/HELP", Command("help")),  # caps lock
+        ("/Export Out/Chat.md", Command("export", arg="Out/Chat.md")),  # the argument kept
         ("  /regen  ", Command("regen")),
         ("/temp 0.7", Command("set", {"temperature": 0.7})),
         ("/topk 8", Command("set", {"top_k": 8})),
