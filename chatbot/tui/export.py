@@ -28,12 +28,13 @@ def _escape(text: str) -> str:
 
 
 def export_path(chat_id: int, path: str | None, folder: Path) -> Path:
-    """Where ``/export [FILE]`` writes: FILE (``~`` expanded), else the first of
-    ``chat-ID.md``, ``chat-ID-2.md``... in ``folder`` (or in FILE, a folder) that does
-    not exist yet, so an earlier export is never overwritten."""
+    """Where ``/export [FILE]`` writes: FILE (``~`` expanded; .md added to a name
+    without a suffix), else the first of ``chat-ID.md``, ``chat-ID-2.md``... in
+    ``folder`` (or in FILE, a folder) that does not exist yet, so an earlier export is
+    never overwritten."""
     given = user_path(path) if path else None
     if given is not None and not given.is_dir():
-        return given
+        return given if given.suffix else given.with_name(given.name + ".md")
     folder = given or folder
     for k in range(1, 1000):
         name = f"chat-{chat_id}.md" if k == 1 else f"chat-{chat_id}-{k}.md"

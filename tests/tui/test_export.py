@@ -24,6 +24,8 @@ def test_export_never_overwrites_an_earlier_export(tmp_path, monkeypatch):
     assert export_path(1, None, tmp_path) == tmp_path / "chat-1-3.md"
     monkeypatch.setenv("HOME", str(tmp_path))
     assert export_path(1, "~/x.md", tmp_path) == tmp_path / "x.md"
+    assert export_path(1, "~/notes", tmp_path) == tmp_path / "notes.md"  # Markdown, said so
+    assert export_path(1, "~/notes.txt", tmp_path) == tmp_path / "notes.txt"
 
 
 def test_the_user_is_their_character_and_markdown_marks_are_text():
