@@ -100,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
     # eval.json is what `chatbot info` shows as the model's scores: only a whole
     # evaluation on its own corpus replaces it.
     partial = "--limit" if args.limit is not None else ""
-    own = trained_on(ModelCard.read(model).corpus, model).root
-    if args.corpus and Path(args.corpus).resolve() != own.resolve():
-        partial = partial or "--corpus of another book"
+    if not partial and args.corpus:  # the card's corpus only matters beside --corpus
+        own = trained_on(ModelCard.read(model).corpus, model).root
+        partial = "--corpus of another book" if Path(args.corpus).resolve() != own.resolve() else ""
     if out is not None and partial and not args.out:
         err_console.print(
             f"note: with {partial} the report is not written to {out} (it holds the "

@@ -234,11 +234,13 @@ def _headings(par: str) -> list[tuple[int, int]]:
         start = m.end()
         if out and start < out[-1][1]:
             continue
-        while n := leading_heading(par[start:]):
-            out.append((start, start + n))
-            start += n
-            start += len(par[start:]) - len(par[start:].lstrip(" \t\u3000"))
+        while end := leading_heading(par, start):
+            out.append((start, end))
+            start = _SPACES_RE.match(par, end).end()
     return out
+
+
+_SPACES_RE = re.compile(r"[ \t\u3000]*")
 
 
 def _cut_sentences(out: list[tuple[int, str]], par: str, start: int, end: int) -> None:

@@ -81,19 +81,18 @@ def book_marks(text: str) -> Marks:
             table = _table({"»": "“", "«": "”", "›": "‘", "‹": "’", **_nested(text)})
     elif low >= MIN_MARKS and high >= low / 2 and closing < low / 2 and low + high > guillemets:
         name, table = "„…“", _table({"„": "“", "“": "”", "‚": "‘", "‘": "’"})
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    hyphens = sum(1 for line in lines if line.startswith("--") and line[2:3] != "-")
+    typed = [line.strip() for line in text.splitlines()]
+    hyphens = sum(1 for line in typed if line.startswith("--") and line[2:3] != "-")
     marks = Marks(name, table, hyphens=hyphens >= MIN_MARKS)
-    lines = [line.strip() for line in marks.apply(text).splitlines() if line.strip()]
-    dashed = sum(1 for line in lines if _opens_with_dash(line))
-    quoted = sum(1 for line in lines if not _opens_with_dash(line) and _has_quote(line))
+    dashed = quoted = 0
+    for line in marks.apply(text).splitlines():
+        if _opens_with_dash(line):
+            dashed += 1
+        elif any(mark in line for mark in '“"‘'):
+            quoted += 1
     if dashed < MIN_MARKS or dashed <= 2 * quoted:
         return Marks(name, table)
     return Marks(f"{name} and — dashes" if name else "— dashes", table, True, marks.hyphens)
-
-
-def _has_quote(line: str) -> bool:
-    return any(mark in line for mark in '“"‘')
 
 
 def _left_first(text: str) -> bool:
@@ -114,15 +113,12 @@ def dash_speech(paragraphs: Sequence[str]) -> list[str]:
     ‘…’. A speech opened with a quotation mark that the next paragraph's dash goes on
     from (« Oui, dit-il.\n— Non.) closes at its paragraph's end, so each turn is one
     speech. A line between dashes (— II —) is a heading, not speech."""
+    dashed = [_opens_with_dash(par) for par in paragraphs]
     out = []
-    for i, par in enumerate(paragraphs):
-        if _opens_with_dash(par):
+    for par, dash, next_dash in zip(paragraphs, dashed, [*dashed[1:], False]):
+        if dash:
             par = _rewrite(par)
-        elif (
-            i + 1 < len(paragraphs)
-            and _opens_with_dash(paragraphs[i + 1])
-            and par.count("“") > par.count("”")
-        ):
+        elif next_dash and par.count("“") > par.count("”"):
             par += "”"
         out.append(par)
     return out

@@ -207,22 +207,24 @@ _WORDLIKE_UNITS = frozenset("节卷集部篇幕场")
 def is_heading(paragraph: str) -> bool:
     """A chapter/part heading: it ends a dialogue run and is not a sentence of speech
     (第二节课下课后，他问道：“…” opens like one)."""
+    if len(paragraph) > 60:
+        return False
     m = _HEADING_RE.match(paragraph)
-    if len(paragraph) > 60 or m is None:
+    if m is None:
         return False
     sentence_like = m.group(1)[-1:] in _WORDLIKE_UNITS
     return not (sentence_like and _SPEECH_IN_RE.search(paragraph))
 
 
-def leading_heading(text: str) -> int:
-    """The length of the heading that ``text`` opens with, when spaces set it and its
+def leading_heading(text: str, pos: int = 0) -> int:
+    """Where the heading that ``text`` opens at ``pos`` ends, when spaces set it and its
     title off from what follows (第二章　风起　林远问道：…, as a book without line breaks
-    runs on); else 0."""
-    m = _HEADING_RE.match(text)
-    if m is None:
-        return 0
-    title = _TITLE_RE.match(text, m.end())
-    return title.end() if title else 0
+    runs on); else 0. Only a window is read: a book-long line is not copied to look at
+    its middle (and ``_HEADING_RE``'s ^ holds at the window's start)."""
+    window = text[pos : pos + 100]
+    m = _HEADING_RE.match(window)
+    title = _TITLE_RE.match(window, m.end()) if m else None
+    return pos + title.end() if title else 0
 
 
 def sentence_bounds(paragraph: str) -> list[tuple[int, int]]:

@@ -83,11 +83,15 @@ class Novel:
     title: str = ""  # as the file names the book (Gutenberg's Title:, a first line 《…》)
     links: int = 0  # web addresses a download site wrote into the text, taken out
     marks: str = ""  # speech marks read as “…” (quote_styles): «…», „…“, — dashes
-    paragraph_turns: bool = False  # such marks: a paragraph opening with speech is a turn
 
     @property
     def text(self) -> str:
         return "\n".join(self.paragraphs)
+
+    @property
+    def paragraph_turns(self) -> bool:
+        """Such marks: a new speaker takes a new paragraph (``extract_utterances``)."""
+        return bool(self.marks)
 
 
 def novel_file(path: str | Path) -> Path:
@@ -164,7 +168,6 @@ def read_novel(
         replaced=text.count("\ufffd"),
         links=links,
         marks=marks.name,
-        paragraph_turns=bool(marks.name),
     )
 
 
