@@ -29,7 +29,6 @@ from textual.worker import Worker, get_current_worker
 from chatbot.cast import ANYONE, HISTORY, Conversation
 from chatbot.config import (
     CONTINUE_OPTIONS,
-    DecodeOptions,
     TrainConfig,
     offset_seed,
     unread_settings,
@@ -42,6 +41,7 @@ from chatbot.layout import ModelLayout, default_model
 from chatbot.tui.catalog import all_models, bot_name, describe, novel_name, same_model
 from chatbot.tui.commands import CommandError, parse
 from chatbot.tui.export import export_path, to_markdown
+from chatbot.tui.prefs import Prefs
 from chatbot.tui.screens import (
     CharacterPicker,
     ChatPicker,
@@ -128,12 +128,13 @@ class ChatApp(App):
         self.data_dir = Path(data_dir or default_data_dir())
         self.store = Store(self.data_dir)
         self.bot = None  # a chatbot.bot.Chatbot once the worker has loaded it
-        self.options = DecodeOptions()
-        self.writing = False  # writing mode: messages are passages the model writes on
-        self.story_words = 60
+        prefs, self._prefs_problem = Prefs.from_json(self.store.setting("prefs"))
+        self.options = prefs.options
+        self.writing = prefs.writing  # writing mode: messages are passages the model writes on
+        self.story_words = prefs.story_words
         self.pace_ms = pace_ms
-        self.show_scores = False
-        self.show_lines = False  # the book's lines each reply leaned on, under it
+        self.show_scores = prefs.show_scores
+        self.show_lines = prefs.show_lines  # the book's lines each reply leaned on, under it
         self.speaker: str | None = None  # the character the bot speaks as
         self.addressee: str | None = None  # who the user is to it
         self.chat_id: int | None = None
@@ -167,6 +168,10 @@ class ChatApp(App):
         self.query_one("#training-status").display = False
         self.query_one("#prompt", Input).focus()
         self.set_interval(0.05, self._flush_words)
+        if self.writing:
+            self._writing_prompt()
+        if self._prefs_problem:
+            self.notify(self._prefs_problem, severity="warning", timeout=8, markup=False)
         self.load_model(self.model_dir)
         if self.novel is not None:
             self.call_after_refresh(self.action_new_bot, str(self.novel))
@@ -232,6 +237,13 @@ class ChatApp(App):
         if self._waiting is not None:
             text, self._waiting = self._waiting, None
             self.send(text)
+
+    def _save_prefs(self) -> None:
+        """Keep the settings for the next start (the store writes them atomically)."""
+        prefs = Prefs(
+            self.options, self.writing, self.story_words, self.show_scores, self.show_lines
+        )
+        self.store.set_setting("prefs", prefs.to_json())
 
     def _chat_model(self) -> str:
         info = self.store.chat(self.chat_id) if self.chat_id is not None else None
@@ -512,6 +524,7 @@ class ChatApp(App):
                 self.switch_model(model.root)
             elif command.name == "words":
                 self.story_words = int(command.arg or 0)
+                self._save_prefs()
                 self._status(f"writing mode writes {self.story_words} words on")
             elif command.name in ("as", "to"):
                 self.cast_command(command.name, command.arg)
@@ -524,6 +537,7 @@ class ChatApp(App):
 
     def set_options(self, **changes) -> None:
         self.options = replace(self.options, **changes)
+        self._save_prefs()
         self._status(self._settings_said(changes))
 
     def _settings_said(self, changes: dict) -> str:
@@ -545,17 +559,22 @@ class ChatApp(App):
     def set_writing(self, on_: bool) -> None:
         """Writing mode: each message is a passage that the model writes on."""
         self.writing = on_
+        self._save_prefs()
+        self._writing_prompt()
+        self._status("writing mode: the model writes on from your passage" if on_ else "chat mode")
+
+    def _writing_prompt(self) -> None:
         prompt = self.query_one("#prompt", HistoryInput)
         prompt.placeholder = (
             "type a passage: the model writes the story on (/chat to talk again)"
-            if on_
+            if self.writing
             else "say something (/help for commands)"
         )
         self._update_title()
-        self._status("writing mode: the model writes on from your passage" if on_ else "chat mode")
 
     def set_scores(self, on_: bool) -> None:
         self.show_scores = on_
+        self._save_prefs()
         for b in self.query(Bubble):
             b.show_scores = on_
             b.refresh_text()
@@ -564,6 +583,7 @@ class ChatApp(App):
     def action_lines(self) -> None:
         """Ctrl+G: show (or hide) the book's lines each reply leaned on."""
         self.show_lines = not self.show_lines
+        self._save_prefs()
         for b in self.query(Bubble):
             b.show_lines = self.show_lines
             b.refresh_text()
@@ -677,7 +697,7 @@ class ChatApp(App):
                     k: v for k, v in asdict(result.options).items() if getattr(self.options, k) != v
                 }
                 self.options = result.options
-                self.set_scores(result.show_scores)
+                self.set_scores(result.show_scores)  # saves the options too
                 if names:
                     self.set_cast(speaker=result.speaker, addressee=result.addressee)
                 if changed:  # last, so the status says what the dialog changed

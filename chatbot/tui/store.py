@@ -136,6 +136,15 @@ class Store:
                 (speaker, addressee, chat),
             )
 
+    def setting(self, key: str) -> str | None:
+        """An app-wide value kept beside the chats (``None`` if never saved)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (f"app.{key}",)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"app.{key}", value))
+
     def set_model(self, chat: int, model: str) -> None:
         """Give an empty ``chat`` to another bot."""
         with self.db:

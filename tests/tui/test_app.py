@@ -174,6 +174,36 @@ def test_commands_export_clear_new_and_history_survives_restart(
     run(second())
 
 
+def test_settings_and_writing_mode_are_kept_for_the_next_start(echo_model, data_dir):
+    async def first():
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            for line in ("/strategy sample", "/temp 0.5", "/words 80", "/scores on", "/continue"):
+                await pilot.press(*line)
+                await pilot.press("enter")
+            assert "writing" in app.sub_title
+
+    run(first())
+
+    async def second():
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            o = app.options
+            assert (o.strategy, o.temperature, app.story_words) == ("sample", 0.5, 80)
+            assert app.writing and app.show_scores and "writing" in app.sub_title
+            assert "passage" in app.query_one("#prompt").placeholder
+            await pilot.press(*"/chat")
+            await pilot.press("enter")
+
+    run(second())
+    Store(data_dir).set_setting("prefs", '{"options": {"beam": -1}, "writing": true}')
+
+    async def third():  # a damaged value: the defaults for it, a word, no traceback
+        async with chat(echo_model, data_dir, pace_ms=0) as (app, _pilot):
+            assert app.options.beam == 4 and app.writing
+            assert "decoding" in str(list(app._notifications))
+
+    run(third())
+
+
 @pytest.mark.parametrize("key", ["escape", "ctrl+c"])
 def test_escape_or_ctrl_c_stops_a_reply(echo_model, data_dir, key):
     async def main():

@@ -34,7 +34,7 @@ def help_markdown() -> str:
 
     return (
         "# novel chatbot\n\nType a message and press **Enter**; the reply streams in word "
-        "by word.\n\n## Keys\n\n"
+        "by word. Chats and settings are kept for the next start.\n\n## Keys\n\n"
         + items(KEYS)
         + "\n## Commands\n\n"
         + items(list(COMMANDS.values()))
