@@ -53,7 +53,9 @@ _EN_AFTER = re.compile(
 NOT_SPEAKERS = frozenset(
     "他 她 它 我 你 您 他们 她们 我们 你们 咱们 大家 众人 二人 两人 两个 几个 人 谁 那人 这人 "
     "那 这 自己 一个 有人 旁边 因此 于是 只见 忽见 因见 一面 一时 此时 当下 随即 接着 说着 "
-    "正说 一语 听了 听说 听见 后来 然后 he she i they we you it who someone everyone "
+    "正说 一语 听了 听说 听见 后来 然后 半晌 半天 良久 许久 片刻 少顷 须臾 过了一会 "
+    "外头 里头 外面 里面 外边 里边 门外 窗外 "
+    "he she i they we you it who someone everyone "
     "everybody somebody anybody anyone nobody all both".split()
 )
 # Where someone went before speaking (原要前来看看，只得说道, 上前拱手道): no name starts
@@ -89,6 +91,8 @@ _OBJECT_MARKERS = frozenset(
 )
 # Of these, the ones in front of whom a sentence speaks to (对林远说, 向他道, 跟她讲).
 _ADDRESSED = frozenset("向对對与與和同跟给給")
+# Of those, the ones that mark nothing else (一同, 和声 and 给他 do).
+_SPOKEN_TO = frozenset("向对對跟")
 # ... except 见 after these: 只见宝玉走来 has 宝玉 doing the next thing.
 _SEEING = frozenset("只忽但乍")
 # Clause adverbs no name starts with (又自, 便接口).
@@ -178,7 +182,8 @@ class NameLexicon:
         first = _learn_names(clauses, text, short, frozenset())
         manner, openers = _fillers(whole, first | NOT_SPEAKERS)
         clauses = [c for c in (_strip_tail(c, manner, first, text) for c in clauses) if c]
-        return cls(_learn_names(clauses, text, short, manner | openers))
+        names = _learn_names(clauses, text, short, manner | openers)
+        return cls(w for w in names if not _two_names(w, names))
 
     def speaker(self, context: str) -> str | None:
         """The lexicon name next to the verb, else the first near the start of a clause
@@ -246,10 +251,25 @@ def _learn_names(
                 best = w
         if best:
             tags[best] += 1
+
+    def alone(w: str) -> float:
+        # Spoken to (对林远说) is not standing behind someone else, as a manner word does.
+        addressed = sum(left[w][ch] for ch in _SPOKEN_TO)
+        return _alone(w, whole) / max(count[w] - addressed, 1)
+
     return frozenset(
         w
         for w, k in tags.items()
-        if k >= min_count and w not in fillers and _name_like(w, _alone(w, whole) / count[w], text)
+        if k >= min_count and w not in fillers and _name_like(w, alone(w), text)
+    )
+
+
+def _two_names(w: str, names: frozenset[str]) -> bool:
+    """Is ``w`` one name, a marker and another (苏晴对林远, 宝玉叫袭人)? A tag that always
+    names who is spoken to has its whole clause bounded like a name."""
+    return any(
+        w[i] in _OBJECT_MARKERS and w[:i] in names and w[i + 1 :] in names
+        for i in range(2, len(w) - 2)
     )
 
 
