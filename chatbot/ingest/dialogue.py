@@ -33,6 +33,7 @@ from chatbot.ingest.speakers import (
     TagContext,
     after_tag,
     before_tag,
+    colon_cue,
     english_aliases,
     english_speaker,
     goes_on,
@@ -76,6 +77,7 @@ class Utterance:
     tag: TagContext | None = None  # the speech tag that names the speaker, if any
     after_stop: bool = False  # the narration before it ended a sentence ("…," said Bob. ")
     turns_to: str | None = None  # whom its tag says it is said to (凤姐又向平儿道：)
+    cue: str | None = None  # no tag, but a gesture and a colon before it (林远点点头：)
 
     @property
     def end_paragraph(self) -> int:
@@ -240,6 +242,8 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bo
     for u in utterances:
         if u.tag is not None:
             u.speaker = (english_speaker if u.tag.english else lexicon.speaker)(u.tag.text)
+        elif u.cue is not None and not u.continues:
+            u.speaker = lexicon.speaker(u.cue, verb=False)
         if u.continues and u.speaker is None and prev is not None:
             u.speaker = prev.speaker
         prev = u
@@ -291,6 +295,8 @@ def _quoted_utterances(
             # ”她道：“ introduces the next quotation; ”她道，“ or ”她道。“ belongs to this one.
             owns_after = tag_after is not None and (is_last or end not in ("：", ":"))
             u.tag = tag_before or (tag_after if owns_after else None)
+            if u.tag is None and not latin:
+                u.cue = colon_cue(narrations[i])
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
             # "Ready?" asked Tom. "Ready," said Mary.: a tag of its own naming someone
