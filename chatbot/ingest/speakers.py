@@ -144,7 +144,7 @@ def before_tag(narration: str) -> TagContext | None:
 
 # A quotation brought in by a colon after a gesture, with no speech verb (她点点头：“好。”,
 # 林远皱眉：“…”), as modern novels write it.
-_ZH_CUE = re.compile(r"([\u4e00-\u9fff][^。！？；…!?;“”\"「」『』：:]{0,40})[：:]\s*$")
+_ZH_CUE = re.compile(r"([\u4e00-\u9fff][^。！？；…!?;“”\"「」『』：:]{0,40})[：:，,]\s*$")
 
 
 def colon_cue(narration: str) -> str | None:

@@ -90,8 +90,8 @@ def test_a_book_that_always_says_who_is_spoken_to():
     # where a subject would, with no comma after them in this book.
     rng = random.Random(1)
     rows = ["{a}对{b}说：", "{a}向{b}道：", "{a}跟{b}说：", "{a}看着{b}，半晌才道：", "{a}笑道："]
-    # and no speech verb at all: a gesture and a colon (林远对陈默点点头：)
-    rows += ["{a}对{b}点点头：", "{a}看了{b}一眼，皱眉："]
+    # and no speech verb at all: a gesture and a colon or comma (林远对陈默点点头：)
+    rows += ["{a}对{b}点点头：", "{a}看了{b}一眼，皱眉：", "{a}笑了笑，"]
     paragraphs, expected = [], []
     for i in range(400):
         a, b = rng.sample(NAMES, 2)
