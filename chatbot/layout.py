@@ -84,7 +84,7 @@ class ModelLayout(_Layout):
         inner = ModelLayout(self.root / "model")
         if not self.config.is_file() and inner.config.is_file():  # a corpus was named
             raise ChatbotError(f"{self.root} is a corpus; its model is {inner.root}")
-        if not self.config.is_file() and CorpusLayout(self.root).pairs.is_file():
+        if not self.config.is_file() and is_prepared(self.root):
             raise ChatbotError(
                 f"{self.root} is a prepared corpus with no model yet; train one with "
                 f"`chatbot train {self.root}`"
