@@ -77,7 +77,9 @@ class Utterance:
     tag: TagContext | None = None  # the speech tag that names the speaker, if any
     after_stop: bool = False  # the narration before it ended a sentence ("…," said Bob. ")
     turns_to: str | None = None  # whom its tag says it is said to (凤姐又向平儿道：)
-    cue: str | None = None  # no tag, but a gesture and a colon before it (林远点点头：)
+    # a gesture and a colon or comma before it (林远点点头：): after the last speech's own
+    # tag, then the whole narration (that tag may have been this speaker's gesture)
+    cues: tuple[str, ...] = ()
 
     @property
     def end_paragraph(self) -> int:
@@ -242,10 +244,14 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bo
     for u in utterances:
         if u.tag is not None:
             u.speaker = (english_speaker if u.tag.english else lexicon.speaker)(u.tag.text)
-        elif u.cue is not None and not u.continues:
-            u.speaker = lexicon.speaker(u.cue, verb=False)
+        # A tag that names no one (她笑道) leaves it to the gesture before, if any.
+        if u.speaker is None and not u.continues:
+            u.speaker = _gesture_speaker(u, lexicon)
         if u.continues and u.speaker is None and prev is not None:
             u.speaker = prev.speaker
+            # “嗯，”苏晴点点头，“我一早就来。”: the gesture between names them both.
+            if u.speaker is None:
+                u.speaker = prev.speaker = _gesture_speaker(u, lexicon)
         prev = u
     speakers = {u.speaker for u in utterances if u.speaker}
     for u in utterances:
@@ -278,6 +284,7 @@ def _quoted_utterances(
         bounds = [0, *(x for a, b in spans for x in (a, b + 1)), len(par)]
         narrations = [par[bounds[2 * i] : bounds[2 * i + 1]] for i in range(len(spans) + 1)]
         prev_tail_is_tag = False  # the narration before this quote is only the last one's tag
+        untagged = narrations[0]  # that narration without the last quotation's own tag
         # A speech over paragraphs opens each one again and closes only the last.
         first = spans[0][0]
         carried_over = (
@@ -295,8 +302,9 @@ def _quoted_utterances(
             # ”她道：“ introduces the next quotation; ”她道，“ or ”她道。“ belongs to this one.
             owns_after = tag_after is not None and (is_last or end not in ("：", ":"))
             u.tag = tag_before or (tag_after if owns_after else None)
-            if u.tag is None and not latin:
-                u.cue = colon_cue(narrations[i])
+            if not latin:
+                found = (_cue(n, u.text) for n in dict.fromkeys((untagged, narrations[i])))
+                u.cues = tuple(c for c in found if c)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
             # "Ready?" asked Tom. "Ready," said Mary.: a tag of its own naming someone
@@ -316,10 +324,27 @@ def _quoted_utterances(
             # "…," said Tom, and the old man answered, "…": the next speech is not Tom's.
             two_tags = latin and len(EN_VERB_RE.findall(narrations[i + 1])) > 1
             prev_tail_is_tag = owns_after and not rest.strip() and not two_tags
+            untagged = rest if owns_after else narrations[i + 1]
         a, b = spans[-1]
         still_open = b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
         left_open = (p_index, par[a]) if still_open else None
     return out
+
+
+def _gesture_speaker(u: Utterance, lexicon: NameLexicon) -> str | None:
+    return next((n for c in u.cues if (n := lexicon.speaker(c, verb=False))), None)
+
+
+def _cue(narration: str, text: str) -> str | None:
+    """The gesture clause that brings in ``text`` without a speech verb (``colon_cue``).
+    After a comma only a whole sentence is speech (林远笑了笑，“没事。”); a quoted term
+    is not (林远最讨厌两个字，“加班”。)."""
+    cue = colon_cue(narration)
+    if cue is None:
+        return None
+    clause, mark = cue
+    whole = text.rstrip("”’」』\"' ")[-1:] in ("。", "！", "？", "!", "?", "…")
+    return clause if mark in "：:" or whole else None
 
 
 def _zh_interrupted(before: str, narration: str) -> bool:

@@ -35,7 +35,7 @@ from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
 PIPELINE_VERSION = 10  # every step's
-PAIRS_VERSION = 9  # only pairs.tsv (who is found speaking, how turns pair up)
+PAIRS_VERSION = 10  # only pairs.tsv (who is found speaking, how turns pair up)
 
 
 @dataclass(frozen=True)

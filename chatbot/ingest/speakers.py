@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from chatbot.ingest.speech import EN_VERB, EN_VERB_RE, ZH_VERB
 
 # The narration in front of a tag's verb, within its sentence.
-# 听说 / 听道 is hearing, not speaking.
+# 听说 / 听道 / 闻说 / 闻言 is hearing, not speaking.
 _ZH_BEFORE = re.compile(
-    r"([^。！？；…!?;“”\"「」『』]{0,60})(?<!听)(?<!聽)" + ZH_VERB + r"\s*[：:，,]?\s*$"
+    r"([^。！？；…!?;“”\"「」『』]{0,60})(?<!听)(?<!聽)(?<!闻)(?<!聞)"
+    + ZH_VERB
+    + r"\s*[：:，,]?\s*$"
 )
 _ZH_AFTER = re.compile(
-    r"^\s*([^。！？；…!?;，,：:“”\"「」『』]{1,20})(?<!听)(?<!聽)"
+    r"^\s*([^。！？；…!?;，,：:“”\"「」『』]{1,20})(?<!听)(?<!聽)(?<!闻)(?<!聞)"
     + ZH_VERB
     + r"\s*(?P<end>[：:，,。.！!？?])"
 )
@@ -53,11 +55,16 @@ _EN_AFTER = re.compile(
 NOT_SPEAKERS = frozenset(
     "他 她 它 我 你 您 他们 她们 我们 你们 咱们 大家 众人 二人 两人 两个 几个 人 谁 那人 这人 "
     "那 这 自己 一个 有人 旁边 因此 于是 只见 忽见 因见 一面 一时 此时 当下 随即 接着 说着 "
-    "正说 一语 听了 听说 听见 后来 然后 半晌 半天 良久 许久 片刻 少顷 须臾 过了一会 "
-    "外头 里头 外面 里面 外边 里边 门外 窗外 立刻 立即 随后 猛然 忽然 突然 回头 一行 "
-    "俗语 常言 古人 叫声 喝声 口称 来报 自思 沉吟 "
+    "正说 一语 听了 听说 听见 后来 然后 "
     "he she i they we you it who someone everyone "
     "everybody somebody anybody anyone nobody all both".split()
+)
+# Time, place and manner words, and sayings, that a book may put where a subject stands
+# (半晌才道, 外头说道, 常言道) with no comma after them. Only rejected as names: unlike
+# pronouns they say nothing of the words around a name (``_fillers``).
+_NOT_NAMES = frozenset(
+    "半晌 半天 良久 许久 片刻 少顷 须臾 过了一会 外头 里头 外面 里面 外边 里边 门外 窗外 "
+    "立刻 立即 随后 猛然 忽然 突然 回头 一行 俗语 常言 古人 叫声 喝声 口称 来报 自思 沉吟".split()
 )
 # Where someone went before speaking (原要前来看看，只得说道, 上前拱手道): no name starts
 # or ends with one.
@@ -142,17 +149,28 @@ def before_tag(narration: str) -> TagContext | None:
     return None
 
 
-# A quotation brought in by a colon after a gesture, with no speech verb (她点点头：“好。”,
-# 林远皱眉：“…”), as modern novels write it.
-_ZH_CUE = re.compile(r"([\u4e00-\u9fff][^。！？；…!?;“”\"「」『』：:]{0,40})[：:，,]\s*$")
+# A quotation brought in by a gesture and a colon or comma, with no speech verb (她点点头：
+# “好。”, 林远笑了笑，“没事。”), as modern novels write it.
+_ZH_CUE = re.compile(r"([\u4e00-\u9fff][^。！？；…!?;“”\"「」『』：:]{0,40})([：:，,])\s*$")
+_CUE_START = set('。！？；…!?;“”"「」『』：:')
+# A clause about a speech that ended or was heard (林远说完，林远话音刚落，听林远这么说，)
+# names the one who spoke before, not the one who speaks now (纣王听言 is 纣王 listening).
+_ABOUT_SPEECH = re.compile(r"[说說言][完罢罷毕畢]|话音|話音|^[听聽]")
 
 
-def colon_cue(narration: str) -> str | None:
-    """The clause before a colon that brings in the next quotation without a speech
-    verb (林远对陈默点点头：): who it names first speaks. It names a speaker, but the
-    names are learned from speech tags only: a gesture clause holds more than names."""
-    m = _ZH_CUE.search(narration[-60:])
-    return m.group(1) if m else None
+def colon_cue(narration: str) -> tuple[str, str] | None:
+    """(the clauses before the colon or comma that bring in the next quotation without a
+    speech verb, that mark): 林远对陈默点点头：. Who it names first speaks. Only its whole
+    clauses count (a long one is not cut mid-word), and none about speech."""
+    m = _ZH_CUE.search(narration[-80:])
+    if m is None:
+        return None
+    clauses = _CLAUSE_SPLIT.split(m.group(1))
+    start = max(len(narration) - 80, 0) + m.start(1)
+    if start > 0 and narration[start - 1] not in _CUE_START:
+        clauses = clauses[1:]  # the window cut into the first clause
+    kept = [c for c in clauses if not _ABOUT_SPEECH.search(c)]
+    return ("，".join(kept), m.group(2)) if kept else None
 
 
 def after_tag(narration: str) -> tuple[TagContext | None, str, str]:
@@ -345,7 +363,12 @@ def _name_like(w: str, alone: float, text: str) -> bool:
     袭人含泪道): ``alone`` is the share of ``w``'s tags where it stands alone. Time
     words open clauses too but are followed by a comma (次日，半晌，) far more often
     than any name (measured: names under 15%, 次日 52%, 半晌 50%)."""
-    if w in NOT_SPEAKERS or w[0] in _NOT_FIRST or any(ch in _NOT_IN_NAMES for ch in w):
+    if (
+        w in NOT_SPEAKERS
+        or w in _NOT_NAMES
+        or w[0] in _NOT_FIRST
+        or any(ch in _NOT_IN_NAMES for ch in w)
+    ):
         return False
     if w.startswith(_MOVES) or w.endswith(_MOVES):
         return False

@@ -9,6 +9,7 @@ it calls ``Chatbot`` and ``chatbot.train``.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import deque
 from contextlib import suppress
@@ -172,6 +173,7 @@ class ChatApp(App):
             self._writing_prompt()
         if self._prefs_problem:
             self.notify(self._prefs_problem, severity="warning", timeout=8, markup=False)
+            self._save_prefs()  # what is used now, so the warning is not given again
         self.load_model(self.model_dir)
         if self.novel is not None:
             self.call_after_refresh(self.action_new_bot, str(self.novel))
@@ -243,7 +245,10 @@ class ChatApp(App):
         prefs = Prefs(
             self.options, self.writing, self.story_words, self.show_scores, self.show_lines
         )
-        self.store.set_setting("prefs", prefs.to_json())
+        try:
+            self.store.set_setting("prefs", prefs.to_json())
+        except sqlite3.Error as e:  # another window holding the store: the change still applies
+            self.notify(f"settings not saved: {e}", severity="warning", markup=False)
 
     def _chat_model(self) -> str:
         info = self.store.chat(self.chat_id) if self.chat_id is not None else None
@@ -273,7 +278,7 @@ class ChatApp(App):
         log.remove_children()
         for m in self.store.messages(chat_id):
             bubble = Bubble(m.role, m.text, m.scores, m.speaker, m.grounding)
-            bubble.show_lines = self.show_lines
+            bubble.show_lines, bubble.show_scores = self.show_lines, self.show_scores
             log.mount(bubble)
         log.scroll_end(animate=False)
         self._update_title()

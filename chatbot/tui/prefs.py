@@ -35,13 +35,15 @@ class Prefs:
             return cls(), None
         try:
             saved = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return cls(), "saved settings unreadable (not JSON); using the defaults"
         if not isinstance(saved, dict):
             return cls(), "saved settings unreadable; using the defaults"
         prefs, problems = cls(), []
-        options = saved.get("options")
-        if isinstance(options, dict):
+        options = saved.get("options", {})
+        if not isinstance(options, dict):
+            problems.append("decoding")
+        else:
             known = {f.name for f in fields(DecodeOptions)}
             try:
                 prefs = replace(

@@ -104,6 +104,41 @@ def test_a_book_that_always_says_who_is_spoken_to():
     assert got == expected
 
 
+GESTURES = [  # (paragraph, its speeches' speakers): who a gesture before the speech names
+    ("“好。”林远笑道，苏晴却摇摇头：“不行。”", ["林远", "苏晴"]),
+    ("林远说完，苏晴点点头，“嗯。”", ["苏晴"]),
+    ("林远话音刚落，苏晴就站了起来：“我反对！”", ["苏晴"]),
+    ("听林远这么说，苏晴点点头，“嗯。”", ["苏晴"]),
+    ("林远最讨厌两个字，“加班”。", [None]),  # a quoted term, not speech after a gesture
+    ("“嗯，”苏晴点点头，“我一早就来。”", ["苏晴", "苏晴"]),
+    ("林远点点头，“好。”他笑道。", ["林远"]),  # the tag names no one; the gesture does
+    ("苏晴一把抱住林远：“你回来了！”", ["苏晴"]),  # the name at the clause's end is held
+]
+
+
+def test_a_gesture_before_the_speech_names_its_speaker():
+    rng = random.Random(0)
+    tags = []
+    for _ in range(100):
+        a, b = rng.sample(["苏晴", "林远", "赵小蝶", "陈默"], 2)
+        tags += [f"{a}笑道：“好的。”", f"{b}道：“走罢。”"]
+    got = extract_utterances(tags + [p for p, _ in GESTURES])
+    by_paragraph = [[u.speaker for u in got if u.paragraph == len(tags) + i] for i in range(8)]
+    assert by_paragraph == [speakers for _, speakers in GESTURES]
+
+
+def test_two_names_are_not_one_and_adverbs_do_not_hide_names():
+    contexts = ["苏晴对林远"] * 30 + ["林远"] * 20 + ["苏晴"] * 20
+    names = NameLexicon.learn(contexts, "。".join(contexts)).names
+    assert names == {"苏晴", "林远"}
+    # a name before 回头, 突然, 沉吟 is still a name: those words are no names, but
+    # they are manner words that follow names, not names that other strings follow
+    contexts = ["赵四"] * 3 + ["赵四回头", "赵四突然", "赵四沉吟"] * 2 + ["王五"] * 6
+    contexts += ["王五回头", "王五突然", "王五沉吟"]
+    names = NameLexicon.learn(contexts, "。".join(contexts)).names
+    assert {"赵四", "王五"} <= names and not names & {"回头", "突然", "沉吟"}
+
+
 def test_lexicon_from_few_tags_in_a_short_text():
     lexicon = NameLexicon.learn(["景兰舟", "匡远人"], "景兰舟道。匡远人道。", short=True)
     assert lexicon.names == {"景兰舟", "匡远人"}

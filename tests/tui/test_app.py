@@ -12,6 +12,7 @@ from textual.selection import Selection
 from textual.widgets.input import Selection as InputSelection
 
 from chatbot.tui.app import ChatApp
+from chatbot.tui.prefs import Prefs
 from chatbot.tui.screens import ErrorScreen, HelpScreen, SettingsScreen
 from chatbot.tui.store import Store
 from chatbot.tui.widgets import Bubble
@@ -177,6 +178,7 @@ def test_commands_export_clear_new_and_history_survives_restart(
 def test_settings_and_writing_mode_are_kept_for_the_next_start(echo_model, data_dir):
     async def first():
         async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+            await ask(pilot, app, LINES[1])
             for line in ("/strategy sample", "/temp 0.5", "/words 80", "/scores on", "/continue"):
                 await pilot.press(*line)
                 await pilot.press("enter")
@@ -185,10 +187,14 @@ def test_settings_and_writing_mode_are_kept_for_the_next_start(echo_model, data_
     run(first())
 
     async def second():
-        async with chat(echo_model, data_dir, pace_ms=0) as (app, pilot):
+        def reopened(app):
+            return app.bot is not None and bubbles(app, "bot")
+
+        async with chat(echo_model, data_dir, reopened, pace_ms=0) as (app, pilot):
             o = app.options
             assert (o.strategy, o.temperature, app.story_words) == ("sample", 0.5, 80)
             assert app.writing and app.show_scores and "writing" in app.sub_title
+            assert bubbles(app, "bot") and all(b.show_scores for b in bubbles(app, "bot"))
             assert "passage" in app.query_one("#prompt").placeholder
             await pilot.press(*"/chat")
             await pilot.press("enter")
@@ -202,6 +208,7 @@ def test_settings_and_writing_mode_are_kept_for_the_next_start(echo_model, data_
             assert "decoding" in str(list(app._notifications))
 
     run(third())
+    assert Prefs.from_json(Store(data_dir).setting("prefs"))[1] is None  # said once
 
 
 @pytest.mark.parametrize("key", ["escape", "ctrl+c"])

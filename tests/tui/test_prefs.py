@@ -19,6 +19,8 @@ def test_damaged_or_newer_prefs_fall_back_part_by_part():
     assert Prefs.from_json("{oops")[0] == Prefs()
     assert "not JSON" in Prefs.from_json("{oops")[1]
     assert Prefs.from_json("[1]")[0] == Prefs()
+    assert Prefs.from_json("[" * 100_000)[0] == Prefs()  # nested past the parser's depth
+    assert "decoding" in Prefs.from_json('{"options": null}')[1]
     # a newer app's keys are ignored without a word
     newer = {"options": {"beam": 6, "halo": 1}, "writing": True, "colour": "red"}
     assert Prefs.from_json(json.dumps(newer)) == (Prefs(DecodeOptions(beam=6), True), None)
