@@ -58,8 +58,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from chatbot.config import ModelCard
     from chatbot.evaluate import evaluate_model
-    from chatbot.fsutil import write_json
-    from chatbot.layout import SHIPPED_MODEL, ModelLayout, trained_on
+    from chatbot.fsutil import sha256_file, write_json
+    from chatbot.layout import SHIPPED_MODEL, CorpusLayout, ModelLayout, trained_on
 
     if args.limit is not None and args.limit < 1:
         raise ChatbotError("--limit must be at least 1")
@@ -101,8 +101,16 @@ def run(args: argparse.Namespace) -> int:
     # evaluation on its own corpus replaces it.
     partial = "--limit" if args.limit is not None else ""
     if not partial and args.corpus:  # the card's corpus only matters beside --corpus
-        own = trained_on(ModelCard.read(model).corpus, model).root
-        partial = "--corpus of another book" if Path(args.corpus).resolve() != own.resolve() else ""
+        card = ModelCard.read(model)
+        own = trained_on(card.corpus, model).root
+        named = CorpusLayout.at(args.corpus)
+        # The same corpus moved or copied still has the vectors the model was trained on.
+        same = Path(args.corpus).resolve() == own.resolve() or (
+            bool(card.vectors_sha256)
+            and named.vectors.is_file()
+            and sha256_file(named.vectors) == card.vectors_sha256
+        )
+        partial = "" if same else "--corpus of another book"
     if out is not None and partial and not args.out:
         err_console.print(
             f"note: with {partial} the report is not written to {out} (it holds the "

@@ -209,3 +209,13 @@ def test_eval_finds_the_corpus_from_anywhere_and_keeps_the_models_own_scores(
     assert r.returncode == 0 and "not written" in r.stderr and report.read_bytes() == whole
     r = run_cli(["eval", "project/book/model", "--limit", "2", "--out", "part.json"], capsys)
     assert r.returncode == 0 and json.loads((tmp_path / "part.json").read_text())["test_pairs"] == 2
+    # The same corpus moved elsewhere is still the model's own: its vectors say so.
+    moved = shutil.copytree(book, tmp_path / "moved", ignore=shutil.ignore_patterns("model"))
+    report.unlink()
+    r = run_cli(["eval", "project/book/model", "--corpus", str(moved)], capsys)
+    assert r.returncode == 0 and "not written" not in r.stderr and report.is_file()
+    other = tmp_path / "other" / "vectors.bin"  # another book's vectors
+    shutil.copytree(moved, other.parent)
+    other.write_bytes(other.read_bytes()[:-1] + b"\0")
+    r = run_cli(["eval", "project/book/model", "--corpus", str(other.parent)], capsys)
+    assert r.returncode == 0 and "another book" in r.stderr
