@@ -234,7 +234,7 @@ def _headings(par: str) -> list[tuple[int, int]]:
         start = m.end()
         if out and start < out[-1][1]:
             continue
-        while end := leading_heading(par, start):
+        while end := leading_heading(par, start, bare=not out or out[-1][1] < start):
             out.append((start, end))
             start = _SPACES_RE.match(par, end).end()
     return out

@@ -34,7 +34,7 @@ from chatbot.ingest.vectors import Word2VecConfig, train_word2vec
 from chatbot.layout import CorpusLayout
 
 # Bump when a step's output for the same input and config changes.
-PIPELINE_VERSION = 10  # every step's
+PIPELINE_VERSION = 11  # every step's
 PAIRS_VERSION = 10  # only pairs.tsv (who is found speaking, how turns pair up)
 
 

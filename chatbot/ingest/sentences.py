@@ -216,15 +216,21 @@ def is_heading(paragraph: str) -> bool:
     return not (sentence_like and _SPEECH_IN_RE.search(paragraph))
 
 
-def leading_heading(text: str, pos: int = 0) -> int:
+def leading_heading(text: str, pos: int = 0, bare: bool = False) -> int:
     """Where the heading that ``text`` opens at ``pos`` ends, when spaces set it and its
     title off from what follows (第二章　风起　林远问道：…, as a book without line breaks
-    runs on); else 0. Only a window is read: a book-long line is not copied to look at
-    its middle (and ``_HEADING_RE``'s ^ holds at the window's start)."""
+    runs on); else 0. ``bare``: with a title glued to the text (第二回 风起话说林远…),
+    where the number ends, for 第N回 and 第N章 (a chapter ends there all the same).
+    Only a window is read: a book-long line is not copied to look at its middle (and
+    ``_HEADING_RE``'s ^ holds at the window's start)."""
     window = text[pos : pos + 100]
     m = _HEADING_RE.match(window)
     title = _TITLE_RE.match(window, m.end()) if m else None
-    return pos + title.end() if title else 0
+    if title:
+        return pos + title.end()
+    if bare and m and m.group(1)[-1:] in ("回", "章"):
+        return pos + m.end()
+    return 0
 
 
 def sentence_bounds(paragraph: str) -> list[tuple[int, int]]:

@@ -144,6 +144,23 @@ def test_a_book_without_line_breaks_keeps_its_chapter_headings_apart():
     assert is_heading("第四十六回施慈悲仙子降妖话说道姑道：“不消焦心。”")  # glued
 
 
+def test_a_chapter_title_glued_to_its_text_still_ends_the_chapter():
+    # 第2章 风起林远问道：… : no space after the title, so only the number is cut out
+    # (the title stays with the chapter's first sentence); 第3节课 is no chapter.
+    chapters = [
+        f"第{c}章　风起"
+        + "".join(f"{NAMES[i % 3]}问道：“{LINES[i % len(LINES)]}”" for i in range(80))
+        + "第3节课上完了。"
+        for c in range(1, 4)
+    ]
+    book = "".join(chapters)
+    assert len(book) > LONG_LINE
+    layout = split_paragraphs(book, clean_line)
+    headings = [p for p in layout.texts if is_heading(p)]
+    assert headings == ["第1章", "第2章", "第3章"]
+    assert layout.texts[layout.texts.index("第2章") + 1].startswith("风起")
+
+
 def test_a_forced_layout_wins():
     story = make_story()
     assert split_paragraphs(story, clean_line, "unbroken").mode == "unbroken"
