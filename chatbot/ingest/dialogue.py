@@ -138,7 +138,16 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
         return False
     # A speech may end with a quotation of its own: "It said, 'Do not look for me.'"
     nested_end = content[-1] in "'’\"”" and content[-2:-1] in (".", "!", "?")
+    if _QUOTED_TERM.search(before) and len(content.split()) <= 4:
+        # called the shed "the Hole." (a term, its full stop inside as American print
+        # has it), not He shouted "Stop!" (speech right after its verb)
+        return bool(_RIGHT_AFTER_VERB.search(before))
     return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END or nested_end
+
+
+# A Latin word right before a quotation, no mark between: a term, unless a speech verb.
+_QUOTED_TERM = re.compile(r"[A-Za-z]$")
+_RIGHT_AFTER_VERB = re.compile(rf"\b{EN_VERB}(?: (?:out|back|again|\w+ly))?$", re.IGNORECASE)
 
 
 # What is thought, written or sung, not said to anyone: 心想：“…”, 暗忖道：, 写着：“…”,

@@ -104,6 +104,14 @@ def test_quoted_terms_are_not_speech():
     par2 = "又有“甲轩”“，”乙榭”等名。"
     a, b = par2.index("“，"), par2.index("”乙")
     assert not is_speech(par2, a, b)
+    # An English term printed with its full stop inside; a speech right after its verb.
+    for par, speech in [
+        ('They called the shed "the Hole." It was dark.', False),
+        ('He shouted "Stop!" and ran.', True),
+        ('She said softly "yes."', True),
+    ]:
+        a = par.index('"')
+        assert is_speech(par, a, par.index('"', a + 1)) is speech, par
     # A silent reply is still a turn.
     assert spoken("张三道：“你可知道？”李四道：“……”张三道：“说呀！”") == [
         ("张三", "你可知道？"),
