@@ -204,13 +204,17 @@ _TITLE_RE = re.compile(r"[ \t\u3000]*[^\s，。！？!?；;：:“”「」\"]{1
 _WORDLIKE_UNITS = frozenset("节卷集部篇幕场")
 
 
+# What makes 第N回 a word of a sentence rather than a heading (第一回合, 第二回来的时候).
+_ON = frozenset("合来來去家事头頭")
+
+
 def is_heading(paragraph: str) -> bool:
     """A chapter/part heading: it ends a dialogue run and is not a sentence of speech
     (第二节课下课后，他问道：“…” opens like one)."""
     if len(paragraph) > 60:
         return False
     m = _HEADING_RE.match(paragraph)
-    if m is None:
+    if m is None or paragraph[m.end() : m.end() + 1] in _ON:
         return False
     sentence_like = m.group(1)[-1:] in _WORDLIKE_UNITS
     return not (sentence_like and _SPEECH_IN_RE.search(paragraph))
@@ -228,7 +232,7 @@ def leading_heading(text: str, pos: int = 0, bare: bool = False) -> int:
     title = _TITLE_RE.match(window, m.end()) if m else None
     if title:
         return pos + title.end()
-    if bare and m and m.group(1)[-1:] in ("回", "章"):
+    if bare and m and m.group(1)[-1:] in ("回", "章") and window[m.end() : m.end() + 1] not in _ON:
         return pos + m.end()
     return 0
 

@@ -146,11 +146,12 @@ def test_a_book_without_line_breaks_keeps_its_chapter_headings_apart():
 
 def test_a_chapter_title_glued_to_its_text_still_ends_the_chapter():
     # 第2章 风起林远问道：… : no space after the title, so only the number is cut out
-    # (the title stays with the chapter's first sentence); 第3节课 is no chapter.
+    # (the title stays with the chapter's first sentence); 第3节课 and 第一回合 are no
+    # chapters.
     chapters = [
         f"第{c}章　风起"
         + "".join(f"{NAMES[i % 3]}问道：“{LINES[i % len(LINES)]}”" for i in range(80))
-        + "第3节课上完了。"
+        + "第3节课上完了。第一回合他就输了。"
         for c in range(1, 4)
     ]
     book = "".join(chapters)
