@@ -204,8 +204,13 @@ _TITLE_RE = re.compile(r"[ \t\u3000]*[^\s，。！？!?；;：:“”「」\"]{1
 _WORDLIKE_UNITS = frozenset("节卷集部篇幕场")
 
 
-# What makes 第N回 a word of a sentence rather than a heading (第一回合, 第二回来的时候).
+# What makes 第N回 a word of a sentence rather than a heading (第一回合, 第二回来的时候);
+# a title glued to 第N章 may start with any of them (第三章合作).
 _ON = frozenset("合来來去家事头頭")
+
+
+def _sentence_word(m: re.Match[str], text: str) -> bool:
+    return m.group(1)[-1:] == "回" and text[m.end() : m.end() + 1] in _ON
 
 
 def is_heading(paragraph: str) -> bool:
@@ -214,7 +219,7 @@ def is_heading(paragraph: str) -> bool:
     if len(paragraph) > 60:
         return False
     m = _HEADING_RE.match(paragraph)
-    if m is None or paragraph[m.end() : m.end() + 1] in _ON:
+    if m is None or _sentence_word(m, paragraph):
         return False
     sentence_like = m.group(1)[-1:] in _WORDLIKE_UNITS
     return not (sentence_like and _SPEECH_IN_RE.search(paragraph))
@@ -232,7 +237,7 @@ def leading_heading(text: str, pos: int = 0, bare: bool = False) -> int:
     title = _TITLE_RE.match(window, m.end()) if m else None
     if title:
         return pos + title.end()
-    if bare and m and m.group(1)[-1:] in ("回", "章") and window[m.end() : m.end() + 1] not in _ON:
+    if bare and m and m.group(1)[-1:] in ("回", "章") and not _sentence_word(m, window):
         return pos + m.end()
     return 0
 

@@ -160,6 +160,8 @@ def test_a_chapter_title_glued_to_its_text_still_ends_the_chapter():
     headings = [p for p in layout.texts if is_heading(p)]
     assert headings == ["第1章", "第2章", "第3章"]
     assert layout.texts[layout.texts.index("第2章") + 1].startswith("风起")
+    # a glued title that starts as 第一回合 does is still a heading after 章
+    assert is_heading("第三章合作") and not is_heading("第一回合他就输了。")
 
 
 def test_a_forced_layout_wins():
