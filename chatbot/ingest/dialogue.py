@@ -138,16 +138,35 @@ def is_speech(paragraph: str, start: int, end: int, runs_on: bool = False) -> bo
         return False
     # A speech may end with a quotation of its own: "It said, 'Do not look for me.'"
     nested_end = content[-1] in "'’\"”" and content[-2:-1] in (".", "!", "?")
-    if _QUOTED_TERM.search(before) and len(content.split()) <= 4:
-        # called the shed "the Hole." (a term, its full stop inside as American print
-        # has it), not He shouted "Stop!" (speech right after its verb)
-        return bool(_RIGHT_AFTER_VERB.search(before))
+    if _quoted_term(before, content, paragraph[end + 1 : end + 40]):
+        return False
     return not before or before[-1] in _OPENING_CONTEXT or content[-1] in _SPEECH_END or nested_end
 
 
-# A Latin word right before a quotation, no mark between: a term, unless a speech verb.
-_QUOTED_TERM = re.compile(r"[A-Za-z]$")
-_RIGHT_AFTER_VERB = re.compile(rf"\b{EN_VERB}(?: (?:out|back|again|\w+ly))?$", re.IGNORECASE)
+def _quoted_term(before: str, content: str, after: str) -> bool:
+    """called the shed "the Hole." : a few lower-case words right after a word, their
+    full stop inside as American print has it, are a term, not speech; unless a speech
+    verb is a few words before (He said to her "come here.") or a tag follows."""
+    return (
+        before[-1:].isascii()
+        and before[-1:].isalpha()
+        and content[:1].islower()
+        and content[-1] in ".,"
+        and len(content.split()) <= 4
+        and (_NAMING.search(before) or not _VERB_BEFORE.search(before))
+        and not _TAG_AFTER.match(after)
+    )
+
+
+# Naming, not saying: called the shed "the Hole." (called out "stop." says it).
+_NAMING = re.compile(
+    r"\b(?:called|named|dubbed|termed|christened|known as)\b(?!\s+out\b)(?:\s+\S+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+_VERB_BEFORE = re.compile(rf"\b{EN_VERB}\b(?:\s+\S+){{0,3}}$", re.IGNORECASE)
+_TAG_AFTER = re.compile(rf"\s*,?\s*(?:(?:he|she|I|they|we|[A-Z][\w'’-]*)\s+{EN_VERB}|{EN_VERB}\b)")
 
 
 # What is thought, written or sung, not said to anyone: 心想：“…”, 暗忖道：, 写着：“…”,

@@ -107,8 +107,13 @@ def test_quoted_terms_are_not_speech():
     # An English term printed with its full stop inside; a speech right after its verb.
     for par, speech in [
         ('They called the shed "the Hole." It was dark.', False),
+        ('the word "honour," and its price', False),
         ('He shouted "Stop!" and ran.', True),
         ('She said softly "yes."', True),
+        ('He said to her "come here."', True),
+        ('He called out "stop." and ran.', True),
+        ('Then "stop," he cried.', True),
+        ('He told them "Go home."', True),
     ]:
         a = par.index('"')
         assert is_speech(par, a, par.index('"', a + 1)) is speech, par
