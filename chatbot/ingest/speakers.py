@@ -222,7 +222,15 @@ class NameLexicon:
         that is not an object. ``verb=False``: a gesture before a colon (林远对陈默点点头),
         where the end of the clause is no subject's place."""
         name = (verb and self._next_to_verb(context)) or self._first(context)
+        if name and self._together(context, name):
+            return None
         return self.canonical.get(name, name) if name else None
+
+    def _together(self, context: str, name: str) -> bool:
+        """林远和苏晴一起走进来, 宝玉与黛玉齐声道: two people say it, not ``name``."""
+        i = context.find(name) + len(name)
+        m = _TOGETHER.match(context, i)
+        return bool(m) and any(context[m.end() : m.end() + k] in self.names for k in (2, 3, 4))
 
     def _next_to_verb(self, context: str) -> str | None:
         adjacent = _adjacent(context)
@@ -242,6 +250,12 @@ class NameLexicon:
                             break
                         return w
         return None
+
+
+# name + 和/与/同 + name + 一起/齐声/都…: said together
+_TOGETHER = re.compile(
+    r"[和与與同跟及](?=[^，,：:]{2,5}?(?:一起|一齐|一齊|齐声|齊聲|同时|同時|都|俱))"
+)
 
 
 def _is_object(text: str, i: int) -> bool:

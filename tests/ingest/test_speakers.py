@@ -113,6 +113,9 @@ GESTURES = [  # (paragraph, its speeches' speakers): who a gesture before the sp
     ("“嗯，”苏晴点点头，“我一早就来。”", ["苏晴", "苏晴"]),
     ("林远点点头，“好。”他笑道。", ["林远"]),  # the tag names no one; the gesture does
     ("苏晴一把抱住林远：“你回来了！”", ["苏晴"]),  # the name at the clause's end is held
+    ("林远和苏晴一起走进来，“我们回来了。”", [None]),  # two say it together
+    ("林远与苏晴齐声道：“好！”", [None]),
+    ("林远和苏晴说：“走罢。”", ["林远"]),  # 和 as "to": he says it to her
 ]
 
 
@@ -123,7 +126,9 @@ def test_a_gesture_before_the_speech_names_its_speaker():
         a, b = rng.sample(["苏晴", "林远", "赵小蝶", "陈默"], 2)
         tags += [f"{a}笑道：“好的。”", f"{b}道：“走罢。”"]
     got = extract_utterances(tags + [p for p, _ in GESTURES])
-    by_paragraph = [[u.speaker for u in got if u.paragraph == len(tags) + i] for i in range(8)]
+    by_paragraph = [
+        [u.speaker for u in got if u.paragraph == len(tags) + i] for i in range(len(GESTURES))
+    ]
     assert by_paragraph == [speakers for _, speakers in GESTURES]
 
 
