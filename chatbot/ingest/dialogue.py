@@ -77,9 +77,8 @@ class Utterance:
     tag: TagContext | None = None  # the speech tag that names the speaker, if any
     after_stop: bool = False  # the narration before it ended a sentence ("…," said Bob. ")
     turns_to: str | None = None  # whom its tag says it is said to (凤姐又向平儿道：)
-    # a gesture and a colon or comma before it (林远点点头：): after the last speech's own
-    # tag, then the whole narration (that tag may have been this speaker's gesture)
-    cues: tuple[str, ...] = ()
+    # a gesture and a colon or comma before it (林远点点头：), after the last speech's tag
+    cue: str | None = None
 
     @property
     def end_paragraph(self) -> int:
@@ -272,14 +271,14 @@ def _attribute(utterances: list[Utterance], paragraphs: Sequence[str], latin: bo
     for u in utterances:
         if u.tag is not None:
             u.speaker = (english_speaker if u.tag.english else lexicon.speaker)(u.tag.text)
-        # A tag that names no one (她笑道) leaves it to the gesture before, if any.
-        if u.speaker is None and not u.continues:
-            u.speaker = _gesture_speaker(u, lexicon)
+        elif u.cue is not None and not u.continues:
+            u.speaker = lexicon.speaker(u.cue, verb=False)
         if u.continues and u.speaker is None and prev is not None:
             u.speaker = prev.speaker
-            # “嗯，”苏晴点点头，“我一早就来。”: the gesture between names them both.
-            if u.speaker is None:
-                u.speaker = prev.speaker = _gesture_speaker(u, lexicon)
+            # “嗯，”苏晴点点头，“我一早就来。”: the gesture between names them both (not
+            # a first half whose own tag named no one: “你好，”她说，林远却打断了她，“…”).
+            if u.speaker is None and u.cue is not None and prev.tag is None:
+                u.speaker = prev.speaker = lexicon.speaker(u.cue, verb=False)
         prev = u
     speakers = {u.speaker for u in utterances if u.speaker}
     for u in utterances:
@@ -330,9 +329,8 @@ def _quoted_utterances(
             # ”她道：“ introduces the next quotation; ”她道，“ or ”她道。“ belongs to this one.
             owns_after = tag_after is not None and (is_last or end not in ("：", ":"))
             u.tag = tag_before or (tag_after if owns_after else None)
-            if not latin:
-                found = (_cue(n, u.text) for n in dict.fromkeys((untagged, narrations[i])))
-                u.cues = tuple(c for c in found if c)
+            if u.tag is None and not latin:
+                u.cue = _cue(untagged, u.text)
             # 宝玉道：“…”又道：“…” is one turn.
             u.continues = prev_tail_is_tag or (i > 0 and goes_on(narrations[i]))
             # "Ready?" asked Tom. "Ready," said Mary.: a tag of its own naming someone
@@ -357,10 +355,6 @@ def _quoted_utterances(
         still_open = b == len(par) - 1 and par[b] not in _CLOSES.get(par[a], _CLOSE)
         left_open = (p_index, par[a]) if still_open else None
     return out
-
-
-def _gesture_speaker(u: Utterance, lexicon: NameLexicon) -> str | None:
-    return next((n for c in u.cues if (n := lexicon.speaker(c, verb=False))), None)
 
 
 def _cue(narration: str, text: str) -> str | None:

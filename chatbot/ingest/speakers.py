@@ -95,7 +95,7 @@ _DEMONSTRATIVES = ("那", "这", "這")
 # A name right after one of these is an object (向宝玉道, 叫紫鹃道, 听了宝玉的话).
 _OBJECT_MARKERS = frozenset(
     "向对對问問与與和同跟给給把被叫唤喚请請让讓替拉推望瞅瞧看指拍扶劝勸骂罵求谢謝回将將令命了着著"
-    "咐嘱囑诉訴教使派差见見"
+    "咐嘱囑诉訴教使派差见見朝冲衝瞪盯"
 )
 # Of these, the ones in front of whom a sentence speaks to (对林远说, 向他道, 跟她讲).
 _ADDRESSED = frozenset("向对對与與和同跟给給")
@@ -152,7 +152,6 @@ def before_tag(narration: str) -> TagContext | None:
 # A quotation brought in by a gesture and a colon or comma, with no speech verb (她点点头：
 # “好。”, 林远笑了笑，“没事。”), as modern novels write it.
 _ZH_CUE = re.compile(r"([\u4e00-\u9fff][^。！？；…!?;“”\"「」『』：:]{0,40})([：:，,])\s*$")
-_CUE_START = set('。！？；…!?;“”"「」『』：:')
 # A clause about a speech that ended or was heard (林远说完，林远话音刚落，听林远这么说，)
 # names the one who spoke before, not the one who speaks now (纣王听言 is 纣王 listening).
 _ABOUT_SPEECH = re.compile(r"[说說言][完罢罷毕畢]|话音|話音|^[听聽]")
@@ -167,7 +166,7 @@ def colon_cue(narration: str) -> tuple[str, str] | None:
         return None
     clauses = _CLAUSE_SPLIT.split(m.group(1))
     start = max(len(narration) - 80, 0) + m.start(1)
-    if start > 0 and narration[start - 1] not in _CUE_START:
+    if start > 0 and "\u4e00" <= narration[start - 1] <= "\u9fff":
         clauses = clauses[1:]  # the window cut into the first clause
     kept = [c for c in clauses if not _ABOUT_SPEECH.search(c)]
     return ("，".join(kept), m.group(2)) if kept else None
@@ -221,16 +220,21 @@ class NameLexicon:
         """The lexicon name next to the verb, else the first near the start of a clause
         that is not an object. ``verb=False``: a gesture before a colon (林远对陈默点点头),
         where the end of the clause is no subject's place."""
-        name = (verb and self._next_to_verb(context)) or self._first(context)
-        if name and self._together(context, name):
-            return None
+        name = verb and self._next_to_verb(context)
+        if not name:
+            name, end = self._first(context, gesture=not verb)
+            if name and self._together(context, end):
+                return None  # 林远和苏晴一起走进来, 宝玉与黛玉齐声道: two say it
         return self.canonical.get(name, name) if name else None
 
-    def _together(self, context: str, name: str) -> bool:
-        """林远和苏晴一起走进来, 宝玉与黛玉齐声道: two people say it, not ``name``."""
-        i = context.find(name) + len(name)
-        m = _TOGETHER.match(context, i)
-        return bool(m) and any(context[m.end() : m.end() + k] in self.names for k in (2, 3, 4))
+    def _together(self, context: str, end: int) -> bool:
+        """Does a marker, another name and a word of togetherness follow ``end``?"""
+        if context[end : end + 1] not in _WITH:
+            return False
+        for k in (2, 3, 4):
+            if context[end + 1 : end + 1 + k] in self.names:
+                return bool(_TOGETHER.match(context, end + 1 + k))
+        return False
 
     def _next_to_verb(self, context: str) -> str | None:
         adjacent = _adjacent(context)
@@ -240,22 +244,29 @@ class NameLexicon:
                 return None if _is_object(adjacent, len(adjacent) - k) else w
         return None
 
-    def _first(self, context: str) -> str | None:
+    def _first(self, context: str, gesture: bool = False) -> tuple[str | None, int]:
+        """The first name near a clause start that is not an object, and where it ends;
+        ``gesture``: not in a clause of time or condition (等林远走后，趁林远不注意，)."""
+        start = 0
         for clause in _CLAUSE_SPLIT.split(context):
+            offset, start = start, start + len(clause) + 1
+            if gesture and clause.startswith(_WHEN):
+                continue
             for i in range(min(MAX_OPENER, len(clause) - 2) + 1):
                 for k in range(min(MAX_NAME, len(clause) - i), 1, -1):
                     w = clause[i : i + k]
                     if w in self.names:
                         if _is_object(clause, i) or clause[i + k : i + k + 1] == "的":
                             break
-                        return w
-        return None
+                        return w, offset + i + k
+        return None, 0
 
 
-# name + 和/与/同 + name + 一起/齐声/都…: said together
-_TOGETHER = re.compile(
-    r"[和与與同跟及](?=[^，,：:]{2,5}?(?:一起|一齐|一齊|齐声|齊聲|同时|同時|都|俱))"
-)
+# name + 和/与/同 + name (+ 也/便/就) + 一起/齐声/都…: said together
+_WITH = frozenset("和与與同跟及")
+_TOGETHER = re.compile(r"[也便就]?(?:一起|一齐|一齊|齐声|齊聲|同时|同時|都|俱)")
+# Clauses of time or condition: who they name is not who acts next.
+_WHEN = ("等", "待", "趁", "直到", "送走", "目送", "告别", "告別")
 
 
 def _is_object(text: str, i: int) -> bool:

@@ -111,7 +111,16 @@ GESTURES = [  # (paragraph, its speeches' speakers): who a gesture before the sp
     ("听林远这么说，苏晴点点头，“嗯。”", ["苏晴"]),
     ("林远最讨厌两个字，“加班”。", [None]),  # a quoted term, not speech after a gesture
     ("“嗯，”苏晴点点头，“我一早就来。”", ["苏晴", "苏晴"]),
-    ("林远点点头，“好。”他笑道。", ["林远"]),  # the tag names no one; the gesture does
+    ("林远点点头，“好。”他笑道。", [None]),  # a tag of its own: the gesture is not asked
+    ("林远一进门，“林哥好！”众人纷纷道。", [None]),
+    ("“你来了？”林远笑着问，她却摇了摇头：“没有。”", ["林远", None]),
+    ("“你好，”她说，林远却打断了她，“别说了。”", [None, None]),
+    ("林远和苏晴一起走进办公室，林远笑道：“早啊。”", ["林远"]),
+    ("林远跟苏晴连招呼都没打，便冷冷道：“让开。”", ["林远"]),
+    ("她朝林远点点头：“嗯。”", [None]),
+    ("等林远走后，苏晴才松了口气，“总算走了。”", ["苏晴"]),
+    ("“你输了。”苏晴闻说，笑道：“未必。”", [None, "苏晴"]),  # 闻说 is hearing
+    ("“好。” 林远点点头，“走。”", [None, "林远"]),
     ("苏晴一把抱住林远：“你回来了！”", ["苏晴"]),  # the name at the clause's end is held
     ("林远和苏晴一起走进来，“我们回来了。”", [None]),  # two say it together
     ("林远与苏晴齐声道：“好！”", [None]),
