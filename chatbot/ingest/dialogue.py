@@ -376,8 +376,11 @@ def _zh_interrupted(before: str, narration: str) -> bool:
     return (
         before.endswith(("，", ","))
         and len(narration) <= 20
-        and not re.search(r"[。！？!?；;“”「」]", narration)
+        and not _ENDS_OR_QUOTES.search(narration)
     )
+
+
+_ENDS_OR_QUOTES = re.compile(r"[。！？!?；;“”「」]")
 
 
 def _same_mark(a: str, b: str) -> bool:

@@ -234,6 +234,8 @@ def _headings(par: str) -> list[tuple[int, int]]:
         start = m.end()
         if out and start < out[-1][1]:
             continue
+        # A number alone (第二回奎星兆梦…) may be a heading unless it runs on, with no
+        # space, from the heading before it: then it is that heading's glued title.
         while end := leading_heading(par, start, bare=not out or out[-1][1] < start):
             out.append((start, end))
             start = _SPACES_RE.match(par, end).end()

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 
 from chatbot.ingest.speech import EN_VERB, EN_VERB_RE, ZH_VERB
 
+# 听说 / 听道 / 闻说 is hearing, not speaking: no tag's verb follows these.
+_NOT_HEARD = r"(?<!听)(?<!聽)(?<!闻)(?<!聞)"
 # The narration in front of a tag's verb, within its sentence.
-# 听说 / 听道 / 闻说 / 闻言 is hearing, not speaking.
 _ZH_BEFORE = re.compile(
-    r"([^。！？；…!?;“”\"「」『』]{0,60})(?<!听)(?<!聽)(?<!闻)(?<!聞)"
-    + ZH_VERB
-    + r"\s*[：:，,]?\s*$"
+    r"([^。！？；…!?;“”\"「」『』]{0,60})" + _NOT_HEARD + ZH_VERB + r"\s*[：:，,]?\s*$"
 )
 _ZH_AFTER = re.compile(
-    r"^\s*([^。！？；…!?;，,：:“”\"「」『』]{1,20})(?<!听)(?<!聽)(?<!闻)(?<!聞)"
+    r"^\s*([^。！？；…!?;，,：:“”\"「」『』]{1,20})"
+    + _NOT_HEARD
     + ZH_VERB
     + r"\s*(?P<end>[：:，,。.！!？?])"
 )
